@@ -1,0 +1,1038 @@
+/*
+ * common.c — helpers shared by every supplymkt family: the aggregate state types (fixed-size states and the
+ * growing count map), their text and binary I/O, argument validation, and flat JSON parsing.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/jsonapi.h"
+#include "common/shortest_dec.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "common.h"
+
+PG_MODULE_MAGIC;
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Validation of user-supplied numbers
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* Rejects NaN and ±Infinity with a message naming the argument. */
+void
+SmCheckFinite(float8 value, const char *argname)
+{
+	if (isnan(value) || isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite number, not %s", argname, float8out_internal(value)),
+				 errhint("Filter out or replace NaN and infinite values before calling supplymkt.")));
+}
+
+/* Rejects non-finite and negative values. */
+void
+SmCheckNonNegative(float8 value, const char *argname)
+{
+	SmCheckFinite(value, argname);
+	if (value < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative, got %s", argname, float8out_internal(value))));
+}
+
+/* Rejects values outside [0, 1]. */
+void
+SmCheckFraction(float8 value, const char *argname)
+{
+	SmCheckFinite(value, argname);
+	if (value < 0 || value > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between 0 and 1, got %s", argname, float8out_internal(value))));
+}
+
+/* Adds two finite numbers, raising the standard overflow error instead of returning infinity. */
+float8
+SmAddChecked(float8 a, float8 b)
+{
+	float8		r = a + b;
+
+	if (unlikely(isinf(r)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value out of range: overflow"),
+				 errhint("The sum of the inputs exceeds the range of double precision.")));
+	return r;
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Exact number output and JSON parsing
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* Appends a float8 in its shortest form that reads back to the identical bit pattern. */
+void
+SmAppendFloat8(StringInfo buf, float8 value)
+{
+	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	double_to_shortest_decimal_buf(value, tmp);
+	appendStringInfoString(buf, tmp);
+}
+
+/* Appends ,"key": (or "key": for the first key) to a JSON object being written. */
+void
+SmAppendJsonKey(StringInfo buf, const char *key, bool first)
+{
+	if (!first)
+		appendStringInfoChar(buf, ',');
+	escape_json(buf, key);
+	appendStringInfoChar(buf, ':');
+}
+
+/* Parses a whole int64, raising invalid_text_representation for anything else. */
+int64
+SmParseInt64(const char *s, const char *typname)
+{
+	char	   *end;
+	long long	v;
+
+	if (s == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: null where a number is required", typname)));
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"%s\" is not an integer", typname, s)));
+	return (int64) v;
+}
+
+/* Parses a whole uint64 (hash keys). */
+uint64
+SmParseUInt64(const char *s, const char *typname)
+{
+	char	   *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '-')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: a key must be an unsigned integer", typname)));
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"%s\" is not an unsigned integer", typname, s)));
+	return (uint64) v;
+}
+
+/* Parses a float8 with PostgreSQL's own reader (full precision). */
+float8
+SmParseFloat8(const char *s, const char *typname)
+{
+	if (s == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: null where a number is required", typname)));
+	return float8in_internal(unconstify(char *, s), NULL, typname, s);
+}
+
+typedef struct SmJsonParseState
+{
+	SmJsonObject *obj;
+	int			depth;			/* 1 inside the top-level object, 2 inside a field's array */
+	SmJsonField *current;
+} SmJsonParseState;
+
+/* JSON callback: objects may only appear at the top level. */
+static void
+SmJsonObjectStart(void *arg)
+{
+	SmJsonParseState *ps = (SmJsonParseState *) arg;
+
+	if (ps->depth != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: nested objects are not allowed", ps->obj->typname)));
+	ps->depth = 1;
+}
+
+/* JSON callback: a new key at the top level; duplicates are rejected. */
+static void
+SmJsonFieldStart(void *arg, char *fname, bool isnull)
+{
+	SmJsonParseState *ps = (SmJsonParseState *) arg;
+	SmJsonObject *obj = ps->obj;
+	SmJsonField *f;
+
+	for (int i = 0; i < obj->nfields; i++)
+		if (strcmp(obj->fields[i].key, fname) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type %s: duplicate key \"%s\"", obj->typname, fname)));
+	if (obj->nfields == obj->maxfields)
+	{
+		obj->maxfields *= 2;
+		obj->fields = repalloc(obj->fields, sizeof(SmJsonField) * obj->maxfields);
+	}
+	f = &obj->fields[obj->nfields++];
+	memset(f, 0, sizeof(*f));
+	f->key = fname;
+	ps->current = f;
+}
+
+/* JSON callback: arrays are allowed only as a field's value, one level deep. */
+static void
+SmJsonArrayStart(void *arg)
+{
+	SmJsonParseState *ps = (SmJsonParseState *) arg;
+
+	if (ps->depth != 1 || ps->current == NULL || ps->current->is_array)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: arrays are allowed only as values of top-level keys",
+						ps->obj->typname)));
+	ps->current->is_array = true;
+	ps->depth = 2;
+}
+
+/* JSON callback: leaving a field's array. */
+static void
+SmJsonArrayEnd(void *arg)
+{
+	SmJsonParseState *ps = (SmJsonParseState *) arg;
+
+	ps->depth = 1;
+}
+
+/* JSON callback: a scalar, stored as text on the current field. */
+static void
+SmJsonScalar(void *arg, char *token, JsonTokenType tokentype)
+{
+	SmJsonParseState *ps = (SmJsonParseState *) arg;
+	SmJsonField *f = ps->current;
+
+	if (ps->depth == 0 || f == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: a JSON object is required", ps->obj->typname)));
+	if (!f->is_array && f->nvalues > 0)
+		elog(ERROR, "JSON scalar after a field value");
+	if (f->nvalues == f->maxvalues)
+	{
+		f->maxvalues = f->maxvalues ? f->maxvalues * 2 : 4;
+		if ((Size) f->maxvalues * sizeof(char *) >= MaxAllocHugeSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("input for type %s is too large", ps->obj->typname)));
+		f->values = f->values
+			? repalloc_huge(f->values, sizeof(char *) * f->maxvalues)
+			: palloc(sizeof(char *) * f->maxvalues);
+	}
+	f->values[f->nvalues++] = (tokentype == JSON_TOKEN_NULL) ? NULL : token;
+}
+
+/* Parses a flat JSON object (scalars or arrays of scalars as values) with PostgreSQL's JSON lexer. */
+SmJsonObject *
+SmJsonParse(const char *text, const char *typname)
+{
+	JsonLexContext *lex;
+	JsonSemAction sem;
+	SmJsonParseState ps;
+	JsonParseErrorType rc;
+	SmJsonObject *obj = palloc0(sizeof(SmJsonObject));
+
+	obj->typname = typname;
+	obj->maxfields = 8;
+	obj->fields = palloc(sizeof(SmJsonField) * obj->maxfields);
+	memset(&ps, 0, sizeof(ps));
+	ps.obj = obj;
+	memset(&sem, 0, sizeof(sem));
+	sem.semstate = &ps;
+	sem.object_start = SmJsonObjectStart;
+	sem.object_field_start = SmJsonFieldStart;
+	sem.array_start = SmJsonArrayStart;
+	sem.array_end = SmJsonArrayEnd;
+	sem.scalar = SmJsonScalar;
+
+	lex = makeJsonLexContextCstringLen(unconstify(char *, text), strlen(text), GetDatabaseEncoding(), true);
+	rc = pg_parse_json(lex, &sem);
+	if (rc != JSON_SUCCESS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s", typname),
+				 errdetail("%s", json_errdetail(rc, lex))));
+	if (ps.depth == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: a JSON object is required", typname)));
+	return obj;
+}
+
+/* Finds a key; a missing required key is an input syntax error naming it. */
+SmJsonField *
+SmJsonFind(SmJsonObject *obj, const char *key, bool required)
+{
+	for (int i = 0; i < obj->nfields; i++)
+	{
+		if (strcmp(obj->fields[i].key, key) == 0)
+		{
+			obj->fields[i].seen = true;
+			return &obj->fields[i];
+		}
+	}
+	if (required)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: key \"%s\" is missing", obj->typname, key)));
+	return NULL;
+}
+
+/* Returns the single scalar value of a required key. */
+static const char *
+SmJsonScalarValue(SmJsonObject *obj, const char *key)
+{
+	SmJsonField *f = SmJsonFind(obj, key, true);
+
+	if (f->is_array || f->nvalues != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: key \"%s\" must hold a single value",
+						obj->typname, key)));
+	return f->values[0];
+}
+
+/* Reads a required integer key. */
+int64
+SmJsonGetInt64(SmJsonObject *obj, const char *key)
+{
+	return SmParseInt64(SmJsonScalarValue(obj, key), obj->typname);
+}
+
+/* Reads a required float key. */
+float8
+SmJsonGetFloat8(SmJsonObject *obj, const char *key)
+{
+	return SmParseFloat8(SmJsonScalarValue(obj, key), obj->typname);
+}
+
+/* Reads a required string key. */
+char *
+SmJsonGetString(SmJsonObject *obj, const char *key)
+{
+	const char *v = SmJsonScalarValue(obj, key);
+
+	if (v == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: key \"%s\" must not be null", obj->typname, key)));
+	return unconstify(char *, v);
+}
+
+/* Rejects keys that no getter asked for (a typo must not be silently ignored). */
+void
+SmJsonRejectUnknown(SmJsonObject *obj)
+{
+	for (int i = 0; i < obj->nfields; i++)
+		if (!obj->fields[i].seen)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type %s: unknown key \"%s\"",
+							obj->typname, obj->fields[i].key)));
+}
+
+/* Checks that a binary message still holds at least `needed` bytes. */
+void
+SmRecvCheckRemaining(StringInfo buf, int64 needed, const char *typname)
+{
+	if (needed < 0 || needed > (int64) (buf->len - buf->cursor))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary input for type %s: truncated data", typname)));
+}
+
+/* Name of the type whose I/O function is running (from the typioparam argument), cached in fn_extra. */
+static const char *
+SmIoTypeName(FunctionCallInfo fcinfo, int argno)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		Oid			typid = PG_GETARG_OID(argno);
+		HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+		char	   *name;
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for type %u", typid);
+		name = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt,
+								   NameStr(((Form_pg_type) GETSTRUCT(tup))->typname));
+		ReleaseSysCache(tup);
+		fcinfo->flinfo->fn_extra = name;
+	}
+	return (const char *) fcinfo->flinfo->fn_extra;
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Fixed-size states
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* Rejects a state whose counters contradict each other (used for states read from text or binary). */
+static void
+SmInvalidState(const char *typname, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for type %s: %s", typname, why)));
+}
+
+/* turnover_state and sell_through_state: a sum over zero rows must be zero. */
+static void
+SmValidatePairedSums(const SmFixedState *s, const char *typname)
+{
+	if ((s->ints[0] == 0 && s->floats[0] != 0) || (s->ints[1] == 0 && s->floats[1] != 0))
+		SmInvalidState(typname, "a sum is non-zero over zero rows");
+}
+
+/* stockout_state: stockouts cannot exceed snapshots. */
+static void
+SmValidateStockout(const SmFixedState *s, const char *typname)
+{
+	if (s->ints[1] > s->ints[0])
+		SmInvalidState(typname, "more stockouts than snapshots");
+}
+
+/* fill_rate_state: fulfilled cannot exceed demanded; zero rows means zero sums. */
+static void
+SmValidateFillRate(const SmFixedState *s, const char *typname)
+{
+	if (s->floats[1] > s->floats[0])
+		SmInvalidState(typname, "fulfilled exceeds demanded");
+	if (s->ints[0] == 0 && (s->floats[0] != 0 || s->floats[1] != 0))
+		SmInvalidState(typname, "a sum is non-zero over zero rows");
+}
+
+/* renewal_state: counts are non-negative, new items are part of the assortment, the period is ordered. */
+static void
+SmValidateRenewal(const SmFixedState *s, const char *typname)
+{
+	if (s->ints[0] < 0 || s->ints[1] < 0 || s->ints[1] > s->ints[0])
+		SmInvalidState(typname, "counts are inconsistent");
+	if (s->flags & ~1)
+		SmInvalidState(typname, "unknown flags");
+	if ((s->flags & 1) && s->ints[2] > s->ints[3])
+		SmInvalidState(typname, "period_start is after period_end");
+	if (!(s->flags & 1) && (s->ints[0] | s->ints[1] | s->ints[2] | s->ints[3]) != 0)
+		SmInvalidState(typname, "counts without a period");
+	if ((s->flags & 1) && (s->ints[2] < PG_INT32_MIN || s->ints[2] > PG_INT32_MAX ||
+						   s->ints[3] < PG_INT32_MIN || s->ints[3] > PG_INT32_MAX))
+		SmInvalidState(typname, "period is not a valid date");
+}
+
+/* variability_state: no rows means zero moments. */
+static void
+SmValidateVariability(const SmFixedState *s, const char *typname)
+{
+	if (s->ints[0] == 0 && (s->floats[0] != 0 || s->floats[1] != 0))
+		SmInvalidState(typname, "moments are non-zero over zero rows");
+}
+
+/* The fixed-size state types: SQL type name and the names of the slots each uses. */
+static const SmStateKind sm_kinds[SM_NUM_FIXED_KINDS] = {
+	[SM_KIND_TURNOVER] = {"turnover_state", {"n_cogs", "n_inventory"}, {"sum_cogs", "sum_inventory"},
+	false, SmValidatePairedSums},
+	[SM_KIND_STOCKOUT] = {"stockout_state", {"n_snapshots", "n_stockouts"}, {NULL}, false, SmValidateStockout},
+	[SM_KIND_FILL_RATE] = {"fill_rate_state", {"n_lines"}, {"sum_demanded", "sum_fulfilled"},
+	false, SmValidateFillRate},
+	[SM_KIND_SELL_THROUGH] = {"sell_through_state", {"n_sold", "n_received"}, {"sum_sold", "sum_received"},
+	false, SmValidatePairedSums},
+	[SM_KIND_RENEWAL] = {"renewal_state", {"n_assortment", "n_new", "period_start", "period_end"}, {NULL},
+	true, SmValidateRenewal},
+	[SM_KIND_VARIABILITY] = {"variability_state", {"n"}, {"mean", "m2"}, false, SmValidateVariability},
+};
+
+/* Finds the kind of a fixed-size state type by its SQL name. */
+static SmStateKindId
+SmKindByTypeName(const char *typname)
+{
+	for (int k = 0; k < SM_NUM_FIXED_KINDS; k++)
+		if (strcmp(sm_kinds[k].typname, typname) == 0)
+			return (SmStateKindId) k;
+	elog(ERROR, "type %s is not a supplymkt fixed-size state", typname);
+	return SM_NUM_FIXED_KINDS;	/* keep compiler quiet */
+}
+
+/* Allocates a zeroed state of a kind in a memory context. */
+static SmFixedState *
+SmFixedStateNew(SmStateKindId kind, MemoryContext cxt)
+{
+	SmFixedState *s = MemoryContextAllocZero(cxt, sizeof(SmFixedState));
+
+	SET_VARSIZE(s, sizeof(SmFixedState));
+	s->version = SM_STATE_VERSION;
+	s->kind = (uint8) kind;
+	return s;
+}
+
+/* Internal consistency check: the state is of the expected kind (guaranteed by the SQL types). */
+void
+SmFixedStateCheckKind(const SmFixedState *state, SmStateKindId kind)
+{
+	if (VARSIZE_ANY(state) != sizeof(SmFixedState) || state->version != SM_STATE_VERSION || state->kind != kind)
+		elog(ERROR, "supplymkt state of unexpected kind or version");
+}
+
+/* Generic and kind-specific checks of a state read from outside (text, binary). */
+static void
+SmFixedStateValidate(const SmFixedState *s)
+{
+	const SmStateKind *k = &sm_kinds[s->kind];
+
+	for (int i = 0; i < SM_STATE_INTS; i++)
+		if (k->int_names[i] == NULL ? s->ints[i] != 0 : (!k->ints_may_be_negative && s->ints[i] < 0))
+			SmInvalidState(k->typname, "a count is negative");
+	for (int i = 0; i < SM_STATE_FLOATS; i++)
+	{
+		if (k->float_names[i] == NULL ? s->floats[i] != 0 : !(isfinite(s->floats[i]) && s->floats[i] >= 0))
+			SmInvalidState(k->typname, "a sum is negative or not finite");
+	}
+	if (k->validate)
+		k->validate(s, k->typname);
+}
+
+/*
+ * The state a transition or combine function may update: in aggregate context, argument 0 itself (updated
+ * in place, as float8_accum does) or a new zeroed state in the aggregate context; called as a plain
+ * function, a private copy, so a value we do not own is never modified.
+ */
+SmFixedState *
+SmFixedStateForUpdate(FunctionCallInfo fcinfo, SmStateKindId kind)
+{
+	MemoryContext aggcxt;
+	bool		in_agg = AggCheckCallContext(fcinfo, &aggcxt) != 0;
+	SmFixedState *s;
+
+	if (PG_ARGISNULL(0))
+		return SmFixedStateNew(kind, in_agg ? aggcxt : CurrentMemoryContext);
+	s = DatumGetSmFixedState(PG_GETARG_DATUM(0));
+	SmFixedStateCheckKind(s, kind);
+	if (!in_agg && (Pointer) s == DatumGetPointer(PG_GETARG_DATUM(0)))
+	{
+		SmFixedState *copy = palloc(sizeof(SmFixedState));
+
+		memcpy(copy, s, sizeof(SmFixedState));
+		s = copy;
+	}
+	return s;
+}
+
+/* A read-only state argument (combine's second argument, final functions). */
+SmFixedState *
+SmFixedStateArg(FunctionCallInfo fcinfo, int argno, SmStateKindId kind)
+{
+	SmFixedState *s = DatumGetSmFixedState(PG_GETARG_DATUM(argno));
+
+	SmFixedStateCheckKind(s, kind);
+	return s;
+}
+
+PG_FUNCTION_INFO_V1(fixed_state_in);
+/* Text input of every fixed-size state type: the flat JSON object written by fixed_state_out. */
+Datum
+fixed_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *text = PG_GETARG_CSTRING(0);
+	const char *typname = SmIoTypeName(fcinfo, 1);
+	SmStateKindId kind = SmKindByTypeName(typname);
+	const SmStateKind *k = &sm_kinds[kind];
+	SmJsonObject *obj = SmJsonParse(text, typname);
+	SmFixedState *s = SmFixedStateNew(kind, CurrentMemoryContext);
+	int64		version,
+				flags;
+
+	if (strcmp(SmJsonGetString(obj, "state"), typname) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"state\" must be \"%s\"", typname, typname)));
+	version = SmJsonGetInt64(obj, "version");
+	if (version != SM_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("unsupported %s version %lld", typname, (long long) version),
+				 errhint("This build of supplymkt reads version %d.", SM_STATE_VERSION)));
+	flags = SmJsonGetInt64(obj, "flags");
+	if (flags < 0 || flags > PG_UINT16_MAX)
+		SmInvalidState(typname, "flags out of range");
+	s->flags = (uint16) flags;
+	for (int i = 0; i < SM_STATE_INTS; i++)
+		if (k->int_names[i])
+			s->ints[i] = SmJsonGetInt64(obj, k->int_names[i]);
+	for (int i = 0; i < SM_STATE_FLOATS; i++)
+		if (k->float_names[i])
+			s->floats[i] = SmJsonGetFloat8(obj, k->float_names[i]);
+	SmJsonRejectUnknown(obj);
+	SmFixedStateValidate(s);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(fixed_state_out);
+/* Text output of every fixed-size state type, exact (round-trips through fixed_state_in). */
+Datum
+fixed_state_out(PG_FUNCTION_ARGS)
+{
+	SmFixedState *s = DatumGetSmFixedState(PG_GETARG_DATUM(0));
+	const SmStateKind *k;
+	StringInfoData buf;
+
+	if (s->kind >= SM_NUM_FIXED_KINDS)
+		elog(ERROR, "supplymkt state of unknown kind %d", s->kind);
+	k = &sm_kinds[s->kind];
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	SmAppendJsonKey(&buf, "state", true);
+	escape_json(&buf, k->typname);
+	SmAppendJsonKey(&buf, "version", false);
+	appendStringInfo(&buf, "%d", s->version);
+	SmAppendJsonKey(&buf, "flags", false);
+	appendStringInfo(&buf, "%d", s->flags);
+	for (int i = 0; i < SM_STATE_INTS; i++)
+		if (k->int_names[i])
+		{
+			SmAppendJsonKey(&buf, k->int_names[i], false);
+			appendStringInfo(&buf, INT64_FORMAT, s->ints[i]);
+		}
+	for (int i = 0; i < SM_STATE_FLOATS; i++)
+		if (k->float_names[i])
+		{
+			SmAppendJsonKey(&buf, k->float_names[i], false);
+			SmAppendFloat8(&buf, s->floats[i]);
+		}
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+PG_FUNCTION_INFO_V1(fixed_state_recv);
+/* Binary input of every fixed-size state type: version, flags, then the used slots. */
+Datum
+fixed_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	const char *typname = SmIoTypeName(fcinfo, 1);
+	SmStateKindId kind = SmKindByTypeName(typname);
+	const SmStateKind *k = &sm_kinds[kind];
+	SmFixedState *s = SmFixedStateNew(kind, CurrentMemoryContext);
+	int			version;
+
+	SmRecvCheckRemaining(buf, 3, typname);
+	version = pq_getmsgbyte(buf);
+	if (version != SM_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported %s version %d", typname, version)));
+	s->flags = (uint16) pq_getmsgint(buf, 2);
+	for (int i = 0; i < SM_STATE_INTS; i++)
+		if (k->int_names[i])
+		{
+			SmRecvCheckRemaining(buf, 8, typname);
+			s->ints[i] = pq_getmsgint64(buf);
+		}
+	for (int i = 0; i < SM_STATE_FLOATS; i++)
+		if (k->float_names[i])
+		{
+			SmRecvCheckRemaining(buf, 8, typname);
+			s->floats[i] = pq_getmsgfloat8(buf);
+		}
+	if (buf->cursor != buf->len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary input for type %s: trailing data", typname)));
+	SmFixedStateValidate(s);
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(fixed_state_send);
+/* Binary output of every fixed-size state type. */
+Datum
+fixed_state_send(PG_FUNCTION_ARGS)
+{
+	SmFixedState *s = DatumGetSmFixedState(PG_GETARG_DATUM(0));
+	const SmStateKind *k;
+	StringInfoData buf;
+
+	if (s->kind >= SM_NUM_FIXED_KINDS)
+		elog(ERROR, "supplymkt state of unknown kind %d", s->kind);
+	k = &sm_kinds[s->kind];
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, s->version);
+	pq_sendint16(&buf, s->flags);
+	for (int i = 0; i < SM_STATE_INTS; i++)
+		if (k->int_names[i])
+			pq_sendint64(&buf, s->ints[i]);
+	for (int i = 0; i < SM_STATE_FLOATS; i++)
+		if (k->float_names[i])
+			pq_sendfloat8(&buf, s->floats[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Count map
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* Largest table: 2^25 slots (512 MB), i.e. up to 16.7 million distinct keys at load factor 1/2. */
+#define SM_MAP_MAX_CAPACITY (1 << 25)
+#define SM_MAP_MIN_CAPACITY 16
+
+/* Type names of the count-map kinds, for messages and text I/O. */
+static const char *
+SmMapTypeName(uint8 kind)
+{
+	if (kind == SM_MAP_KIND_DIVERSITY)
+		return "diversity_state";
+	elog(ERROR, "supplymkt count map of unknown kind %d", kind);
+	return NULL;				/* keep compiler quiet */
+}
+
+/* Allocates an empty count map with `capacity` slots (a power of two). */
+static SmCountMap *
+SmCountMapNew(uint8 kind, int32 capacity, MemoryContext cxt)
+{
+	Size		size = add_size(offsetof(SmCountMap, entries), mul_size(capacity, sizeof(SmCountEntry)));
+	SmCountMap *map = MemoryContextAllocExtended(cxt, size, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+	SET_VARSIZE(map, size);
+	map->version = SM_STATE_VERSION;
+	map->kind = kind;
+	map->capacity = capacity;
+	return map;
+}
+
+/* Slot of `key`: where it is, or the empty slot where it belongs (linear probing). */
+static inline int32
+SmCountMapSlot(const SmCountMap *map, uint64 key)
+{
+	uint32		mask = (uint32) map->capacity - 1;
+	uint32		i = (uint32) (key ^ (key >> 29)) & mask;
+
+	while (map->entries[i].count != 0 && map->entries[i].key != key)
+		i = (i + 1) & mask;
+	return (int32) i;
+}
+
+/* Internal consistency check of a count map argument. */
+static void
+SmCountMapCheck(const SmCountMap *map, uint8 kind)
+{
+	if (map->version != SM_STATE_VERSION || map->kind != kind || map->capacity < SM_MAP_MIN_CAPACITY ||
+		VARSIZE_ANY(map) != offsetof(SmCountMap, entries) + (Size) map->capacity * sizeof(SmCountEntry))
+		elog(ERROR, "supplymkt count map of unexpected kind, version or size");
+}
+
+/*
+ * The count map a transition or combine function may update: argument 0 in aggregate context, a new map
+ * in the aggregate context when it is NULL, and a private copy when called as a plain function.
+ */
+SmCountMap *
+SmCountMapForUpdate(FunctionCallInfo fcinfo, uint8 kind)
+{
+	MemoryContext aggcxt;
+	bool		in_agg = AggCheckCallContext(fcinfo, &aggcxt) != 0;
+	SmCountMap *map;
+
+	if (PG_ARGISNULL(0))
+		return SmCountMapNew(kind, SM_MAP_MIN_CAPACITY, in_agg ? aggcxt : CurrentMemoryContext);
+	map = DatumGetSmCountMap(PG_GETARG_DATUM(0));
+	SmCountMapCheck(map, kind);
+	if (!in_agg && (Pointer) map == DatumGetPointer(PG_GETARG_DATUM(0)))
+	{
+		SmCountMap *copy = palloc_extended(VARSIZE(map), MCXT_ALLOC_HUGE);
+
+		memcpy(copy, map, VARSIZE(map));
+		map = copy;
+	}
+	return map;
+}
+
+/* A read-only count map argument. */
+SmCountMap *
+SmCountMapArg(FunctionCallInfo fcinfo, int argno, uint8 kind)
+{
+	SmCountMap *map = DatumGetSmCountMap(PG_GETARG_DATUM(argno));
+
+	SmCountMapCheck(map, kind);
+	return map;
+}
+
+/*
+ * Adds `count` to `key`.  Returns the map, which is a new, doubled one allocated in `cxt` when the table
+ * was half full (the caller returns it as the new transition value; nodeAgg then frees the old one).
+ */
+SmCountMap *
+SmCountMapAdd(SmCountMap *map, uint64 key, int64 count, MemoryContext cxt)
+{
+	int32		slot;
+
+	Assert(count > 0);
+	slot = SmCountMapSlot(map, key);
+	if (map->entries[slot].count == 0)
+	{
+		if ((map->used + 1) * 2 > map->capacity)
+		{
+			SmCountMap *bigger;
+
+			if (map->capacity >= SM_MAP_MAX_CAPACITY)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many distinct values for %s (limit %d)",
+								SmMapTypeName(map->kind), SM_MAP_MAX_CAPACITY / 2),
+						 errhint("Group the data into smaller sets.")));
+			bigger = SmCountMapNew(map->kind, map->capacity * 2, cxt);
+			bigger->flags = map->flags;
+			for (int32 i = 0; i < map->capacity; i++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				if (map->entries[i].count != 0)
+				{
+					int32		s = SmCountMapSlot(bigger, map->entries[i].key);
+
+					bigger->entries[s] = map->entries[i];
+					bigger->used++;
+				}
+			}
+			bigger->total = map->total;
+			map = bigger;
+			slot = SmCountMapSlot(map, key);
+		}
+		map->entries[slot].key = key;
+		map->used++;
+	}
+	if (pg_add_s64_overflow(map->entries[slot].count, count, &map->entries[slot].count) ||
+		pg_add_s64_overflow(map->total, count, &map->total))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("count out of range for %s", SmMapTypeName(map->kind))));
+	return map;
+}
+
+/* Comparator: entries by key. */
+static int
+SmCountEntryCmp(const void *a, const void *b)
+{
+	uint64		ka = ((const SmCountEntry *) a)->key;
+	uint64		kb = ((const SmCountEntry *) b)->key;
+
+	return ka < kb ? -1 : (ka > kb ? 1 : 0);
+}
+
+/* The occupied entries sorted by key (a palloc'd array); returns how many. */
+int
+SmCountMapSortedEntries(const SmCountMap *map, SmCountEntry **entries)
+{
+	SmCountEntry *out = palloc_extended(sizeof(SmCountEntry) * (Size) Max(map->used, 1), MCXT_ALLOC_HUGE);
+	int			n = 0;
+
+	for (int32 i = 0; i < map->capacity; i++)
+		if (map->entries[i].count != 0)
+			out[n++] = map->entries[i];
+	qsort(out, n, sizeof(SmCountEntry), SmCountEntryCmp);
+	*entries = out;
+	return n;
+}
+
+/* Checks a map read from outside: positive counts adding up to the total. */
+static void
+SmCountMapValidate(const SmCountMap *map)
+{
+	int64		sum = 0;
+
+	for (int32 i = 0; i < map->capacity; i++)
+		if (map->entries[i].count < 0 ||
+			pg_add_s64_overflow(sum, map->entries[i].count, &sum))
+			SmInvalidState(SmMapTypeName(map->kind), "a count is negative or too large");
+	if (sum != map->total)
+		SmInvalidState(SmMapTypeName(map->kind), "counts do not add up to the total");
+}
+
+/* Builds a map from parallel key and count arrays read from input, rejecting duplicate keys. */
+static SmCountMap *
+SmCountMapFromArrays(uint8 kind, int64 n, const uint64 *keys, const int64 *counts)
+{
+	const char *typname = SmMapTypeName(kind);
+	SmCountMap *map = SmCountMapNew(kind, SM_MAP_MIN_CAPACITY, CurrentMemoryContext);
+
+	for (int64 i = 0; i < n; i++)
+	{
+		int32		before = map->used;
+
+		CHECK_FOR_INTERRUPTS();
+		if (counts[i] <= 0)
+			SmInvalidState(typname, "counts must be positive");
+		map = SmCountMapAdd(map, keys[i], counts[i], CurrentMemoryContext);
+		if (map->used == before)
+			SmInvalidState(typname, "duplicate key");
+	}
+	return map;
+}
+
+PG_FUNCTION_INFO_V1(count_map_in);
+/* Text input of count-map states: {"state":..., "version":1, "total":N, "keys":[...], "counts":[...]}. */
+Datum
+count_map_in(PG_FUNCTION_ARGS)
+{
+	char	   *text = PG_GETARG_CSTRING(0);
+	const char *typname = SmIoTypeName(fcinfo, 1);
+	uint8		kind = SM_MAP_KIND_DIVERSITY;
+	SmJsonObject *obj = SmJsonParse(text, typname);
+	SmJsonField *kf,
+			   *cf;
+	uint64	   *keys;
+	int64	   *counts;
+	int64		total;
+	SmCountMap *map;
+
+	if (strcmp(typname, SmMapTypeName(kind)) != 0)
+		elog(ERROR, "type %s is not a supplymkt count map", typname);
+	if (strcmp(SmJsonGetString(obj, "state"), typname) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"state\" must be \"%s\"", typname, typname)));
+	if (SmJsonGetInt64(obj, "version") != SM_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("unsupported %s version", typname)));
+	total = SmJsonGetInt64(obj, "total");
+	kf = SmJsonFind(obj, "keys", true);
+	cf = SmJsonFind(obj, "counts", true);
+	SmJsonRejectUnknown(obj);
+	if (!kf->is_array || !cf->is_array || kf->nvalues != cf->nvalues)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"keys\" and \"counts\" must be arrays of equal length",
+						typname)));
+	keys = palloc_extended(sizeof(uint64) * (Size) Max(kf->nvalues, 1), MCXT_ALLOC_HUGE);
+	counts = palloc_extended(sizeof(int64) * (Size) Max(cf->nvalues, 1), MCXT_ALLOC_HUGE);
+	for (int i = 0; i < kf->nvalues; i++)
+	{
+		keys[i] = SmParseUInt64(kf->values[i], typname);
+		counts[i] = SmParseInt64(cf->values[i], typname);
+	}
+	map = SmCountMapFromArrays(kind, kf->nvalues, keys, counts);
+	if (map->total != total)
+		SmInvalidState(typname, "counts do not add up to the total");
+	PG_RETURN_POINTER(map);
+}
+
+PG_FUNCTION_INFO_V1(count_map_out);
+/* Text output of count-map states, keys in ascending order. */
+Datum
+count_map_out(PG_FUNCTION_ARGS)
+{
+	SmCountMap *map = DatumGetSmCountMap(PG_GETARG_DATUM(0));
+	SmCountEntry *entries;
+	int			n;
+	StringInfoData buf;
+
+	SmCountMapCheck(map, map->kind);
+	n = SmCountMapSortedEntries(map, &entries);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	SmAppendJsonKey(&buf, "state", true);
+	escape_json(&buf, SmMapTypeName(map->kind));
+	SmAppendJsonKey(&buf, "version", false);
+	appendStringInfo(&buf, "%d", map->version);
+	SmAppendJsonKey(&buf, "total", false);
+	appendStringInfo(&buf, INT64_FORMAT, map->total);
+	SmAppendJsonKey(&buf, "keys", false);
+	appendStringInfoChar(&buf, '[');
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s" UINT64_FORMAT, i ? "," : "", entries[i].key);
+	appendStringInfoChar(&buf, ']');
+	SmAppendJsonKey(&buf, "counts", false);
+	appendStringInfoChar(&buf, '[');
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s" INT64_FORMAT, i ? "," : "", entries[i].count);
+	appendStringInfoString(&buf, "]}");
+	PG_RETURN_CSTRING(buf.data);
+}
+
+PG_FUNCTION_INFO_V1(count_map_recv);
+/* Binary input of count-map states: version, total, n, then n (key, count) pairs. */
+Datum
+count_map_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	const char *typname = SmIoTypeName(fcinfo, 1);
+	uint8		kind = SM_MAP_KIND_DIVERSITY;
+	int			version;
+	int64		total,
+				n;
+	uint64	   *keys;
+	int64	   *counts;
+	SmCountMap *map;
+
+	if (strcmp(typname, SmMapTypeName(kind)) != 0)
+		elog(ERROR, "type %s is not a supplymkt count map", typname);
+	SmRecvCheckRemaining(buf, 17, typname);
+	version = pq_getmsgbyte(buf);
+	if (version != SM_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported %s version %d", typname, version)));
+	total = pq_getmsgint64(buf);
+	n = pq_getmsgint64(buf);
+	if (n < 0 || n > SM_MAP_MAX_CAPACITY / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary input for type %s: inconsistent size", typname)));
+	SmRecvCheckRemaining(buf, n * 16, typname);
+	keys = palloc_extended(sizeof(uint64) * (Size) Max(n, 1), MCXT_ALLOC_HUGE);
+	counts = palloc_extended(sizeof(int64) * (Size) Max(n, 1), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < n; i++)
+	{
+		keys[i] = (uint64) pq_getmsgint64(buf);
+		counts[i] = pq_getmsgint64(buf);
+	}
+	if (buf->cursor != buf->len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary input for type %s: trailing data", typname)));
+	map = SmCountMapFromArrays(kind, n, keys, counts);
+	if (map->total != total)
+		SmInvalidState(typname, "counts do not add up to the total");
+	SmCountMapValidate(map);
+	PG_RETURN_POINTER(map);
+}
+
+PG_FUNCTION_INFO_V1(count_map_send);
+/* Binary output of count-map states, keys in ascending order. */
+Datum
+count_map_send(PG_FUNCTION_ARGS)
+{
+	SmCountMap *map = DatumGetSmCountMap(PG_GETARG_DATUM(0));
+	SmCountEntry *entries;
+	int			n;
+	StringInfoData buf;
+
+	SmCountMapCheck(map, map->kind);
+	n = SmCountMapSortedEntries(map, &entries);
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, map->version);
+	pq_sendint64(&buf, map->total);
+	pq_sendint64(&buf, n);
+	for (int i = 0; i < n; i++)
+	{
+		pq_sendint64(&buf, (int64) entries[i].key);
+		pq_sendint64(&buf, entries[i].count);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}

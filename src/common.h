@@ -1,0 +1,147 @@
+/*
+ * common.h — helpers shared by every supplymkt family: aggregate state types (DESIGN.md pattern 3),
+ * input validation with clean errors, flat JSON parsing for type input, and exact float formatting.
+ */
+#ifndef SUPPLYMKT_COMMON_H
+#define SUPPLYMKT_COMMON_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Fixed-size aggregate states.
+ *
+ * Every fixed-size state is one varlena layout: a versioned header and up to SM_STATE_INTS int64 counters
+ * and SM_STATE_FLOATS float8 sums.  Each SQL state type (turnover_state, fill_rate_state, ...) is described
+ * by an SmStateKind naming the slots it uses; one set of C I/O functions serves all of them.  Text form is a
+ * flat JSON object ({"state":"turnover_state","version":1,"n_cogs":3,...}) with floats in shortest exact form,
+ * so it round-trips bit for bit (Citus ships partial states as text).
+ * --------------------------------------------------------------------------------------------------------- */
+#define SM_STATE_VERSION 1
+#define SM_STATE_INTS 4
+#define SM_STATE_FLOATS 4
+
+typedef struct SmFixedState
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint8		version;		/* SM_STATE_VERSION */
+	uint8		kind;			/* index into the kinds table of common.c */
+	uint16		flags;			/* kind-specific flag bits */
+	int32		reserved;		/* zero; keeps the slots 8-byte aligned */
+	int64		ints[SM_STATE_INTS];
+	float8		floats[SM_STATE_FLOATS];
+} SmFixedState;
+
+/* Kind ids of the fixed-size states; the table in common.c gives their type and slot names. */
+typedef enum SmStateKindId
+{
+	SM_KIND_TURNOVER = 0,
+	SM_KIND_STOCKOUT,
+	SM_KIND_FILL_RATE,
+	SM_KIND_SELL_THROUGH,
+	SM_KIND_RENEWAL,
+	SM_KIND_VARIABILITY,
+	SM_NUM_FIXED_KINDS
+} SmStateKindId;
+
+/* Optional kind-specific consistency check of a state read from text or binary; ereports on failure. */
+typedef void (*SmStateValidator) (const SmFixedState *state, const char *typname);
+
+typedef struct SmStateKind
+{
+	const char *typname;		/* SQL type name, e.g. "turnover_state" */
+	const char *int_names[SM_STATE_INTS];	/* NULL for unused slots */
+	const char *float_names[SM_STATE_FLOATS];
+	bool		ints_may_be_negative;	/* e.g. dates stored as day numbers */
+	SmStateValidator validate;
+} SmStateKind;
+
+#define DatumGetSmFixedState(x) ((SmFixedState *) PG_DETOAST_DATUM(x))
+
+extern SmFixedState *SmFixedStateForUpdate(FunctionCallInfo fcinfo, SmStateKindId kind);
+extern SmFixedState *SmFixedStateArg(FunctionCallInfo fcinfo, int argno, SmStateKindId kind);
+extern void SmFixedStateCheckKind(const SmFixedState *state, SmStateKindId kind);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Count map: a growing open-addressing table uint64 key -> int64 count inside one varlena, used by states
+ * that count distinct things (categories, items, co-occurrences).  The varlena's size is its capacity, so
+ * nodeAgg's copy of a grown state keeps the slack; capacity doubles, so a state is copied O(log n) times.
+ * --------------------------------------------------------------------------------------------------------- */
+typedef struct SmCountEntry
+{
+	uint64		key;
+	int64		count;			/* 0 marks an empty slot */
+} SmCountEntry;
+
+typedef struct SmCountMap
+{
+	int32		vl_len_;
+	uint8		version;		/* SM_STATE_VERSION */
+	uint8		kind;			/* SM_MAP_KIND_* */
+	uint16		flags;
+	int32		capacity;		/* slots, a power of two */
+	int32		used;			/* occupied slots */
+	int32		reserved;
+	int64		total;			/* sum of all counts (rows counted) */
+	SmCountEntry entries[FLEXIBLE_ARRAY_MEMBER];
+} SmCountMap;
+
+#define SM_MAP_KIND_DIVERSITY 1
+#define DatumGetSmCountMap(x) ((SmCountMap *) PG_DETOAST_DATUM(x))
+
+extern SmCountMap *SmCountMapForUpdate(FunctionCallInfo fcinfo, uint8 kind);
+extern SmCountMap *SmCountMapAdd(SmCountMap *map, uint64 key, int64 count, MemoryContext cxt);
+extern SmCountMap *SmCountMapArg(FunctionCallInfo fcinfo, int argno, uint8 kind);
+extern int	SmCountMapSortedEntries(const SmCountMap *map, SmCountEntry **entries);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Input validation: every SQL-visible function checks its arguments with these, so analysts get one
+ * consistent message and SQLSTATE for the same mistake everywhere.
+ * --------------------------------------------------------------------------------------------------------- */
+extern void SmCheckFinite(float8 value, const char *argname);
+extern void SmCheckNonNegative(float8 value, const char *argname);
+extern void SmCheckFraction(float8 value, const char *argname);
+extern float8 SmAddChecked(float8 a, float8 b);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Flat JSON objects (type input).  Parsed with PostgreSQL's own JSON lexer; values are scalars or arrays
+ * of scalars, kept as strings until a typed getter reads them.
+ * --------------------------------------------------------------------------------------------------------- */
+typedef struct SmJsonField
+{
+	char	   *key;
+	bool		is_array;
+	int			nvalues;
+	int			maxvalues;
+	char	  **values;			/* NULL entry for a JSON null */
+	bool		seen;			/* set by the getters, to reject unknown keys */
+} SmJsonField;
+
+typedef struct SmJsonObject
+{
+	const char *typname;		/* for error messages */
+	int			nfields;
+	int			maxfields;
+	SmJsonField *fields;
+} SmJsonObject;
+
+extern SmJsonObject *SmJsonParse(const char *text, const char *typname);
+extern SmJsonField *SmJsonFind(SmJsonObject *obj, const char *key, bool required);
+extern int64 SmJsonGetInt64(SmJsonObject *obj, const char *key);
+extern float8 SmJsonGetFloat8(SmJsonObject *obj, const char *key);
+extern char *SmJsonGetString(SmJsonObject *obj, const char *key);
+extern void SmJsonRejectUnknown(SmJsonObject *obj);
+extern int64 SmParseInt64(const char *s, const char *typname);
+extern uint64 SmParseUInt64(const char *s, const char *typname);
+extern float8 SmParseFloat8(const char *s, const char *typname);
+
+/* Exact text output of numbers and JSON keys. */
+extern void SmAppendFloat8(StringInfo buf, float8 value);
+extern void SmAppendJsonKey(StringInfo buf, const char *key, bool first);
+
+/* Reading binary input: every read is bounds-checked against the message. */
+extern void SmRecvCheckRemaining(StringInfo buf, int64 needed, const char *typname);
+
+#endif							/* SUPPLYMKT_COMMON_H */

@@ -1,0 +1,1 @@
+-- shared objects (none yet: the state-type pattern lives in src/common.c)
