@@ -17,6 +17,7 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/json.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
@@ -364,13 +365,16 @@ SmRecvCheckRemaining(StringInfo buf, int64 needed, const char *typname)
 				 errmsg("invalid binary input for type %s: truncated data", typname)));
 }
 
-/* Name of the type whose I/O function is running (from the typioparam argument), cached in fn_extra. */
+/*
+ * Name of the type an I/O function reads: its own declared return type, cached in fn_extra.  (Not the
+ * typioparam argument: called directly from SQL, that argument could name any type.)
+ */
 static const char *
-SmIoTypeName(FunctionCallInfo fcinfo, int argno)
+SmIoTypeName(FunctionCallInfo fcinfo)
 {
 	if (fcinfo->flinfo->fn_extra == NULL)
 	{
-		Oid			typid = PG_GETARG_OID(argno);
+		Oid			typid = get_func_rettype(fcinfo->flinfo->fn_oid);
 		HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 		char	   *name;
 
@@ -382,6 +386,16 @@ SmIoTypeName(FunctionCallInfo fcinfo, int argno)
 		fcinfo->flinfo->fn_extra = name;
 	}
 	return (const char *) fcinfo->flinfo->fn_extra;
+}
+
+/* Adds one to a row counter, raising the standard error instead of wrapping around. */
+void
+SmIncrement(int64 *counter)
+{
+	if (unlikely(pg_add_s64_overflow(*counter, 1, counter)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("row count out of range")));
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -553,7 +567,7 @@ Datum
 fixed_state_in(PG_FUNCTION_ARGS)
 {
 	char	   *text = PG_GETARG_CSTRING(0);
-	const char *typname = SmIoTypeName(fcinfo, 1);
+	const char *typname = SmIoTypeName(fcinfo);
 	SmStateKindId kind = SmKindByTypeName(typname);
 	const SmStateKind *k = &sm_kinds[kind];
 	SmJsonObject *obj = SmJsonParse(text, typname);
@@ -628,7 +642,7 @@ Datum
 fixed_state_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	const char *typname = SmIoTypeName(fcinfo, 1);
+	const char *typname = SmIoTypeName(fcinfo);
 	SmStateKindId kind = SmKindByTypeName(typname);
 	const SmStateKind *k = &sm_kinds[kind];
 	SmFixedState *s = SmFixedStateNew(kind, CurrentMemoryContext);
@@ -890,7 +904,7 @@ Datum
 count_map_in(PG_FUNCTION_ARGS)
 {
 	char	   *text = PG_GETARG_CSTRING(0);
-	const char *typname = SmIoTypeName(fcinfo, 1);
+	const char *typname = SmIoTypeName(fcinfo);
 	uint8		kind = SM_MAP_KIND_DIVERSITY;
 	SmJsonObject *obj = SmJsonParse(text, typname);
 	SmJsonField *kf,
@@ -971,7 +985,7 @@ Datum
 count_map_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	const char *typname = SmIoTypeName(fcinfo, 1);
+	const char *typname = SmIoTypeName(fcinfo);
 	uint8		kind = SM_MAP_KIND_DIVERSITY;
 	int			version;
 	int64		total,

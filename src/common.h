@@ -104,6 +104,7 @@ extern void SmCheckFinite(float8 value, const char *argname);
 extern void SmCheckNonNegative(float8 value, const char *argname);
 extern void SmCheckFraction(float8 value, const char *argname);
 extern float8 SmAddChecked(float8 a, float8 b);
+extern void SmIncrement(int64 *counter);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Flat JSON objects (type input).  Parsed with PostgreSQL's own JSON lexer; values are scalars or arrays

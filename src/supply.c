@@ -66,12 +66,12 @@ SmPairedSumsTransition(FunctionCallInfo fcinfo, SmStateKindId kind, const char *
 	s = SmFixedStateForUpdate(fcinfo, kind);
 	if (has_a)
 	{
-		s->ints[0]++;
+		SmIncrement(&s->ints[0]);
 		s->floats[0] = SmAddChecked(s->floats[0], a);
 	}
 	if (has_b)
 	{
-		s->ints[1]++;
+		SmIncrement(&s->ints[1]);
 		s->floats[1] = SmAddChecked(s->floats[1], b);
 	}
 	SM_RETURN_STATE(s);
@@ -180,9 +180,9 @@ stockout_rate_transfn(PG_FUNCTION_ARGS)
 		SM_SKIP_ROW();
 	SmCheckFinite(on_hand, "on_hand");
 	s = SmFixedStateForUpdate(fcinfo, SM_KIND_STOCKOUT);
-	s->ints[0]++;
+	SmIncrement(&s->ints[0]);
 	if (on_hand <= 0)
-		s->ints[1]++;
+		SmIncrement(&s->ints[1]);
 	SM_RETURN_STATE(s);
 }
 
@@ -228,7 +228,7 @@ fill_rate_transfn(PG_FUNCTION_ARGS)
 	SmCheckNonNegative(demanded, "demanded");
 	SmCheckNonNegative(fulfilled, "fulfilled");
 	s = SmFixedStateForUpdate(fcinfo, SM_KIND_FILL_RATE);
-	s->ints[0]++;
+	SmIncrement(&s->ints[0]);
 	s->floats[0] = SmAddChecked(s->floats[0], demanded);
 	s->floats[1] = SmAddChecked(s->floats[1], Min(fulfilled, demanded));
 	SM_RETURN_STATE(s);
@@ -301,9 +301,9 @@ renewal_rate_transfn(PG_FUNCTION_ARGS)
 				 errhint("Group by the period, or compute one period per query.")));
 	if (listed <= end)
 	{
-		s->ints[0]++;
+		SmIncrement(&s->ints[0]);
 		if (listed >= start)
-			s->ints[1]++;
+			SmIncrement(&s->ints[1]);
 	}
 	SM_RETURN_STATE(s);
 }
@@ -374,7 +374,7 @@ demand_cv_transfn(PG_FUNCTION_ARGS)
 		SM_SKIP_ROW();
 	SmCheckNonNegative(x, "quantity");
 	s = SmFixedStateForUpdate(fcinfo, SM_KIND_VARIABILITY);
-	s->ints[0]++;
+	SmIncrement(&s->ints[0]);
 	delta = x - s->floats[0];
 	s->floats[0] += delta / (float8) s->ints[0];
 	s->floats[1] = SmAddChecked(s->floats[1], delta * (x - s->floats[0]));

@@ -62,7 +62,7 @@ start=$SECONDS
 
 # Creates a fresh database with the extension for one test program.
 fresh_db() {
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null &&
+	psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null &&
 		psql -X -q -d "$1" -c "CREATE EXTENSION supplymkt" >/dev/null
 }
 
@@ -89,7 +89,7 @@ if [[ " $SM_STAGES " == *" programs "* ]]; then
 	for prog in test/*.py test/*.sh; do
 		[ -f "$prog" ] || continue
 		case $(basename "$prog") in
-		citus.sh | pg_cron.sh | harness.py) continue ;;
+		citus.sh | citus_check.py | pg_cron.sh | harness.py) continue ;;
 		esac
 		db=sm_$(basename "${prog%.*}" | tr -c 'a-z0-9_\n' '_')
 		sm_say "$prog (database $db)"
