@@ -29,26 +29,23 @@ PG_MODULE_MAGIC;
  * Validation of user-supplied numbers
  * --------------------------------------------------------------------------------------------------------- */
 
-/* Rejects NaN and ±Infinity with a message naming the argument. */
+/* Error path of SmCheckFinite: NaN or ±Infinity where a finite number is required. */
 void
-SmCheckFinite(float8 value, const char *argname)
+SmErrorNotFinite(float8 value, const char *argname)
 {
-	if (isnan(value) || isinf(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a finite number, not %s", argname, float8out_internal(value)),
-				 errhint("Filter out or replace NaN and infinite values before calling supplymkt.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must be a finite number, not %s", argname, float8out_internal(value)),
+			 errhint("Filter out or replace NaN and infinite values before calling supplymkt.")));
 }
 
-/* Rejects non-finite and negative values. */
+/* Error path of SmCheckNonNegative. */
 void
-SmCheckNonNegative(float8 value, const char *argname)
+SmErrorNegative(float8 value, const char *argname)
 {
-	SmCheckFinite(value, argname);
-	if (value < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be negative, got %s", argname, float8out_internal(value))));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must not be negative, got %s", argname, float8out_internal(value))));
 }
 
 /* Rejects values outside [0, 1]. */
@@ -62,18 +59,14 @@ SmCheckFraction(float8 value, const char *argname)
 				 errmsg("%s must be between 0 and 1, got %s", argname, float8out_internal(value))));
 }
 
-/* Adds two finite numbers, raising the standard overflow error instead of returning infinity. */
-float8
-SmAddChecked(float8 a, float8 b)
+/* Error path of SmAddChecked: a sum overflowed double precision. */
+void
+SmErrorOverflow(void)
 {
-	float8		r = a + b;
-
-	if (unlikely(isinf(r)))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value out of range: overflow"),
-				 errhint("The sum of the inputs exceeds the range of double precision.")));
-	return r;
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("value out of range: overflow"),
+			 errhint("The sum of the inputs exceeds the range of double precision.")));
 }
 
 /* ---------------------------------------------------------------------------------------------------------

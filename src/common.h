@@ -7,6 +7,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 
@@ -100,10 +102,38 @@ extern int	SmCountMapSortedEntries(const SmCountMap *map, SmCountEntry **entries
  * Input validation: every SQL-visible function checks its arguments with these, so analysts get one
  * consistent message and SQLSTATE for the same mistake everywhere.
  * --------------------------------------------------------------------------------------------------------- */
-extern void SmCheckFinite(float8 value, const char *argname);
-extern void SmCheckNonNegative(float8 value, const char *argname);
+extern void SmErrorNotFinite(float8 value, const char *argname) pg_attribute_noreturn();
+extern void SmErrorNegative(float8 value, const char *argname) pg_attribute_noreturn();
+extern void SmErrorOverflow(void) pg_attribute_noreturn();
 extern void SmCheckFraction(float8 value, const char *argname);
-extern float8 SmAddChecked(float8 a, float8 b);
+
+/* Rejects NaN and ±Infinity with a message naming the argument (inline: called per row). */
+static inline void
+SmCheckFinite(float8 value, const char *argname)
+{
+	if (unlikely(isnan(value) || isinf(value)))
+		SmErrorNotFinite(value, argname);
+}
+
+/* Rejects non-finite and negative values. */
+static inline void
+SmCheckNonNegative(float8 value, const char *argname)
+{
+	SmCheckFinite(value, argname);
+	if (unlikely(value < 0))
+		SmErrorNegative(value, argname);
+}
+
+/* Adds two finite numbers, raising the standard overflow error instead of returning infinity. */
+static inline float8
+SmAddChecked(float8 a, float8 b)
+{
+	float8		r = a + b;
+
+	if (unlikely(isinf(r)))
+		SmErrorOverflow();
+	return r;
+}
 extern void SmIncrement(int64 *counter);
 
 /* ---------------------------------------------------------------------------------------------------------

@@ -697,7 +697,9 @@ normalize_indicator(PG_FUNCTION_ARGS)
 	float8		lower = PG_GETARG_FLOAT8(1);
 	float8		upper = PG_GETARG_FLOAT8(2);
 	bool		higher_is_better = PG_GETARG_BOOL(3);
-	float8		x;
+	float8		num,
+				den,
+				x;
 
 	SmCheckFinite(value, "value");
 	SmCheckFinite(lower, "lower");
@@ -706,11 +708,14 @@ normalize_indicator(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("upper must be greater than lower")));
-	x = (value - lower) / (upper - lower);
-	if (isinf(x))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value out of range: overflow")));
-	x = Min(Max(x, 0.0), 1.0);
+	num = value - lower;
+	den = upper - lower;
+	if (isinf(num) || isinf(den))
+	{
+		/* the differences overflow only for bounds beyond ±8.9e307: halving first is exact there */
+		num = value / 2 - lower / 2;
+		den = upper / 2 - lower / 2;
+	}
+	x = Min(Max(num / den, 0.0), 1.0);
 	PG_RETURN_FLOAT8(higher_is_better ? x : 1.0 - x);
 }
