@@ -62,6 +62,7 @@ sm_start_cluster() {
 		echo "unix_socket_directories = '/tmp'"
 		echo "shared_preload_libraries = 'pg_cron'"
 		echo "cron.database_name = 'postgres'"
+		echo "cron.use_background_workers = on"
 		echo "max_worker_processes = 16"
 		echo "max_parallel_workers = 8"
 		echo "fsync = off"

@@ -1,0 +1,769 @@
+-- ===========================================================================================================
+-- Dashboards: materialized views over the canonical data model, their refresh, and pg_cron scheduling
+-- ===========================================================================================================
+
+-- Registry of the objects create_dashboards made.  A registry rather than catalog discovery because:
+-- it says which objects are ours (re-creating never drops a user's relation that happens to share a name),
+-- it lets every dashboard family add its materialized views to the same refresh, and pg_dump keeps it
+-- (pg_extension_config_dump) together with the materialized views it lists.  refresh_dashboards checks
+-- each entry against the catalog, so a view dropped by hand is skipped with a warning, not an error.
+CREATE TABLE @extschema@.dashboards (
+    target_schema text NOT NULL,
+    object_name text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('materialized view', 'index', 'view')),
+    source_schema text,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (target_schema, object_name)
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.dashboards', '');
+GRANT SELECT ON @extschema@.dashboards TO PUBLIC;
+COMMENT ON TABLE @extschema@.dashboards IS
+    'Registry of the dashboard objects created by create_dashboards, read by refresh_dashboards. pg_dump keeps its rows. Writing it (create_dashboards) needs INSERT and DELETE on it, which only its owner has unless granted.';
+COMMENT ON COLUMN @extschema@.dashboards.target_schema IS 'Schema holding the object.';
+COMMENT ON COLUMN @extschema@.dashboards.object_name IS 'Name of the relation in target_schema.';
+COMMENT ON COLUMN @extschema@.dashboards.kind IS 'materialized view, index or view.';
+COMMENT ON COLUMN @extschema@.dashboards.source_schema IS 'Schema of the canonical relations the object reads.';
+COMMENT ON COLUMN @extschema@.dashboards.created_at IS 'When create_dashboards created the object.';
+
+-- Checks that source_schema holds the canonical relations and columns the dashboards read.
+CREATE FUNCTION @extschema@.check_dashboard_source(source_schema text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+BEGIN
+    IF source_schema IS NULL THEN
+        RAISE EXCEPTION 'source_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = source_schema) THEN
+        RAISE EXCEPTION 'source schema "%" does not exist', source_schema USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    SELECT string_agg(format('%I.%I', source_schema, r.relname), ', ' ORDER BY r.ord) INTO missing
+      FROM (VALUES (1, 'products'), (2, 'orders'), (3, 'order_items'), (4, 'inventory_snapshots'),
+                   (5, 'purchase_orders'), (6, 'shipments'), (7, 'returns'), (8, 'reviews')) AS r(ord, relname)
+     WHERE NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE n.nspname = source_schema AND c.relname = r.relname
+                          AND c.relkind IN ('r', 'p', 'v', 'm', 'f'));
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'source relation % does not exist', missing
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'The dashboards read the canonical data model (products, orders, order_items, inventory_snapshots, purchase_orders, shipments, returns, reviews): provide tables or views with these names, or generate them with supplymkt.generate_demo_data.';
+    END IF;
+    SELECT string_agg(format('%I.%I.%I', source_schema, c.relname, c.attname), ', ' ORDER BY c.relname, c.attname) INTO missing
+      FROM (VALUES ('products', 'product_id'), ('products', 'category'), ('products', 'first_listed'),
+                   ('products', 'unit_cost'), ('orders', 'order_id'), ('orders', 'order_time'),
+                   ('order_items', 'order_id'), ('order_items', 'product_id'), ('order_items', 'quantity'),
+                   ('order_items', 'unit_price'), ('inventory_snapshots', 'snapshot_date'),
+                   ('inventory_snapshots', 'product_id'), ('inventory_snapshots', 'on_hand'),
+                   ('inventory_snapshots', 'inventory_value'), ('purchase_orders', 'product_id'),
+                   ('purchase_orders', 'order_date'), ('purchase_orders', 'quantity'),
+                   ('purchase_orders', 'received_date'), ('purchase_orders', 'received_quantity'),
+                   ('shipments', 'order_id'), ('shipments', 'promised_date'), ('shipments', 'delivered_time'),
+                   ('returns', 'order_id'), ('returns', 'product_id'), ('returns', 'quantity'),
+                   ('reviews', 'product_id'), ('reviews', 'rating'), ('reviews', 'review_time')) AS c(relname, attname)
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = format('%I.%I', source_schema, c.relname)::regclass
+                          AND a.attname = c.attname AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'source column % does not exist', missing
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'See the canonical data model in the supplymkt documentation for the columns each relation needs.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_dashboard_source(text) IS
+    'Raises 22004 for a NULL schema, 3F000 for an unknown one, 42P01 naming the missing canonical relations and 42703 naming the missing columns; returns nothing when source_schema can feed create_dashboards.';
+
+-- Checks a target schema name for the dashboard functions: not NULL, not a system or the extension schema.
+CREATE FUNCTION @extschema@.check_dashboard_target(target_schema text)
+    RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF target_schema IS NULL THEN
+        RAISE EXCEPTION 'target_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF target_schema = '' OR target_schema = '@extschema@' OR target_schema = 'information_schema'
+       OR target_schema LIKE 'pg\_%' THEN
+        RAISE EXCEPTION 'cannot use schema "%" for dashboards', target_schema
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use a schema of your own: not empty, not a system schema, not the extension''s schema.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_dashboard_target(text) IS
+    'Raises 22004 for a NULL target schema and 22023 for an empty name, a pg_* or information_schema schema, or the extension''s own schema.';
+
+-- Text of the supply dashboard query for a source schema and a time zone (both quoted here).
+CREATE FUNCTION @extschema@.supply_dashboard_query(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+prod AS (
+    SELECT p.product_id, COALESCE(p.category, '(uncategorized)') AS category,
+           COALESCE(p.first_listed, '-infinity'::date) AS first_listed, p.unit_cost
+      FROM %1$I.products AS p
+),
+cats AS (
+    SELECT DISTINCT category FROM prod
+),
+lines AS (
+    SELECT pr.category, (o.order_time AT TIME ZONE %2$L)::date AS day, oi.quantity,
+           oi.quantity * oi.unit_price AS revenue, oi.quantity * pr.unit_cost AS cogs
+      FROM %1$I.order_items AS oi
+      JOIN %1$I.orders AS o ON o.order_id = oi.order_id
+      JOIN prod AS pr ON pr.product_id = oi.product_id
+),
+snap AS NOT MATERIALIZED (
+    SELECT pr.category, s.snapshot_date, s.on_hand, s.inventory_value
+      FROM %1$I.inventory_snapshots AS s
+      JOIN prod AS pr ON pr.product_id = s.product_id
+),
+po AS (
+    SELECT pr.category, p.order_date, p.quantity, p.received_date, p.received_quantity
+      FROM %1$I.purchase_orders AS p
+      JOIN prod AS pr ON pr.product_id = p.product_id
+),
+daily AS MATERIALIZED (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.day,
+           sum(x.quantity) AS units, sum(x.revenue) AS revenue, sum(x.cogs) AS cogs
+      FROM lines AS x
+     GROUP BY GROUPING SETS ((x.category, x.day), (x.day))
+),
+snap_daily AS MATERIALIZED (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.snapshot_date,
+           sum(x.inventory_value) AS inventory_value
+      FROM snap AS x
+     GROUP BY GROUPING SETS ((x.category, x.snapshot_date), (x.snapshot_date))
+),
+bounds AS (
+    SELECT date_trunc('month', min(d)::timestamp) AS first_month, date_trunc('month', max(d)::timestamp) AS last_month
+      FROM (SELECT day AS d FROM daily UNION ALL SELECT snapshot_date FROM snap_daily) AS b
+),
+months AS (
+    SELECT m::date AS month, (m + interval '1 month' - interval '1 day')::date AS month_end
+      FROM bounds, generate_series(bounds.first_month, bounds.last_month, interval '1 month') AS m
+),
+grid AS (
+    SELECT 'category'::text AS scope, c.category, m.month FROM cats AS c CROSS JOIN months AS m
+    UNION ALL
+    SELECT 'overall'::text, '(all)'::text, m.month FROM months AS m
+),
+sales AS (
+    SELECT scope, category, date_trunc('month', day::timestamp)::date AS month,
+           sum(units)::bigint AS units_sold, sum(revenue) AS revenue, sum(cogs) AS cogs
+      FROM daily
+     GROUP BY 1, 2, 3
+),
+inventory AS (
+    SELECT scope, category, date_trunc('month', snapshot_date::timestamp)::date AS month,
+           trim_scale(avg(inventory_value)) AS avg_inventory_value
+      FROM snap_daily
+     GROUP BY 1, 2, 3
+),
+turnover AS (
+    SELECT t.scope, t.category, t.month,
+           @extschema@.inventory_turnover(t.cogs, t.inventory_value) AS inventory_turnover
+      FROM (SELECT g.scope, g.category, g.month, COALESCE(s.cogs, 0)::float8 AS cogs, NULL::float8 AS inventory_value
+              FROM grid AS g LEFT JOIN sales AS s USING (scope, category, month)
+            UNION ALL
+            SELECT d.scope, d.category, date_trunc('month', d.snapshot_date::timestamp)::date, NULL,
+                   d.inventory_value::float8
+              FROM snap_daily AS d) AS t
+     GROUP BY 1, 2, 3
+),
+stock AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           @extschema@.stockout_rate(x.on_hand::float8) AS stockout_rate
+      FROM (SELECT category, date_trunc('month', snapshot_date::timestamp)::date AS month, on_hand FROM snap) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+fill AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           @extschema@.fill_rate(x.quantity::float8, x.received_quantity::float8) AS fill_rate
+      FROM (SELECT category, date_trunc('month', order_date::timestamp)::date AS month, quantity, received_quantity
+              FROM po) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+received AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           sum(x.received_quantity)::bigint AS units_received
+      FROM (SELECT category, date_trunc('month', received_date::timestamp)::date AS month, received_quantity
+              FROM po WHERE received_date IS NOT NULL) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+sell_through AS (
+    SELECT g.scope, g.category, g.month, r.units_received,
+           @extschema@.sell_through_rate(t.sold, t.received) AS sell_through_rate
+      FROM grid AS g
+      LEFT JOIN sales AS s USING (scope, category, month)
+      LEFT JOIN received AS r USING (scope, category, month)
+     CROSS JOIN LATERAL (VALUES (COALESCE(s.units_sold, 0)::float8, NULL::float8),
+                                (NULL, r.units_received::float8)) AS t(sold, received)
+     GROUP BY g.scope, g.category, g.month, r.units_received
+),
+assortment AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           @extschema@.renewal_rate(x.first_listed, x.month, x.month_end) AS renewal_rate,
+           CASE WHEN grouping(x.category) = 1
+                THEN (@extschema@.assortment_diversity(x.category) FILTER (WHERE x.first_listed <= x.month_end)).evenness
+           END AS diversity
+      FROM (SELECT pr.category, pr.first_listed, m.month, m.month_end FROM prod AS pr CROSS JOIN months AS m) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month, x.month_end), (x.month, x.month_end))
+),
+days AS MATERIALIZED (
+    SELECT d::date AS day
+      FROM (SELECT min(day) AS first_day, max(day) AS last_day FROM daily) AS b,
+           generate_series(b.first_day::timestamp, b.last_day::timestamp, interval '1 day') AS d
+),
+day_grid AS MATERIALIZED (
+    SELECT k.scope, k.category, d.day
+      FROM (SELECT DISTINCT scope, category FROM grid) AS k CROSS JOIN days AS d
+),
+demand AS (
+    SELECT g.scope, g.category, date_trunc('month', g.day::timestamp)::date AS month,
+           @extschema@.demand_cv(COALESCE(dl.units, 0)::float8) AS demand_cv
+      FROM day_grid AS g
+      LEFT JOIN daily AS dl USING (scope, category, day)
+     GROUP BY 1, 2, 3
+),
+ship AS (
+    SELECT s.order_id, date_trunc('month', o.order_time AT TIME ZONE %2$L)::date AS month,
+           (s.delivered_time AT TIME ZONE %2$L)::date <= s.promised_date AS on_time
+      FROM %1$I.shipments AS s
+      JOIN %1$I.orders AS o ON o.order_id = s.order_id
+     WHERE s.delivered_time IS NOT NULL AND s.promised_date IS NOT NULL
+),
+service AS (
+    SELECT 'category'::text AS scope, oc.category, sh.month,
+           (count(*) FILTER (WHERE sh.on_time))::float8 / count(*) AS on_time_rate
+      FROM ship AS sh
+      JOIN (SELECT DISTINCT oi.order_id, pr.category
+              FROM %1$I.order_items AS oi JOIN prod AS pr ON pr.product_id = oi.product_id) AS oc
+        ON oc.order_id = sh.order_id
+     GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT 'overall'::text, '(all)'::text, sh.month, (count(*) FILTER (WHERE sh.on_time))::float8 / count(*)
+      FROM ship AS sh
+     GROUP BY 1, 2, 3
+),
+returned AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           sum(x.quantity)::bigint AS units_returned
+      FROM (SELECT pr.category, date_trunc('month', o.order_time AT TIME ZONE %2$L)::date AS month, r.quantity
+              FROM %1$I.returns AS r
+              JOIN %1$I.orders AS o ON o.order_id = r.order_id
+              JOIN prod AS pr ON pr.product_id = r.product_id) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+ratings AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           avg(x.rating)::float8 AS mean_rating, count(x.rating) AS reviews
+      FROM (SELECT pr.category, date_trunc('month', rv.review_time AT TIME ZONE %2$L)::date AS month, rv.rating
+              FROM %1$I.reviews AS rv
+              JOIN prod AS pr ON pr.product_id = rv.product_id) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+category_abc AS (
+    SELECT c.category, @extschema@.abc_class(c.revenue::float8) OVER () AS abc_class
+      FROM (SELECT cats.category, COALESCE(sum(s.revenue), 0) AS revenue
+              FROM cats LEFT JOIN sales AS s ON s.scope = 'category' AND s.category = cats.category
+             GROUP BY cats.category) AS c
+),
+joined AS (
+    SELECT g.scope, g.category, g.month,
+           a.abc_class,
+           COALESCE(s.units_sold, 0) AS units_sold,
+           COALESCE(s.revenue, 0) AS revenue,
+           COALESCE(s.cogs, 0) AS cogs,
+           COALESCE(st.units_received, 0) AS units_received,
+           COALESCE(rt.units_returned, 0) AS units_returned,
+           i.avg_inventory_value,
+           t.inventory_turnover,
+           t.inventory_turnover * 365.0 / ((g.month + interval '1 month')::date - g.month) AS annualized_turnover,
+           so.stockout_rate,
+           f.fill_rate,
+           st.sell_through_rate,
+           asr.renewal_rate,
+           d.demand_cv,
+           asr.diversity,
+           sv.on_time_rate,
+           COALESCE(rt.units_returned, 0)::float8 / NULLIF(s.units_sold, 0) AS return_rate,
+           ra.mean_rating,
+           COALESCE(ra.reviews, 0) AS reviews
+      FROM grid AS g
+      LEFT JOIN sales AS s USING (scope, category, month)
+      LEFT JOIN inventory AS i USING (scope, category, month)
+      LEFT JOIN turnover AS t USING (scope, category, month)
+      LEFT JOIN stock AS so USING (scope, category, month)
+      LEFT JOIN fill AS f USING (scope, category, month)
+      LEFT JOIN sell_through AS st USING (scope, category, month)
+      LEFT JOIN assortment AS asr USING (scope, category, month)
+      LEFT JOIN demand AS d USING (scope, category, month)
+      LEFT JOIN service AS sv USING (scope, category, month)
+      LEFT JOIN returned AS rt USING (scope, category, month)
+      LEFT JOIN ratings AS ra USING (scope, category, month)
+      LEFT JOIN category_abc AS a ON a.category = g.category AND g.scope = 'category'
+)
+SELECT j.scope, j.category, j.month, j.abc_class, j.units_sold, j.revenue, j.cogs, j.units_received,
+       j.units_returned, j.reviews, j.avg_inventory_value, j.inventory_turnover, j.annualized_turnover,
+       j.stockout_rate, j.fill_rate, j.sell_through_rate, j.renewal_rate, j.demand_cv, j.diversity,
+       j.on_time_rate, j.return_rate, j.mean_rating,
+       @extschema@.supply_capability_score(j.annualized_turnover, j.fill_rate, j.stockout_rate, j.renewal_rate,
+                                           j.diversity, j.on_time_rate, j.return_rate, j.mean_rating) AS supply_capability_score
+  FROM joined AS j
+$q$, source_schema, time_zone)
+$body$;
+COMMENT ON FUNCTION @extschema@.supply_dashboard_query(text, text) IS
+    'The SELECT behind supply_dashboard_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the product ABC/XYZ query for a source schema and a time zone.
+CREATE FUNCTION @extschema@.product_abc_xyz_query(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+prod AS (
+    SELECT p.product_id, COALESCE(p.category, '(uncategorized)') AS category,
+           COALESCE(p.first_listed, '-infinity'::date) AS first_listed
+      FROM %1$I.products AS p
+),
+lines AS (
+    SELECT oi.product_id, (o.order_time AT TIME ZONE %2$L)::date AS day, oi.quantity,
+           oi.quantity * oi.unit_price AS revenue
+      FROM %1$I.order_items AS oi
+      JOIN %1$I.orders AS o ON o.order_id = oi.order_id
+),
+weeks AS (
+    SELECT w::date AS week
+      FROM (SELECT date_trunc('week', min(day)::timestamp) AS first_week,
+                   date_trunc('week', max(day)::timestamp) AS last_week FROM lines) AS b,
+           generate_series(b.first_week, b.last_week, interval '1 week') AS w
+),
+weekly AS (
+    SELECT product_id, date_trunc('week', day::timestamp)::date AS week, sum(quantity) AS units
+      FROM lines
+     GROUP BY 1, 2
+),
+variability AS (
+    SELECT pr.product_id, count(*) AS weeks_observed,
+           @extschema@.demand_cv(COALESCE(w.units, 0)::float8) AS demand_cv
+      FROM prod AS pr
+      JOIN weeks AS wk ON wk.week >= date_trunc('week', pr.first_listed::timestamp)
+      LEFT JOIN weekly AS w ON w.product_id = pr.product_id AND w.week = wk.week
+     GROUP BY pr.product_id
+),
+totals AS (
+    SELECT product_id, sum(quantity)::bigint AS units_sold, sum(revenue) AS revenue
+      FROM lines
+     GROUP BY product_id
+)
+SELECT pr.product_id, pr.category,
+       COALESCE(t.units_sold, 0) AS units_sold,
+       COALESCE(t.revenue, 0) AS revenue,
+       @extschema@.abc_class(COALESCE(t.revenue, 0)::float8) OVER () AS abc_class,
+       COALESCE(v.weeks_observed, 0) AS weeks_observed,
+       v.demand_cv,
+       @extschema@.xyz_class(v.demand_cv) AS xyz_class
+  FROM prod AS pr
+  LEFT JOIN totals AS t ON t.product_id = pr.product_id
+  LEFT JOIN variability AS v ON v.product_id = pr.product_id
+$q$, source_schema, time_zone)
+$body$;
+COMMENT ON FUNCTION @extschema@.product_abc_xyz_query(text, text) IS
+    'The SELECT behind product_abc_xyz_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Creates the supply dashboards in target_schema, replacing the ones registered there before.
+CREATE FUNCTION @extschema@.create_dashboards(source_schema text, target_schema text, time_zone text DEFAULT NULL)
+    RETURNS TABLE (object_name text, kind text)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    tz text := COALESCE(time_zone, current_setting('TimeZone'));
+    obj record;
+    acl record;
+    saved_acls jsonb := '{}';
+    col record;
+    clash text;
+    mv record;
+    err_state text;
+    err_message text;
+    err_detail text;
+    err_hint text;
+    objects CONSTANT text[][] := ARRAY[
+        ['supply_dashboard_mv', 'materialized view'], ['supply_dashboard_mv_key', 'index'],
+        ['supply_dashboard', 'view'],
+        ['product_abc_xyz_mv', 'materialized view'], ['product_abc_xyz_mv_key', 'index'],
+        ['product_abc_xyz', 'view']];
+BEGIN
+    PERFORM @extschema@.check_dashboard_target(target_schema);
+    PERFORM @extschema@.check_dashboard_source(source_schema);
+    BEGIN
+        PERFORM now() AT TIME ZONE tz;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'time zone "%" is not recognized', tz
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
+    END;
+
+    -- one creator per target schema at a time
+    PERFORM pg_advisory_xact_lock(hashtextextended('supplymkt.create_dashboards:' || target_schema, 0));
+    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
+        EXECUTE format('CREATE SCHEMA %I', target_schema);
+    END IF;
+
+    -- drop what we registered there before (views first: they depend on the materialized views), keeping
+    -- the privileges granted on the objects so BI users keep their access after a re-create
+    FOR obj IN
+        SELECT d.object_name, d.kind, c.oid AS relid, c.relacl
+          FROM @extschema@.dashboards AS d
+          LEFT JOIN pg_namespace AS n ON n.nspname = d.target_schema
+          LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
+         WHERE d.target_schema = create_dashboards.target_schema
+         ORDER BY CASE d.kind WHEN 'view' THEN 1 WHEN 'materialized view' THEN 2 ELSE 3 END, d.object_name
+    LOOP
+        IF obj.relid IS NOT NULL AND obj.relacl IS NOT NULL THEN
+            saved_acls := saved_acls || jsonb_build_object(obj.object_name, obj.relacl::text[]);
+        END IF;
+        IF obj.relid IS NOT NULL AND obj.kind = 'view' THEN
+            EXECUTE format('DROP VIEW %I.%I', target_schema, obj.object_name);
+        ELSIF obj.relid IS NOT NULL AND obj.kind = 'materialized view' THEN
+            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, obj.object_name);
+        END IF;
+    END LOOP;
+    DELETE FROM @extschema@.dashboards AS d WHERE d.target_schema = create_dashboards.target_schema;
+
+    -- never drop or shadow a relation that is not ours
+    SELECT string_agg(format('%I.%I', target_schema, o.name), ', ') INTO clash
+      FROM (SELECT objects[i][1] AS name FROM generate_subscripts(objects, 1) AS i) AS o
+     WHERE to_regclass(format('%I.%I', target_schema, o.name)) IS NOT NULL;
+    IF clash IS NOT NULL THEN
+        RAISE EXCEPTION 'relation % already exists and was not created by create_dashboards', clash
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'Drop or rename it, or choose another target schema.';
+    END IF;
+
+    -- the materialized views; an error in the source data is re-raised without the long query as context
+    FOR mv IN
+        SELECT * FROM (VALUES ('supply_dashboard_mv', 'supply_dashboard_query'),
+                              ('product_abc_xyz_mv', 'product_abc_xyz_query')) AS v(name, query_function)
+    LOOP
+        BEGIN
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, mv.name,
+                           CASE mv.query_function
+                               WHEN 'supply_dashboard_query' THEN @extschema@.supply_dashboard_query(source_schema, tz)
+                               ELSE @extschema@.product_abc_xyz_query(source_schema, tz)
+                           END);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
+                                    err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT;
+            err_detail := concat_ws(' ', NULLIF(err_detail, ''),
+                                    format('Raised while building %I.%I from schema %I (its query: SELECT @extschema@.%s(%L, %L)).',
+                                           target_schema, mv.name, source_schema, mv.query_function, source_schema, tz));
+            IF COALESCE(err_hint, '') = '' THEN
+                RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail;
+            END IF;
+            RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail, HINT = err_hint;
+        END;
+    END LOOP;
+
+    -- supply dashboard: one row per (category, month) and one per month for the overall scope
+    EXECUTE format('CREATE UNIQUE INDEX supply_dashboard_mv_key ON %I.supply_dashboard_mv (scope, category, month)',
+                   target_schema);
+    EXECUTE format('CREATE VIEW %1$I.supply_dashboard WITH (security_invoker = true) AS SELECT * FROM %1$I.supply_dashboard_mv',
+                   target_schema);
+    EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.supply_dashboard_mv IS %L', target_schema,
+                   format('Supply dashboard built by supplymkt.create_dashboards from schema %s (months in time zone %s): one row per (category, month) with scope = ''category'' and one per month with scope = ''overall'' and category = ''(all)''. Months span the first to the last month with orders or inventory snapshots (activity outside that window, such as purchase orders placed earlier, is left out); every category has a row in every month. Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index supply_dashboard_mv_key). Query the view supply_dashboard.',
+                          source_schema, tz, target_schema));
+    EXECUTE format('COMMENT ON INDEX %I.supply_dashboard_mv_key IS %L', target_schema,
+                   'Unique key (scope, category, month) of supply_dashboard_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.');
+    EXECUTE format('COMMENT ON VIEW %I.supply_dashboard IS %L', target_schema,
+                   'Supply dashboard for BI tools (security_invoker: readers need SELECT on supply_dashboard_mv too). See the comment on supply_dashboard_mv; columns are documented one by one.');
+    FOR col IN
+        SELECT * FROM (VALUES
+            ('scope', 'category: a row for one category; overall: all categories together.'),
+            ('category', 'Product category (products.category; NULL categories are reported as ''(uncategorized)''); ''(all)'' on overall rows. Never NULL.'),
+            ('month', 'First day of the calendar month (orders, shipments, returns and reviews bucketed in the time zone given to create_dashboards).'),
+            ('abc_class', 'ABC class of the category by its revenue over the whole period (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C); the same in every month. NULL on overall rows.'),
+            ('units_sold', 'Units sold in the month: sum(order_items.quantity) of orders placed in the month. 0 without sales.'),
+            ('revenue', 'Revenue of the month: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'),
+            ('cogs', 'Cost of goods sold in the month: sum(quantity * products.unit_cost), in the currency of the source data. 0 without sales.'),
+            ('units_received', 'Units received from suppliers in the month: sum(purchase_orders.received_quantity) by received_date. 0 without receipts.'),
+            ('units_returned', 'Units returned from the orders placed in the month (returns attributed to their order''s month). 0 without returns.'),
+            ('reviews', 'Number of reviews written in the month. 0 without reviews.'),
+            ('avg_inventory_value', 'Average over the month''s snapshot dates of the total inventory value on that date (sum of inventory_snapshots.inventory_value), in the currency of the source data. NULL without snapshots.'),
+            ('inventory_turnover', 'Inventory turnover of the month (inventory_turnover: cogs / avg_inventory_value), not annualized. NULL without snapshots or with zero average inventory.'),
+            ('annualized_turnover', 'inventory_turnover * 365 / days in the month: turns per year at this month''s pace (the scale the score uses). NULL when inventory_turnover is.'),
+            ('stockout_rate', 'Share 0..1 of the month''s inventory snapshots with on_hand <= 0 (stockout_rate). NULL without snapshots.'),
+            ('fill_rate', 'Supplier unit fill rate 0..1 of the purchase orders placed in the month (fill_rate(quantity, received_quantity); over-delivery counts as filled). Lines not yet received (NULL received_quantity) are left out; NULL when none remain.'),
+            ('sell_through_rate', 'units_sold / units_received of the month (sell_through_rate); can exceed 1 when stock on hand is sold. NULL when nothing was received.'),
+            ('renewal_rate', 'Share 0..1 of the assortment (products listed by the month''s end; unknown first_listed counts as long listed) first listed in the month (renewal_rate). NULL when the assortment is empty.'),
+            ('demand_cv', 'Coefficient of variation of daily units sold in the month (demand_cv), zero-sale days included, over the days from the first to the last order day of the data. NULL with fewer than 2 days or no sales.'),
+            ('diversity', 'Evenness 0..1 (Pielou) of the category mix of the products listed by the month''s end (assortment_diversity(category).evenness). Defined on overall rows only: NULL on category rows (a single category has no mix) and with a single category.'),
+            ('on_time_rate', 'Share 0..1 of delivered shipments of the month''s orders with delivered_time (as a date in the dashboard time zone) <= promised_date. On category rows a shipment counts for each category its order contains. Undelivered shipments are left out; NULL when none.'),
+            ('return_rate', 'units_returned / units_sold for the orders of the month. NULL when nothing was sold.'),
+            ('mean_rating', 'Mean review rating (1..5) of the reviews written in the month. NULL without reviews.'),
+            ('supply_capability_score', 'Composite score 0..100 (supply_capability_score) from annualized_turnover, fill_rate, stockout_rate, renewal_rate, diversity, on_time_rate, return_rate and mean_rating with the weights in supplymkt.score_weights; NULL indicators are left out and the weights renormalized. NULL when every indicator is NULL.')
+        ) AS v(name, description)
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %I.supply_dashboard_mv.%I IS %L', target_schema, col.name, col.description);
+        EXECUTE format('COMMENT ON COLUMN %I.supply_dashboard.%I IS %L', target_schema, col.name, col.description);
+    END LOOP;
+
+    -- product ABC/XYZ classification
+    EXECUTE format('CREATE UNIQUE INDEX product_abc_xyz_mv_key ON %I.product_abc_xyz_mv (product_id)', target_schema);
+    EXECUTE format('CREATE VIEW %1$I.product_abc_xyz WITH (security_invoker = true) AS SELECT * FROM %1$I.product_abc_xyz_mv',
+                   target_schema);
+    EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.product_abc_xyz_mv IS %L', target_schema,
+                   format('Product ABC/XYZ classification built by supplymkt.create_dashboards from schema %s (weeks in time zone %s): one row per product over the whole period. Refresh with supplymkt.refresh_dashboards(%L). Query the view product_abc_xyz.',
+                          source_schema, tz, target_schema));
+    EXECUTE format('COMMENT ON INDEX %I.product_abc_xyz_mv_key IS %L', target_schema,
+                   'Unique key (product_id) of product_abc_xyz_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run. Requires product_id to be unique in products.');
+    EXECUTE format('COMMENT ON VIEW %I.product_abc_xyz IS %L', target_schema,
+                   'Product ABC/XYZ classification for BI tools (security_invoker: readers need SELECT on product_abc_xyz_mv too). See the comment on product_abc_xyz_mv.');
+    FOR col IN
+        SELECT * FROM (VALUES
+            ('product_id', 'Product (products.product_id).'),
+            ('category', 'Product category; NULL categories are reported as ''(uncategorized)''.'),
+            ('units_sold', 'Units sold over the whole period. 0 without sales.'),
+            ('revenue', 'Revenue over the whole period: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'),
+            ('abc_class', 'ABC class by revenue among all products (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C; products without sales are C).'),
+            ('weeks_observed', 'Weeks (Monday to Sunday) from the later of the first order week and the product''s listing week to the last order week: the series demand_cv reads. 0 when the product was listed after the last order.'),
+            ('demand_cv', 'Coefficient of variation of weekly units sold (demand_cv), zero-sale weeks included. NULL with fewer than 2 weeks or no sales.'),
+            ('xyz_class', 'XYZ class from demand_cv (xyz_class: X when cv <= 0.5, Y when cv <= 1.0, else Z). NULL when demand_cv is NULL.')
+        ) AS v(name, description)
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %I.product_abc_xyz_mv.%I IS %L', target_schema, col.name, col.description);
+        EXECUTE format('COMMENT ON COLUMN %I.product_abc_xyz.%I IS %L', target_schema, col.name, col.description);
+    END LOOP;
+
+    -- register, and restore the privileges the previous objects of the same name had
+    FOR i IN 1 .. array_length(objects, 1) LOOP
+        INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
+        VALUES (create_dashboards.target_schema, objects[i][1], objects[i][2], create_dashboards.source_schema);
+        IF saved_acls ? objects[i][1] AND objects[i][2] <> 'index' THEN
+            FOR acl IN
+                SELECT a.privilege_type, a.is_grantable,
+                       CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+                  FROM aclexplode(ARRAY(SELECT jsonb_array_elements_text(saved_acls -> objects[i][1]))::aclitem[]) AS a
+                  LEFT JOIN pg_roles AS r ON r.oid = a.grantee
+                 WHERE (a.grantee = 0 OR r.oid IS NOT NULL) AND a.grantee <> a.grantor
+            LOOP
+                EXECUTE format('GRANT %s ON %I.%I TO %s%s', acl.privilege_type, target_schema, objects[i][1],
+                               acl.grantee, CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+            END LOOP;
+        END IF;
+        object_name := objects[i][1];
+        kind := objects[i][2];
+        RETURN NEXT;
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.create_dashboards(text, text, text) IS
+    'Creates the supply dashboards in target_schema (created if missing) from the canonical relations in source_schema: materialized views supply_dashboard_mv (per category and overall, per month) and product_abc_xyz_mv (per product), their unique indexes, and security_invoker views supply_dashboard and product_abc_xyz. time_zone (default: the session''s TimeZone) fixes how timestamps fall into days, weeks and months, whoever refreshes later. Calling it again replaces the objects it registered in supplymkt.dashboards and re-grants their privileges; it never drops a relation it did not create (42P07). Errors: 22004 NULL schema, 3F000 unknown source schema, 42P01/42703 missing canonical relation/column, 22023 unusable target schema or time zone. Returns the objects created. Runs with jit = off (compiling the wide dashboard query would cost seconds).';
+
+-- Refreshes every registered dashboard materialized view of target_schema.
+CREATE FUNCTION @extschema@.refresh_dashboards(target_schema text, concurrently boolean DEFAULT true)
+    RETURNS TABLE (object_name text, refreshed_concurrently boolean, row_count bigint, duration interval)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    obj record;
+    started timestamptz;
+    found_any boolean := false;
+BEGIN
+    IF target_schema IS NULL OR refresh_dashboards.concurrently IS NULL THEN
+        RAISE EXCEPTION 'target_schema and concurrently must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
+        RAISE EXCEPTION 'schema "%" does not exist', target_schema USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    FOR obj IN
+        SELECT d.object_name, c.oid AS relid, c.relkind, c.relispopulated,
+               EXISTS (SELECT 1 FROM pg_index AS i
+                        WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
+                          AND NOT (0 = ANY (i.indkey::int2[]))) AS has_unique_index
+          FROM @extschema@.dashboards AS d
+          JOIN pg_namespace AS n ON n.nspname = d.target_schema
+          LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
+         WHERE d.target_schema = refresh_dashboards.target_schema AND d.kind = 'materialized view'
+         ORDER BY d.object_name
+    LOOP
+        found_any := true;
+        IF obj.relid IS NULL OR obj.relkind <> 'm' THEN
+            RAISE WARNING 'dashboard materialized view %.% no longer exists; skipped', target_schema, obj.object_name
+                USING HINT = format('Run supplymkt.create_dashboards(source_schema, %L) to re-create the dashboards.', target_schema);
+            CONTINUE;
+        END IF;
+        started := clock_timestamp();
+        refreshed_concurrently := refresh_dashboards.concurrently AND obj.relispopulated AND obj.has_unique_index;
+        IF refreshed_concurrently THEN
+            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', target_schema, obj.object_name);
+        ELSE
+            EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', target_schema, obj.object_name);
+        END IF;
+        EXECUTE format('SELECT count(*) FROM %I.%I', target_schema, obj.object_name) INTO row_count;
+        object_name := obj.object_name;
+        duration := clock_timestamp() - started;
+        RETURN NEXT;
+    END LOOP;
+    IF NOT found_any THEN
+        RAISE EXCEPTION 'no dashboards are registered in schema "%"', target_schema
+            USING ERRCODE = 'undefined_table',
+                  HINT = format('Create them with supplymkt.create_dashboards(source_schema, %L).', target_schema);
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_dashboards(text, boolean) IS
+    'Refreshes every dashboard materialized view registered for target_schema in supplymkt.dashboards, CONCURRENTLY (readers are not blocked) when asked and the view is populated and has its unique index, otherwise with a plain REFRESH. Returns one row per view: name, whether it ran concurrently, rows after the refresh and time taken. Registered views that were dropped are skipped with a warning. Errors: 22004 NULL argument, 3F000 unknown schema, 42P01 no dashboards registered there. Must be run by the views'' owner. Runs with jit = off (compiling the wide dashboard query would cost seconds); a plain REFRESH MATERIALIZED VIEW works too.';
+
+-- Deterministic pg_cron job name of a schema's refresh in a database.
+CREATE FUNCTION @extschema@.refresh_job_name(target_schema text, database_name text DEFAULT pg_catalog.current_database())
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN octet_length(n) <= 63 THEN n ELSE 'supplymkt_refresh:md5:' || md5(format('%I:%I', database_name, target_schema)) END
+      FROM (SELECT format('supplymkt_refresh:%I:%I', database_name, target_schema) AS n) AS s
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_job_name(text, text) IS
+    'pg_cron job name used by schedule_refresh: supplymkt_refresh:<database>:<schema> (names quoted like identifiers when needed), or supplymkt_refresh:md5:<hash> when that exceeds the 63 bytes of cron.job.jobname.';
+
+-- Raises a helpful error unless the pg_cron extension is installed in the current database.
+CREATE FUNCTION @extschema@.require_pg_cron(call_text text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cron_database text;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RETURN;
+    END IF;
+    -- pg_settings lists cron.database_name only when the pg_cron library is loaded (not for placeholders)
+    SELECT s.setting INTO cron_database FROM pg_settings AS s WHERE s.name = 'cron.database_name';
+    IF cron_database IS NULL THEN
+        RAISE EXCEPTION 'pg_cron is not installed'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'supplymkt schedules dashboard refreshes with the pg_cron extension, which this server does not load.',
+                  HINT = format('Install pg_cron (Debian: postgresql-15-cron), add pg_cron to shared_preload_libraries and set cron.database_name = %L in postgresql.conf, restart the server, run CREATE EXTENSION pg_cron in that database and call this function there.',
+                                current_database());
+    ELSIF cron_database <> current_database() THEN
+        RAISE EXCEPTION 'pg_cron is installed in database "%", not in "%"', cron_database, current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'pg_cron jobs are managed from the database named by cron.database_name; the job itself can run in any database.',
+                  HINT = format('Connect to database %I (CREATE EXTENSION supplymkt there if needed) and run: %s', cron_database, call_text);
+    ELSE
+        RAISE EXCEPTION 'pg_cron is loaded but its extension is not created in database "%"', cron_database
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run CREATE EXTENSION pg_cron in this database (and CREATE EXTENSION supplymkt), then call this function again.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.require_pg_cron(text) IS
+    'Raises 55000 unless the pg_cron extension exists in the current database: explains how to install pg_cron, or names the database pg_cron lives in and shows call_text, the call to make there.';
+
+-- Schedules refresh_dashboards(target_schema) in database_name with pg_cron; one job per (database, schema).
+CREATE FUNCTION @extschema@.schedule_refresh(target_schema text, cron_expression text,
+                                             database_name text DEFAULT pg_catalog.current_database())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job_name text;
+    command text;
+    job_id bigint;
+BEGIN
+    IF target_schema IS NULL OR cron_expression IS NULL OR database_name IS NULL THEN
+        RAISE EXCEPTION 'target_schema, cron_expression and database_name must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF btrim(cron_expression) = '' THEN
+        RAISE EXCEPTION 'cron_expression must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use a cron schedule such as ''*/15 * * * *'' (every 15 minutes) or ''0 3 * * *'' (daily at 03:00 GMT).';
+    END IF;
+    PERFORM @extschema@.check_dashboard_target(target_schema);
+    IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = database_name) THEN
+        RAISE EXCEPTION 'database "%" does not exist', database_name USING ERRCODE = 'invalid_catalog_name';
+    END IF;
+    PERFORM @extschema@.require_pg_cron(format('SELECT @extschema@.schedule_refresh(%L, %L, database_name => %L);',
+                                               target_schema, cron_expression, database_name));
+    -- dashboards in this database can be checked now; in another database the job reports it when it runs
+    IF database_name = current_database() THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
+            RAISE EXCEPTION 'schema "%" does not exist', target_schema USING ERRCODE = 'invalid_schema_name';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM @extschema@.dashboards AS d
+                        WHERE d.target_schema = schedule_refresh.target_schema AND d.kind = 'materialized view') THEN
+            RAISE EXCEPTION 'no dashboards are registered in schema "%"', target_schema
+                USING ERRCODE = 'undefined_table',
+                      HINT = format('Create them with supplymkt.create_dashboards(source_schema, %L) first.', target_schema);
+        END IF;
+    END IF;
+    job_name := @extschema@.refresh_job_name(target_schema, database_name);
+    command := format('SELECT @extschema@.refresh_dashboards(%L)', target_schema);
+    -- pg_cron upserts on (jobname, username): calling again updates the schedule and keeps the job id
+    IF database_name = current_database() THEN
+        EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job_id USING job_name, cron_expression, command;
+    ELSE
+        EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)' INTO job_id
+            USING job_name, cron_expression, command, database_name;
+    END IF;
+    RETURN job_id;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.schedule_refresh(text, text, text) IS
+    'Schedules SELECT supplymkt.refresh_dashboards(target_schema) with pg_cron on cron_expression (validated by pg_cron), to run in database_name as the current user; returns the job id. Call it in pg_cron''s database (cron.database_name); database_name may name another database (cron.schedule_in_database, which needs the EXECUTE privilege pg_cron reserves to superusers by default). The job is named refresh_job_name(target_schema, database_name); calling again updates it, so there is one job per (database, schema). Errors: 22004 NULL argument, 22023 empty cron expression or unusable schema, 3D000 unknown database, 55000 pg_cron not available here (the message says how to install it or where to call), and in the current database 3F000/42P01 when the schema or its dashboards are missing.';
+
+-- Removes the pg_cron job of schedule_refresh(target_schema, ..., database_name); true when one was removed.
+CREATE FUNCTION @extschema@.unschedule_refresh(target_schema text, database_name text DEFAULT pg_catalog.current_database())
+    RETURNS boolean
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job_name text;
+    job_exists boolean;
+    removed boolean;
+BEGIN
+    IF target_schema IS NULL OR database_name IS NULL THEN
+        RAISE EXCEPTION 'target_schema and database_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM @extschema@.require_pg_cron(format('SELECT @extschema@.unschedule_refresh(%L, database_name => %L);',
+                                               target_schema, database_name));
+    job_name := @extschema@.refresh_job_name(target_schema, database_name);
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1 AND username = current_user)'
+        INTO job_exists USING job_name;
+    IF NOT job_exists THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1::name)' INTO removed USING job_name;
+    RETURN removed;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.unschedule_refresh(text, text) IS
+    'Removes the current user''s pg_cron job created by schedule_refresh(target_schema, ..., database_name). Returns true when a job was removed, false when there was none. Raises 22004 for NULL arguments and 55000 when pg_cron is not available in this database.';

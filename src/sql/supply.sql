@@ -324,7 +324,29 @@ INSERT INTO @extschema@.score_weights VALUES
     ('on_time_rate', 0.15, 0, 1, true, 'Share of shipments delivered by the promised date.'),
     ('return_rate', 0.05, 0, 0.2, false, 'Units returned / units sold; 0 scores 1, 20% or more scores 0.'),
     ('mean_rating', 0.05, 1, 5, true, 'Mean review rating on the 1..5 scale.');
+-- pg_dump keeps every row (edited defaults and added indicators). On restore CREATE EXTENSION has already
+-- inserted the defaults, so inserting an indicator that exists replaces it instead of failing.
+CREATE FUNCTION @extschema@.score_weights_upsert() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE @extschema@.score_weights
+       SET weight = NEW.weight, lower_bound = NEW.lower_bound, upper_bound = NEW.upper_bound,
+           higher_is_better = NEW.higher_is_better, description = NEW.description
+     WHERE indicator = NEW.indicator;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.score_weights_upsert() IS
+    'Trigger of score_weights: inserting an indicator that already exists updates it (so pg_dump/restore of edited weights works).';
+CREATE TRIGGER score_weights_upsert BEFORE INSERT ON @extschema@.score_weights
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.score_weights_upsert();
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.score_weights', '');
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+GRANT SELECT ON @extschema@.score_weights TO PUBLIC;
 COMMENT ON TABLE @extschema@.score_weights IS
     'Weights and reference ranges of supply_capability_score. Edit freely; pg_dump keeps your rows. Each indicator is scaled to [0, 1] by normalize_indicator(value, lower_bound, upper_bound, higher_is_better).';
 COMMENT ON COLUMN @extschema@.score_weights.indicator IS 'Indicator name, one of the arguments of supply_capability_score.';

@@ -1,0 +1,432 @@
+-- Supply dashboard: create_dashboards, refresh_dashboards, schedule_refresh (pg_cron absent here).
+-- A small hand-made canonical-schema fixture with known values; every metric is checked against an
+-- independent plain-SQL computation over the fixture, and the key cells against hand-computed values.
+SET client_min_messages = warning;
+SET extra_float_digits = 0;
+SET jit = off;  -- compiling the wide comparison queries would take seconds
+
+-- returns 'SQLSTATE: message' of the statement's error, or 'no error'
+CREATE FUNCTION pg_temp.err(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE statement;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END;
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Fixture: 5 products in 3 categories, January and February 2024 (all times UTC).
+-- ---------------------------------------------------------------------------------------------------------
+CREATE SCHEMA dash_src;
+CREATE TABLE dash_src.products (product_id bigint PRIMARY KEY, category text, first_listed date,
+    unit_cost numeric, unit_price numeric, supplier_id bigint);
+CREATE TABLE dash_src.orders (order_id bigint PRIMARY KEY, customer_id bigint, order_time timestamptz, channel text);
+CREATE TABLE dash_src.order_items (order_id bigint, product_id bigint, quantity int, unit_price numeric);
+CREATE TABLE dash_src.inventory_snapshots (snapshot_date date, product_id bigint, on_hand int, inventory_value numeric);
+CREATE TABLE dash_src.purchase_orders (po_id bigint, supplier_id bigint, product_id bigint, order_date date,
+    quantity int, received_date date, received_quantity int);
+CREATE TABLE dash_src.shipments (order_id bigint, depot_id bigint, shipped_time timestamptz, promised_date date,
+    delivered_time timestamptz);
+CREATE TABLE dash_src.returns (order_id bigint, product_id bigint, quantity int, return_time timestamptz, reason text);
+CREATE TABLE dash_src.reviews (customer_id bigint, product_id bigint, rating int, review_time timestamptz);
+INSERT INTO dash_src.products VALUES
+    (1, 'grocery', '2023-06-01', 2.00, 5.00, 1),
+    (2, 'grocery', '2024-01-10', 3.00, 6.00, 1),   -- new in January
+    (3, 'toys', '2023-01-01', 10.00, 25.00, 2),
+    (4, 'toys', '2024-02-05', 8.00, 20.00, 2),     -- new in February
+    (5, 'garden', NULL, 1.00, 4.00, 3);            -- unknown listing date: counts as long listed
+INSERT INTO dash_src.orders VALUES
+    (101, 1, '2024-01-03 10:00+00', 'web'),
+    (102, 2, '2024-01-15 12:00+00', 'app'),
+    (103, 3, '2024-01-31 23:30+00', 'web'),        -- already February 1 in Tokyo
+    (104, 1, '2024-02-02 09:00+00', 'web'),
+    (105, 4, '2024-02-20 18:00+00', 'app');
+INSERT INTO dash_src.order_items VALUES
+    (101, 1, 10, 5.00), (101, 3, 2, 25.00),
+    (102, 1, 4, 5.00), (102, 2, 6, 6.00),
+    (103, 3, 1, 25.00), (103, 5, 3, 4.00),
+    (104, 1, 5, 5.00), (104, 4, 2, 20.00),
+    (105, 2, 3, 6.00), (105, 3, 1, 24.00);
+INSERT INTO dash_src.inventory_snapshots VALUES
+    ('2024-01-01', 1, 50, 100), ('2024-01-01', 3, 10, 100), ('2024-01-01', 5, 20, 20),
+    ('2024-01-15', 1, 40, 80), ('2024-01-15', 2, 30, 90), ('2024-01-15', 3, 0, 0), ('2024-01-15', 5, 17, 17),
+    ('2024-02-01', 1, 30, 60), ('2024-02-01', 2, 24, 72), ('2024-02-01', 3, 8, 80), ('2024-02-01', 5, 17, 17),
+    ('2024-02-15', 1, 25, 50), ('2024-02-15', 2, 21, 63), ('2024-02-15', 3, 7, 70), ('2024-02-15', 4, 10, 80),
+    ('2024-02-15', 5, 17, 17);
+INSERT INTO dash_src.purchase_orders VALUES
+    (1, 1, 1, '2024-01-05', 20, '2024-01-12', 20),
+    (2, 1, 2, '2024-01-08', 40, '2024-01-14', 30),
+    (3, 2, 3, '2024-01-20', 10, '2024-02-01', 10),  -- ordered in January, received in February
+    (4, 2, 4, '2024-02-06', 10, '2024-02-12', 12),  -- over-delivered: counts as filled
+    (5, 1, 1, '2024-02-25', 15, NULL, NULL);        -- still open: left out of the fill rate
+INSERT INTO dash_src.shipments VALUES
+    (101, 1, '2024-01-04 08:00+00', '2024-01-06', '2024-01-05 14:00+00'),
+    (101, 2, '2024-01-04 09:00+00', '2024-01-06', '2024-01-08 10:00+00'),  -- split order, late part
+    (102, 1, '2024-01-16 08:00+00', '2024-01-18', '2024-01-19 10:00+00'),  -- late
+    (103, 1, '2024-02-01 08:00+00', '2024-02-03', '2024-02-03 23:00+00'),  -- on time in UTC, late in Tokyo
+    (104, 2, '2024-02-03 08:00+00', '2024-02-05', NULL),                   -- not delivered yet
+    (105, 1, '2024-02-21 08:00+00', '2024-02-24', '2024-02-23 12:00+00');
+INSERT INTO dash_src.returns VALUES
+    (101, 1, 2, '2024-01-10 10:00+00', 'damaged'),
+    (102, 2, 1, '2024-02-01 10:00+00', 'wrong item'),   -- returned in February, counts for January's order
+    (104, 4, 1, '2024-02-10 10:00+00', 'changed mind');
+INSERT INTO dash_src.reviews VALUES
+    (1, 1, 5, '2024-01-10 10:00+00'), (2, 1, 3, '2024-01-20 10:00+00'), (3, 3, 4, '2024-01-25 10:00+00'),
+    (4, 4, 2, '2024-02-15 10:00+00'), (5, 2, 4, '2024-02-16 10:00+00');
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Create
+-- ---------------------------------------------------------------------------------------------------------
+SELECT * FROM supplymkt.create_dashboards('dash_src', 'dash', 'UTC');
+SELECT target_schema, object_name, kind, source_schema FROM supplymkt.dashboards WHERE target_schema = 'dash' ORDER BY object_name;
+
+-- Hand-computed cells (January):
+--   grocery: units 10+4+6 = 20, revenue 50+20+36 = 106, cogs 20+8+18 = 46; inventory totals 100 (Jan 1) and
+--            80+90 = 170 (Jan 15), average 135, turnover 46/135 = 0.340741; fill (20+30)/(20+40) = 0.833333;
+--            sell-through 20/50 = 0.4; renewal 1/2 (product 2); on time 1 of 3 shipments; returns 3/20 = 0.15.
+--   toys:    turnover 30/((100+0)/2) = 0.6; stockout 1 of 2 snapshots = 0.5; nothing received: sell-through NULL.
+--   overall: turnover 79/((220+187)/2) = 0.388206; stockout 1/7; fill 60/70; renewal 1/4 (product 4 not
+--            listed yet); diversity: shares 1/2, 1/4, 1/4 -> Shannon 1.039721 / ln 3 = 0.946395; on time 2/4.
+SELECT scope, category, month, abc_class, units_sold, revenue, cogs, units_received, units_returned, reviews,
+       avg_inventory_value,
+       round(inventory_turnover::numeric, 6) AS turnover, round(stockout_rate::numeric, 6) AS stockout,
+       round(fill_rate::numeric, 6) AS fill, round(sell_through_rate::numeric, 6) AS sell_through,
+       round(renewal_rate::numeric, 6) AS renewal, round(diversity::numeric, 6) AS diversity,
+       round(on_time_rate::numeric, 6) AS on_time, round(return_rate::numeric, 6) AS returns,
+       round(mean_rating::numeric, 6) AS rating
+  FROM dash.supply_dashboard
+ ORDER BY scope, category, month;
+
+SELECT scope, category, month, round(demand_cv::numeric, 6) AS demand_cv,
+       round(annualized_turnover::numeric, 6) AS annualized_turnover,
+       round(supply_capability_score::numeric, 4) AS score
+  FROM dash.supply_dashboard
+ ORDER BY scope, category, month;
+
+-- Product ABC by revenue (total 300): product 3 (99) A, 1 (95) A, 2 (54) A (cumulative share before it 194/300
+-- < 0.8), 4 (40) B (248/300 < 0.95), 5 (12) C (288/300).  Weekly series: 8 weeks (Mon 2024-01-01 ..
+-- Mon 2024-02-19); product 4 only from its listing week (3 weeks).
+SELECT product_id, category, units_sold, revenue, abc_class, weeks_observed, round(demand_cv::numeric, 6) AS demand_cv,
+       xyz_class
+  FROM dash.product_abc_xyz
+ ORDER BY product_id;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Independent plain-SQL computations over the fixture, compared with every row of the dashboard
+-- ---------------------------------------------------------------------------------------------------------
+CREATE TEMP VIEW expected_metrics AS
+WITH keys AS (   -- the grid: every category and the overall scope in each month
+    SELECT c.scope, c.category, m.month
+      FROM (SELECT DISTINCT 'category' AS scope, category FROM dash_src.products
+            UNION ALL SELECT 'overall', '(all)') AS c
+     CROSS JOIN (VALUES (date '2024-01-01'), (date '2024-02-01')) AS m(month)
+),
+item AS (        -- order lines with their category and month
+    SELECT p.category, date_trunc('month', o.order_time AT TIME ZONE 'UTC')::date AS month,
+           (o.order_time AT TIME ZONE 'UTC')::date AS day, i.quantity, i.quantity * i.unit_price AS revenue,
+           i.quantity * p.unit_cost AS cogs
+      FROM dash_src.order_items i JOIN dash_src.orders o USING (order_id) JOIN dash_src.products p USING (product_id)
+),
+in_key AS (      -- does a category belong to a key?
+    SELECT k.*, c.category AS member
+      FROM keys k JOIN (SELECT DISTINCT category FROM dash_src.products) c
+        ON k.scope = 'overall' OR k.category = c.category
+)
+SELECT k.scope, k.category, k.month,
+       (SELECT coalesce(sum(quantity), 0) FROM item, in_key x WHERE x.scope = k.scope AND x.category = k.category
+           AND x.month = k.month AND item.category = x.member AND item.month = k.month) AS units_sold,
+       (SELECT coalesce(sum(revenue), 0) FROM item, in_key x WHERE x.scope = k.scope AND x.category = k.category
+           AND x.month = k.month AND item.category = x.member AND item.month = k.month) AS revenue,
+       (SELECT coalesce(sum(cogs), 0) FROM item, in_key x WHERE x.scope = k.scope AND x.category = k.category
+           AND x.month = k.month AND item.category = x.member AND item.month = k.month)
+         / (SELECT avg(total) FROM (SELECT s.snapshot_date, sum(s.inventory_value) AS total
+                                      FROM dash_src.inventory_snapshots s JOIN dash_src.products p USING (product_id)
+                                     WHERE date_trunc('month', s.snapshot_date)::date = k.month
+                                       AND (k.scope = 'overall' OR p.category = k.category)
+                                     GROUP BY s.snapshot_date) t) AS turnover,
+       (SELECT avg((s.on_hand <= 0)::int)
+          FROM dash_src.inventory_snapshots s JOIN dash_src.products p USING (product_id)
+         WHERE date_trunc('month', s.snapshot_date)::date = k.month
+           AND (k.scope = 'overall' OR p.category = k.category)) AS stockout,
+       (SELECT sum(least(po.received_quantity, po.quantity))::numeric / nullif(sum(po.quantity), 0)
+          FROM dash_src.purchase_orders po JOIN dash_src.products p USING (product_id)
+         WHERE date_trunc('month', po.order_date)::date = k.month AND po.received_quantity IS NOT NULL
+           AND (k.scope = 'overall' OR p.category = k.category)) AS fill,
+       (SELECT coalesce(sum(quantity), 0) FROM item, in_key x WHERE x.scope = k.scope AND x.category = k.category
+           AND x.month = k.month AND item.category = x.member AND item.month = k.month)::numeric
+         / (SELECT nullif(sum(po.received_quantity), 0)
+              FROM dash_src.purchase_orders po JOIN dash_src.products p USING (product_id)
+             WHERE date_trunc('month', po.received_date)::date = k.month
+               AND (k.scope = 'overall' OR p.category = k.category)) AS sell_through,
+       (SELECT avg((coalesce(p.first_listed, '-infinity') >= k.month)::int)
+          FROM dash_src.products p
+         WHERE coalesce(p.first_listed, '-infinity') < k.month + interval '1 month'
+           AND (k.scope = 'overall' OR p.category = k.category)) AS renewal,
+       (SELECT stddev_samp(units) / nullif(avg(units), 0)
+          FROM (SELECT d.day, coalesce(sum(item.quantity), 0) AS units
+                  FROM generate_series((SELECT min(day) FROM item), (SELECT max(day) FROM item), interval '1 day') AS d(day)
+                  LEFT JOIN item ON item.day = d.day AND (k.scope = 'overall' OR item.category = k.category)
+                 WHERE date_trunc('month', d.day)::date = k.month
+                 GROUP BY d.day) t) AS demand_cv,
+       CASE WHEN k.scope = 'overall' THEN
+           (SELECT -sum(share * ln(share)) / ln(count(*))
+              FROM (SELECT count(*)::numeric / sum(count(*)) OVER () AS share
+                      FROM dash_src.products p
+                     WHERE coalesce(p.first_listed, '-infinity') < k.month + interval '1 month'
+                     GROUP BY p.category) t)
+       END AS diversity,
+       (SELECT avg(((s.delivered_time AT TIME ZONE 'UTC')::date <= s.promised_date)::int)
+          FROM dash_src.shipments s JOIN dash_src.orders o USING (order_id)
+         WHERE s.delivered_time IS NOT NULL
+           AND date_trunc('month', o.order_time AT TIME ZONE 'UTC')::date = k.month
+           AND (k.scope = 'overall' OR EXISTS (SELECT 1 FROM dash_src.order_items i JOIN dash_src.products p USING (product_id)
+                                                 WHERE i.order_id = o.order_id AND p.category = k.category))) AS on_time,
+       (SELECT coalesce(sum(r.quantity), 0)
+          FROM dash_src.returns r JOIN dash_src.orders o USING (order_id) JOIN dash_src.products p USING (product_id)
+         WHERE date_trunc('month', o.order_time AT TIME ZONE 'UTC')::date = k.month
+           AND (k.scope = 'overall' OR p.category = k.category))::numeric
+         / nullif((SELECT sum(quantity) FROM item, in_key x WHERE x.scope = k.scope AND x.category = k.category
+                      AND x.month = k.month AND item.category = x.member AND item.month = k.month), 0) AS return_rate,
+       (SELECT avg(rv.rating) FROM dash_src.reviews rv JOIN dash_src.products p USING (product_id)
+         WHERE date_trunc('month', rv.review_time AT TIME ZONE 'UTC')::date = k.month
+           AND (k.scope = 'overall' OR p.category = k.category)) AS mean_rating
+  FROM keys k;
+
+-- a metric matches when both are NULL or they agree to 1e-12
+CREATE FUNCTION pg_temp.same(a double precision, b double precision) RETURNS boolean LANGUAGE sql AS
+    $$ SELECT (a IS NULL AND b IS NULL) OR abs(a - b) <= 1e-12 $$;
+
+-- (a function, not a view: a view on the dashboard would block create_dashboards from replacing it)
+CREATE FUNCTION pg_temp.comparison()
+    RETURNS TABLE (rows bigint, missing_in_dashboard bigint, unexpected_in_dashboard bigint, units_sold boolean,
+                   revenue boolean, turnover boolean, stockout boolean, fill boolean, sell_through boolean,
+                   renewal boolean, demand_cv boolean, diversity boolean, on_time boolean, return_rate boolean,
+                   mean_rating boolean)
+    LANGUAGE sql AS $$
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE d.scope IS NULL) AS missing_in_dashboard,
+       count(*) FILTER (WHERE e.scope IS NULL) AS unexpected_in_dashboard,
+       bool_and(d.units_sold = e.units_sold) AS units_sold,
+       bool_and(d.revenue = e.revenue) AS revenue,
+       bool_and(pg_temp.same(d.inventory_turnover, e.turnover)) AS turnover,
+       bool_and(pg_temp.same(d.stockout_rate, e.stockout)) AS stockout,
+       bool_and(pg_temp.same(d.fill_rate, e.fill)) AS fill,
+       bool_and(pg_temp.same(d.sell_through_rate, e.sell_through)) AS sell_through,
+       bool_and(pg_temp.same(d.renewal_rate, e.renewal)) AS renewal,
+       bool_and(pg_temp.same(d.demand_cv, e.demand_cv)) AS demand_cv,
+       bool_and(pg_temp.same(d.diversity, e.diversity)) AS diversity,
+       bool_and(pg_temp.same(d.on_time_rate, e.on_time)) AS on_time,
+       bool_and(pg_temp.same(d.return_rate, e.return_rate)) AS return_rate,
+       bool_and(pg_temp.same(d.mean_rating, e.mean_rating)) AS mean_rating
+  FROM dash.supply_dashboard d
+  FULL JOIN expected_metrics e USING (scope, category, month)
+$$;
+SELECT * FROM pg_temp.comparison();
+
+-- the score, recomputed from the weights table by hand (clamped linear scaling, weights renormalised over the
+-- non-NULL indicators; turnover annualised by 365 / days in the month)
+SELECT d.scope, d.category, d.month,
+       abs(d.supply_capability_score
+           - (SELECT 100 * sum(w.weight * least(1, greatest(0, CASE WHEN w.higher_is_better
+                                                                     THEN (v.x - w.lower_bound) / (w.upper_bound - w.lower_bound)
+                                                                     ELSE (w.upper_bound - v.x) / (w.upper_bound - w.lower_bound) END)))
+                     / sum(w.weight)
+                FROM (VALUES ('turnover', e.turnover * 365 / ((d.month + interval '1 month')::date - d.month)),
+                             ('fill_rate', e.fill), ('stockout_rate', e.stockout), ('renewal_rate', e.renewal),
+                             ('diversity', e.diversity), ('on_time_rate', e.on_time), ('return_rate', e.return_rate),
+                             ('mean_rating', e.mean_rating)) AS v(indicator, x)
+                JOIN supplymkt.score_weights w USING (indicator)
+               WHERE v.x IS NOT NULL)) < 1e-9 AS score_matches
+  FROM dash.supply_dashboard d JOIN expected_metrics e USING (scope, category, month)
+ ORDER BY 1, 2, 3;
+
+-- product level: revenue and weekly demand CV (zero weeks included, from the listing week) in plain SQL
+WITH weeks AS (
+    SELECT w::date AS week FROM generate_series(timestamp '2024-01-01', timestamp '2024-02-19', interval '1 week') AS w
+), weekly AS (
+    SELECT p.product_id, wk.week,
+           (SELECT coalesce(sum(i.quantity), 0) FROM dash_src.order_items i JOIN dash_src.orders o USING (order_id)
+             WHERE i.product_id = p.product_id
+               AND date_trunc('week', o.order_time AT TIME ZONE 'UTC')::date = wk.week) AS units
+      FROM dash_src.products p JOIN weeks wk ON wk.week >= date_trunc('week', coalesce(p.first_listed, '-infinity'))
+), expected AS (
+    SELECT product_id, count(*) AS weeks, stddev_samp(units) / nullif(avg(units), 0) AS cv,
+           (SELECT sum(i.quantity * i.unit_price) FROM dash_src.order_items i WHERE i.product_id = w.product_id) AS revenue
+      FROM weekly w GROUP BY product_id
+)
+SELECT count(*) AS products,
+       bool_and(d.revenue = e.revenue) AS revenue,
+       bool_and(d.weeks_observed = e.weeks) AS weeks,
+       bool_and(pg_temp.same(d.demand_cv, e.cv)) AS demand_cv,
+       bool_and(d.xyz_class IS NOT DISTINCT FROM CASE WHEN e.cv <= 0.5 THEN 'X' WHEN e.cv <= 1 THEN 'Y' WHEN e.cv > 1 THEN 'Z' END) AS xyz
+  FROM dash.product_abc_xyz d FULL JOIN expected e USING (product_id);
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Catalog properties: unique indexes, security_invoker views, comments on everything
+-- ---------------------------------------------------------------------------------------------------------
+SELECT i.indexrelid::regclass AS index, i.indrelid::regclass AS on_relation, i.indisunique,
+       pg_get_indexdef(i.indexrelid) ~ '\(scope, category, month\)|\(product_id\)' AS expected_columns
+  FROM pg_index i
+ WHERE i.indrelid IN ('dash.supply_dashboard_mv'::regclass, 'dash.product_abc_xyz_mv'::regclass)
+ ORDER BY i.indexrelid::regclass::text;
+
+SELECT c.oid::regclass AS relation, c.relkind, c.reloptions, obj_description(c.oid, 'pg_class') IS NOT NULL AS commented
+  FROM pg_class c
+ WHERE c.relnamespace = 'dash'::regnamespace
+ ORDER BY c.relname;
+
+SELECT c.oid::regclass AS relation, count(*) AS columns,
+       count(*) FILTER (WHERE col_description(c.oid, a.attnum) IS NULL) AS without_comment
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace = 'dash'::regnamespace AND c.relkind IN ('m', 'v')
+ GROUP BY c.oid, c.relname
+ ORDER BY c.relname;
+
+-- security_invoker at work: SELECT on the view alone is not enough
+CREATE ROLE regress_dash_reader;
+GRANT USAGE ON SCHEMA dash TO regress_dash_reader;
+GRANT SELECT ON dash.supply_dashboard TO regress_dash_reader;
+SET ROLE regress_dash_reader;
+SELECT pg_temp.err('SELECT count(*) FROM dash.supply_dashboard');
+RESET ROLE;
+GRANT SELECT ON dash.supply_dashboard_mv TO regress_dash_reader;
+SET ROLE regress_dash_reader;
+SELECT count(*) AS rows_visible FROM dash.supply_dashboard;
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Refresh: new data shows up after refresh_dashboards (CONCURRENTLY), not before
+-- ---------------------------------------------------------------------------------------------------------
+-- a new February grocery order: 7 units of product 1 (cogs 14, revenue 35) and one rating of 1
+INSERT INTO dash_src.orders VALUES (106, 5, '2024-02-21 10:00+00', 'web');
+INSERT INTO dash_src.order_items VALUES (106, 1, 7, 5.00);
+INSERT INTO dash_src.reviews VALUES (6, 1, 1, '2024-02-22 10:00+00');
+SELECT scope, category, units_sold, revenue, round(inventory_turnover::numeric, 6) AS turnover, mean_rating
+  FROM dash.supply_dashboard WHERE month = '2024-02-01' AND category IN ('grocery', '(all)') ORDER BY scope;
+-- the comparison notices the stale view
+SELECT units_sold, revenue, turnover, demand_cv, mean_rating FROM pg_temp.comparison();
+SELECT object_name, refreshed_concurrently, row_count FROM supplymkt.refresh_dashboards('dash');
+-- grocery February: units 8 + 7 = 15, revenue 43 + 35 = 78, turnover (19 + 14) / 122.5 = 0.269388,
+-- ratings (4 + 1) / 2 = 2.5; overall: 18 units, turnover (45 + 14) / 254.5 = 0.231827, ratings (2+4+1)/3
+SELECT scope, category, units_sold, revenue, round(inventory_turnover::numeric, 6) AS turnover,
+       round(mean_rating::numeric, 6) AS mean_rating
+  FROM dash.supply_dashboard WHERE month = '2024-02-01' AND category IN ('grocery', '(all)') ORDER BY scope;
+-- every metric of every row still matches the independent computation
+SELECT * FROM pg_temp.comparison();
+SELECT product_id, units_sold, revenue, abc_class FROM dash.product_abc_xyz WHERE product_id = 1;
+
+-- an unpopulated view is refreshed without CONCURRENTLY (which would fail); plain refresh on request
+REFRESH MATERIALIZED VIEW dash.product_abc_xyz_mv WITH NO DATA;
+SELECT object_name, refreshed_concurrently, row_count FROM supplymkt.refresh_dashboards('dash');
+SELECT object_name, refreshed_concurrently, row_count FROM supplymkt.refresh_dashboards('dash', concurrently => false);
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Calling create_dashboards again replaces the objects and keeps their grants; it never drops other objects
+-- ---------------------------------------------------------------------------------------------------------
+SELECT 'dash.supply_dashboard_mv'::regclass::oid AS old_oid \gset
+SELECT count(*) AS objects FROM supplymkt.create_dashboards('dash_src', 'dash', 'UTC');
+SELECT 'dash.supply_dashboard_mv'::regclass::oid <> :old_oid AS replaced,
+       (SELECT count(*) FROM supplymkt.dashboards WHERE target_schema = 'dash') AS registered,
+       (SELECT units_sold FROM dash.supply_dashboard WHERE scope = 'overall' AND month = '2024-02-01') AS feb_units;
+SELECT has_table_privilege('regress_dash_reader', 'dash.supply_dashboard', 'SELECT') AS view_grant_kept,
+       has_table_privilege('regress_dash_reader', 'dash.supply_dashboard_mv', 'SELECT') AS mv_grant_kept,
+       has_table_privilege('regress_dash_reader', 'dash.product_abc_xyz', 'SELECT') AS not_granted_stays_so;
+SELECT * FROM pg_temp.comparison();
+-- a user's view on top of the dashboard blocks the replacement instead of being dropped with it
+CREATE VIEW dash.my_report AS SELECT month, revenue FROM dash.supply_dashboard WHERE scope = 'overall';
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'dash', 'UTC')$$);
+DROP VIEW dash.my_report;
+-- a relation of the same name that create_dashboards did not make is not replaced
+CREATE SCHEMA dash_other;
+CREATE TABLE dash_other.supply_dashboard (x int);
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'dash_other', 'UTC')$$);
+SELECT count(*) AS registered_in_dash_other FROM supplymkt.dashboards WHERE target_schema = 'dash_other';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- The time zone is fixed at creation: in Tokyo order 103 (Jan 31 23:30 UTC) falls in February and its
+-- shipment (delivered Feb 4 08:00 Tokyo, promised Feb 3) is late
+-- ---------------------------------------------------------------------------------------------------------
+SET TimeZone = 'Asia/Tokyo';
+SELECT count(*) AS objects FROM supplymkt.create_dashboards('dash_src', 'dash_tokyo');
+RESET TimeZone;
+SELECT count(*) AS refreshed_in_another_session_zone FROM supplymkt.refresh_dashboards('dash_tokyo');
+SELECT category, month, units_sold, round(on_time_rate::numeric, 6) AS on_time
+  FROM dash_tokyo.supply_dashboard WHERE category IN ('garden', 'toys') ORDER BY category, month;
+SELECT obj_description('dash_tokyo.supply_dashboard_mv'::regclass, 'pg_class') ~ 'time zone Asia/Tokyo' AS zone_documented;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Errors
+-- ---------------------------------------------------------------------------------------------------------
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards(NULL, 'dash_x')$$);
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', NULL)$$);
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('no_such_schema', 'dash_x')$$);
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'supplymkt')$$);
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'pg_catalog')$$);
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'dash_x', 'Mars/Olympus_Mons')$$);
+CREATE SCHEMA dash_partial;
+CREATE TABLE dash_partial.products (product_id bigint, category text, first_listed date, unit_cost numeric);
+CREATE TABLE dash_partial.orders (order_id bigint, order_time timestamptz);
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_partial', 'dash_x')$$);
+CREATE TABLE dash_partial.order_items AS SELECT * FROM dash_src.order_items;
+CREATE TABLE dash_partial.inventory_snapshots AS SELECT * FROM dash_src.inventory_snapshots;
+CREATE TABLE dash_partial.purchase_orders AS SELECT * FROM dash_src.purchase_orders;
+CREATE TABLE dash_partial.shipments AS SELECT * FROM dash_src.shipments;
+CREATE TABLE dash_partial.returns AS SELECT * FROM dash_src.returns;
+CREATE VIEW dash_partial.reviews AS SELECT customer_id, product_id, rating FROM dash_src.reviews;
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_partial', 'dash_x')$$);
+SELECT count(*) AS dash_x_created FROM pg_namespace WHERE nspname = 'dash_x';
+SELECT pg_temp.err($$SELECT supplymkt.refresh_dashboards(NULL)$$);
+SELECT pg_temp.err($$SELECT supplymkt.refresh_dashboards('no_such_schema')$$);
+SELECT pg_temp.err($$SELECT supplymkt.refresh_dashboards('dash_partial')$$);
+-- a registered view dropped by hand is skipped with a warning
+DROP VIEW dash_tokyo.product_abc_xyz;
+DROP MATERIALIZED VIEW dash_tokyo.product_abc_xyz_mv;
+SET client_min_messages = warning;
+SELECT object_name, refreshed_concurrently, row_count FROM supplymkt.refresh_dashboards('dash_tokyo');
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Scheduling: the regression database has no pg_cron extension, so schedule_refresh explains what to do.
+-- (The message depends on the server: pg_cron not loaded at all, or installed in cron.database_name.)
+-- ---------------------------------------------------------------------------------------------------------
+SELECT supplymkt.refresh_job_name('dash', 'shop') AS job_name,
+       supplymkt.refresh_job_name('Dash Board', 'shop') AS quoted,
+       supplymkt.refresh_job_name(repeat('s', 60), 'shop') AS hashed;
+SELECT pg_temp.err($$SELECT supplymkt.schedule_refresh(NULL, '0 3 * * *')$$);
+SELECT pg_temp.err($$SELECT supplymkt.schedule_refresh('dash', NULL)$$);
+SELECT pg_temp.err($$SELECT supplymkt.schedule_refresh('dash', '  ')$$);
+SELECT pg_temp.err($$SELECT supplymkt.schedule_refresh('dash', '0 3 * * *', 'no_such_database')$$);
+SELECT pg_temp.err($$SELECT supplymkt.unschedule_refresh(NULL)$$);
+DO $$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY['SELECT supplymkt.schedule_refresh(''dash'', ''0 3 * * *'')',
+                              'SELECT supplymkt.unschedule_refresh(''dash'')'] LOOP
+        BEGIN
+            EXECUTE fn;
+            RAISE NOTICE 'no error';
+        EXCEPTION WHEN OTHERS THEN
+            DECLARE
+                msg text; hint text;
+            BEGIN
+                GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
+                RAISE WARNING '% -> %: mentions pg_cron: %, hint says what to do: %', split_part(fn, '(', 1), SQLSTATE,
+                    msg LIKE '%pg_cron%',
+                    hint LIKE '%CREATE EXTENSION pg_cron%' OR hint LIKE 'Connect to database % and run: SELECT supplymkt.%';
+            END;
+        END;
+    END LOOP;
+END;
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Clean up
+-- ---------------------------------------------------------------------------------------------------------
+DROP SCHEMA dash CASCADE;
+DROP SCHEMA dash_tokyo CASCADE;
+DROP SCHEMA dash_other CASCADE;
+DROP SCHEMA dash_partial CASCADE;
+DELETE FROM supplymkt.dashboards WHERE target_schema IN ('dash', 'dash_tokyo');
+DROP SCHEMA dash_src CASCADE;
+DROP ROLE regress_dash_reader;
