@@ -13,7 +13,7 @@ SELECT supplymkt.create_dashboards('shop', 'dash');
 SELECT * FROM supplymkt.refresh_dashboards('dash');
 \echo
 \echo '== Supply dashboard, whole assortment, by month (dash.supply_dashboard)'
-SELECT month, units_sold, round(revenue) AS revenue, round(inventory_turnover::numeric, 2) AS turnover,
+SELECT month, units_sold, round(revenue) AS revenue, round(annualized_turnover::numeric, 2) AS turnover_yr,
        round(stockout_rate::numeric, 3) AS stockout, round(fill_rate::numeric, 3) AS fill,
        round(sell_through_rate::numeric, 2) AS sell_through, round(renewal_rate::numeric, 3) AS renewal,
        round(demand_cv::numeric, 2) AS demand_cv, round(on_time_rate::numeric, 3) AS on_time,
@@ -22,7 +22,7 @@ SELECT month, units_sold, round(revenue) AS revenue, round(inventory_turnover::n
   FROM dash.supply_dashboard WHERE scope = 'overall' ORDER BY month;
 \echo
 \echo '== Supply dashboard, by category, latest month'
-SELECT category, units_sold, round(revenue) AS revenue, round(inventory_turnover::numeric, 2) AS turnover,
+SELECT category, units_sold, round(revenue) AS revenue, round(annualized_turnover::numeric, 2) AS turnover_yr,
        round(stockout_rate::numeric, 3) AS stockout, round(fill_rate::numeric, 3) AS fill,
        round(demand_cv::numeric, 2) AS demand_cv, round(on_time_rate::numeric, 3) AS on_time,
        round(supply_capability_score::numeric, 1) AS score
@@ -33,15 +33,6 @@ SELECT category, units_sold, round(revenue) AS revenue, round(inventory_turnover
 \echo '== Assortment diversity of the whole catalogue'
 SELECT (supplymkt.assortment_diversity(category)).* FROM shop.products;
 \echo
-\echo '== ABC x XYZ: products by revenue class and weekly demand variability'
-WITH weekly AS (
-    SELECT oi.product_id, date_trunc('week', o.order_time) AS week, sum(oi.quantity) AS units,
-           sum(oi.quantity * oi.unit_price) AS revenue
-      FROM shop.order_items oi JOIN shop.orders o USING (order_id) GROUP BY 1, 2),
-per_product AS (
-    SELECT product_id, sum(revenue)::float8 AS revenue, supplymkt.demand_cv(units) AS cv
-      FROM weekly GROUP BY product_id)
-SELECT abc, xyz, count(*) AS products, round(sum(revenue)) AS revenue
-  FROM (SELECT supplymkt.abc_class(revenue) OVER () AS abc, supplymkt.xyz_class(cv) AS xyz, revenue
-          FROM per_product WHERE cv IS NOT NULL) s
- GROUP BY abc, xyz ORDER BY abc, xyz;
+\echo '== ABC x XYZ: products by revenue class and weekly demand variability (dash.product_abc_xyz)'
+SELECT abc_class, xyz_class, count(*) AS products, round(sum(revenue)) AS revenue
+  FROM dash.product_abc_xyz GROUP BY 1, 2 ORDER BY 1, 2;
