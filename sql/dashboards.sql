@@ -263,12 +263,132 @@ SELECT count(*) AS products,
   FROM dash.product_abc_xyz d FULL JOIN expected e USING (product_id);
 
 -- ---------------------------------------------------------------------------------------------------------
+-- Customer dashboards: customer_dashboard, customer_segments, retention
+-- ---------------------------------------------------------------------------------------------------------
+-- Hand-computed (as_of = the latest order, 2024-02-20 18:00 UTC; order values: 101 = 100, 102 = 56, 103 = 37,
+-- 104 = 65, 105 = 42):
+--   customer 1: orders 101 (Jan 3) and 104 (Feb 2): frequency 1, recency Feb 20 18:00 - Feb 2 09:00 = 18.375
+--               days, t_x 30, T 48, mean 82.5, repeat mean 65, total 165
+--   customers 2, 3, 4: one order each; recency 36.25, 19.770833 and 0 days; T 36, 20 and 0
+-- Scores with 4 customers (1 + floor(5 w / 4), w = customers strictly worse): recency 4 (w 3) -> 4, 1 (w 2)
+-- -> 3, 3 (w 1) -> 2, 2 -> 1; orders: 1 has 2 (w 3) -> 4, the others 1 (w 0) -> 1; total: 1 -> 4 (165), 2 -> 3
+-- (56), 4 -> 2 (42), 3 -> 1 (37).  Fewer than 10 customers: no CLV model, so the CLV columns are NULL.
+SELECT customer_id, orders, frequency, round(recency_days::numeric, 6) AS recency_days, recency_bgnbd, age_days,
+       monetary_mean, monetary_repeat_mean, monetary_total, first_order, last_order, r_score, f_score, m_score,
+       rfm_code, segment
+  FROM dash.customer_dashboard ORDER BY customer_id;
+
+-- Independent plain-SQL computation of the customer dashboard, RFM scores by the rank rule and segments by the
+-- table in priority order.
+CREATE FUNCTION pg_temp.customer_comparison(src text, dst text)
+    RETURNS TABLE (customers bigint, missing bigint, unexpected bigint, summary boolean, scores boolean,
+                   segments boolean, segment_rows boolean, retention boolean)
+    LANGUAGE plpgsql AS $f$
+BEGIN
+    EXECUTE format($q$
+    CREATE TEMP TABLE expected_customers ON COMMIT DROP AS
+    WITH ov AS (
+        SELECT o.order_id, o.customer_id, o.order_time, greatest(coalesce(sum(i.quantity * i.unit_price), 0), 0)::float8 AS amount
+          FROM %1$I.orders o LEFT JOIN %1$I.order_items i ON i.order_id = o.order_id
+         WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL
+         GROUP BY 1, 2, 3
+    ), a AS (
+        SELECT max(order_time) AS as_of FROM ov
+    ), d AS (
+        SELECT ov.*, (ov.order_time AT TIME ZONE 'UTC')::date AS day FROM ov
+    ), c AS (
+        SELECT customer_id, count(*) AS orders, count(DISTINCT day) - 1 AS frequency,
+               extract(epoch FROM (SELECT as_of FROM a) - max(order_time))::float8 / 86400 AS recency_days,
+               (max(day) - min(day))::float8 AS recency_bgnbd,
+               (((SELECT as_of FROM a) AT TIME ZONE 'UTC')::date - min(day))::float8 AS age_days,
+               avg(amount) AS monetary_mean, sum(amount) AS monetary_total, min(order_time) AS first_order,
+               max(order_time) AS last_order
+          FROM d GROUP BY customer_id
+    ), rep AS (
+        SELECT customer_id, avg(t) AS repeat_mean
+          FROM (SELECT customer_id, day, sum(amount) AS t, min(day) OVER (PARTITION BY customer_id) AS d0 FROM d GROUP BY 1, 2) x
+         WHERE day > d0 GROUP BY 1
+    ), sc AS (
+        SELECT c.*, rep.repeat_mean AS monetary_repeat_mean,
+               1 + (5 * (rank() OVER (ORDER BY recency_days DESC) - 1)) / count(*) OVER () AS r,
+               1 + (5 * (rank() OVER (ORDER BY orders) - 1)) / count(*) OVER () AS f,
+               1 + (5 * (rank() OVER (ORDER BY monetary_total) - 1)) / count(*) OVER () AS m
+          FROM c LEFT JOIN rep USING (customer_id)
+    )
+    SELECT sc.*, (SELECT s.segment FROM supplymkt.rfm_segments s
+                   WHERE sc.r BETWEEN s.r_min AND s.r_max AND (sc.f + sc.m) / 2 BETWEEN s.fm_min AND s.fm_max
+                   ORDER BY s.priority, s.segment COLLATE "C" LIMIT 1) AS segment
+      FROM sc
+    $q$, src);
+    RETURN QUERY EXECUTE format($q$
+    WITH cmp AS (
+        SELECT d.customer_id AS d_id, e.customer_id AS e_id, d.*, e.orders AS e_orders, e.frequency AS e_frequency,
+               e.recency_days AS e_recency, e.recency_bgnbd AS e_tx, e.age_days AS e_t, e.monetary_mean AS e_mean,
+               e.monetary_repeat_mean AS e_repeat, e.monetary_total AS e_total, e.first_order AS e_first,
+               e.last_order AS e_last, e.r AS e_r, e.f AS e_f, e.m AS e_m, e.segment AS e_segment
+          FROM %1$I.customer_dashboard d
+          FULL JOIN expected_customers e ON e.customer_id = d.customer_id
+    )
+    SELECT count(*), count(*) FILTER (WHERE d_id IS NULL), count(*) FILTER (WHERE e_id IS NULL),
+           bool_and(orders = e_orders AND frequency = e_frequency AND abs(recency_days - e_recency) < 1e-9
+                    AND recency_bgnbd = e_tx AND age_days = e_t AND abs(monetary_mean - e_mean) < 1e-9
+                    AND (monetary_repeat_mean IS NULL AND e_repeat IS NULL OR abs(monetary_repeat_mean - e_repeat) < 1e-9)
+                    AND abs(monetary_total - e_total) < 1e-9 AND first_order = e_first AND last_order = e_last),
+           bool_and(r_score = e_r AND f_score = e_f AND m_score = e_m AND rfm_code = format('%%s%%s%%s', e_r, e_f, e_m)),
+           bool_and(segment = coalesce(e_segment, '(unassigned)')),
+           (SELECT bool_and(s.customers = coalesce(x.n, 0) AND s.revenue = coalesce(x.revenue, 0)
+                            AND abs(s.customer_share - coalesce(x.n, 0)::float8 / t.n) < 1e-12
+                            AND abs(s.revenue_share - coalesce(x.revenue, 0) / t.revenue) < 1e-12)
+                      AND count(*) = (SELECT count(*) FROM supplymkt.rfm_segments)
+              FROM %1$I.customer_segments s
+              LEFT JOIN (SELECT segment, count(*) AS n, sum(monetary_total) AS revenue
+                           FROM %1$I.customer_dashboard GROUP BY 1) x USING (segment)
+             CROSS JOIN (SELECT count(*) AS n, sum(monetary_total) AS revenue FROM %1$I.customer_dashboard) t),
+           (WITH m AS (SELECT DISTINCT customer_id, date_trunc('month', order_time AT TIME ZONE 'UTC')::date AS month
+                         FROM %2$I.orders WHERE customer_id IS NOT NULL AND order_time IS NOT NULL),
+                 co AS (SELECT customer_id, min(month) AS cohort FROM m GROUP BY 1),
+                 g AS (SELECT co.cohort, k, count(*) AS size,
+                              (SELECT count(*) FROM m JOIN co c2 USING (customer_id)
+                                WHERE c2.cohort = co.cohort AND m.month = (co.cohort + k * interval '1 month')::date) AS active
+                         FROM co CROSS JOIN generate_series(0, 12) k
+                        WHERE (co.cohort + k * interval '1 month')::date <= (SELECT max(month) FROM m)
+                        GROUP BY 1, 2)
+            SELECT bool_and(r.cohort_customers = g.size AND r.active_customers = g.active
+                            AND abs(r.retention_rate - g.active::float8 / g.size) < 1e-12)
+                   AND count(*) = (SELECT count(*) FROM %1$I.retention)
+              FROM %1$I.retention r JOIN g ON g.cohort = r.cohort_month AND g.k = r.month_offset)
+      FROM cmp
+    $q$, dst, src);
+    DROP TABLE expected_customers;
+END;
+$f$;
+SELECT * FROM pg_temp.customer_comparison('dash_src', 'dash');
+-- segments: every row of supplymkt.rfm_segments; shares by hand (total revenue 300)
+SELECT segment, customers, customer_share, revenue, round(revenue_share::numeric, 6) AS revenue_share,
+       mean_recency_days, mean_orders
+  FROM dash.customer_segments ORDER BY customers DESC, segment;
+-- retention: January cohort (customers 1, 2, 3): customer 1 again in February; February cohort: customer 4
+SELECT * FROM dash.retention ORDER BY cohort_month, month_offset;
+
+-- A larger source: the demo world (300 customers, 120 days): every value against the independent computation
+SELECT count(*) AS demo_relations FROM supplymkt.generate_demo_data('dash_demo_src', 300, 30, 120, 7, '2024-01-01');
+SELECT count(*) AS objects FROM supplymkt.create_dashboards('dash_demo_src', 'dash_demo', 'UTC');
+SELECT customers > 250 AS many_customers, missing, unexpected, summary, scores, segments, segment_rows, retention
+  FROM pg_temp.customer_comparison('dash_demo_src', 'dash_demo');
+SELECT count(DISTINCT segment) >= 8 AS most_segments_used FROM dash_demo.customer_dashboard;
+DROP SCHEMA dash_demo CASCADE;
+DROP SCHEMA dash_demo_src CASCADE;
+DELETE FROM supplymkt.dashboards WHERE target_schema = 'dash_demo';
+
+-- ---------------------------------------------------------------------------------------------------------
 -- Catalog properties: unique indexes, security_invoker views, comments on everything
 -- ---------------------------------------------------------------------------------------------------------
 SELECT i.indexrelid::regclass AS index, i.indrelid::regclass AS on_relation, i.indisunique,
-       pg_get_indexdef(i.indexrelid) ~ '\(scope, category, month\)|\(product_id\)' AS expected_columns
+       pg_get_indexdef(i.indexrelid) ~ '\(scope, category, month\)|\(product_id\)|\(customer_id\)|\(segment\)|\(cohort_month, month_offset\)' AS expected_columns
   FROM pg_index i
- WHERE i.indrelid IN ('dash.supply_dashboard_mv'::regclass, 'dash.product_abc_xyz_mv'::regclass)
+ WHERE i.indrelid IN ('dash.supply_dashboard_mv'::regclass, 'dash.product_abc_xyz_mv'::regclass,
+                      'dash.customer_dashboard_mv'::regclass, 'dash.customer_segments_mv'::regclass,
+                      'dash.retention_mv'::regclass)
  ORDER BY i.indexrelid::regclass::text;
 
 SELECT c.oid::regclass AS relation, c.relkind, c.reloptions, obj_description(c.oid, 'pg_class') IS NOT NULL AS commented
@@ -306,6 +426,7 @@ SELECT scope, category, units_sold, revenue, round(inventory_turnover::numeric, 
   FROM dash.supply_dashboard WHERE month = '2024-02-01' AND category IN ('grocery', '(all)') ORDER BY scope;
 -- the comparison notices the stale view
 SELECT units_sold, revenue, turnover, demand_cv, mean_rating FROM pg_temp.comparison();
+SELECT customers, missing, summary, retention FROM pg_temp.customer_comparison('dash_src', 'dash');
 SELECT object_name, refreshed_concurrently, row_count FROM supplymkt.refresh_dashboards('dash');
 -- grocery February: units 8 + 7 = 15, revenue 43 + 35 = 78, turnover (19 + 14) / 122.5 = 0.269388,
 -- ratings (4 + 1) / 2 = 2.5; overall: 18 units, turnover (45 + 14) / 254.5 = 0.231827, ratings (2+4+1)/3
@@ -314,6 +435,10 @@ SELECT scope, category, units_sold, revenue, round(inventory_turnover::numeric, 
   FROM dash.supply_dashboard WHERE month = '2024-02-01' AND category IN ('grocery', '(all)') ORDER BY scope;
 -- every metric of every row still matches the independent computation
 SELECT * FROM pg_temp.comparison();
+-- customer 5 (order 106, Feb 21 10:00) is in the customer dashboard now, as of its order
+SELECT customer_id, orders, round(recency_days::numeric, 6) AS recency_days, age_days, monetary_total, rfm_code, segment
+  FROM dash.customer_dashboard ORDER BY customer_id;
+SELECT * FROM pg_temp.customer_comparison('dash_src', 'dash');
 SELECT product_id, units_sold, revenue, abc_class FROM dash.product_abc_xyz WHERE product_id = 1;
 
 -- an unpopulated view is refreshed without CONCURRENTLY (which would fail); plain refresh on request
@@ -354,6 +479,11 @@ SELECT count(*) AS refreshed_in_another_session_zone FROM supplymkt.refresh_dash
 SELECT category, month, units_sold, round(on_time_rate::numeric, 6) AS on_time
   FROM dash_tokyo.supply_dashboard WHERE category IN ('garden', 'toys') ORDER BY category, month;
 SELECT obj_description('dash_tokyo.supply_dashboard_mv'::regclass, 'pg_class') ~ 'time zone Asia/Tokyo' AS zone_documented;
+-- in Tokyo customer 3's only order (Jan 31 23:30 UTC) is on February 1: it joins the February cohort (with 4 and
+-- 5), and its purchase day is one later than in UTC (age 20 days, not 21); customer 4's order (Feb 20 18:00 UTC)
+-- is on the day of as_of (Feb 21 19:00 in Tokyo): age 0
+SELECT cohort_month, month_offset, cohort_customers, active_customers FROM dash_tokyo.retention ORDER BY 1, 2;
+SELECT customer_id, age_days, round(recency_days::numeric, 6) AS recency_days FROM dash_tokyo.customer_dashboard ORDER BY customer_id;
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Errors

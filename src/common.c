@@ -467,6 +467,8 @@ static const SmStateKind sm_kinds[SM_NUM_FIXED_KINDS] = {
 	[SM_KIND_RENEWAL] = {"renewal_state", {"n_assortment", "n_new", "period_start", "period_end"}, {NULL},
 	true, SmValidateRenewal},
 	[SM_KIND_VARIABILITY] = {"variability_state", {"n"}, {"mean", "m2"}, false, SmValidateVariability},
+	/* as_of is a TimestampTz (may be negative); customers.c checks the state before combining or finalising */
+	[SM_KIND_TIME_DECAY] = {"time_decay_state", {"orders", "as_of"}, {"value", "half_life_days"}, true, NULL},
 };
 
 /* Finds the kind of a fixed-size state type by its SQL name. */
@@ -519,28 +521,42 @@ SmFixedStateValidate(const SmFixedState *s)
 }
 
 /*
- * The state a transition or combine function may update: in aggregate context, argument 0 itself (updated
- * in place, as float8_accum does) or a new zeroed state in the aggregate context; called as a plain
- * function, a private copy, so a value we do not own is never modified.
+ * Argument 0 of a transition or combine function, ready to update (the rule every state type follows):
+ * NULL when it is NULL (a new state then belongs in *cxt: the aggregate context, or the current context
+ * outside an aggregate); in aggregate context the value itself, updated in place as float8_accum does;
+ * called as a plain function, a private copy, so a value we do not own is never modified.
  */
-SmFixedState *
-SmFixedStateForUpdate(FunctionCallInfo fcinfo, SmStateKindId kind)
+static struct varlena *
+SmStateArgForUpdate(FunctionCallInfo fcinfo, MemoryContext *cxt)
 {
 	MemoryContext aggcxt;
 	bool		in_agg = AggCheckCallContext(fcinfo, &aggcxt) != 0;
-	SmFixedState *s;
+	struct varlena *v;
 
+	*cxt = in_agg ? aggcxt : CurrentMemoryContext;
 	if (PG_ARGISNULL(0))
-		return SmFixedStateNew(kind, in_agg ? aggcxt : CurrentMemoryContext);
-	s = DatumGetSmFixedState(PG_GETARG_DATUM(0));
-	SmFixedStateCheckKind(s, kind);
-	if (!in_agg && (Pointer) s == DatumGetPointer(PG_GETARG_DATUM(0)))
+		return NULL;
+	v = PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	if (!in_agg && (Pointer) v == DatumGetPointer(PG_GETARG_DATUM(0)))
 	{
-		SmFixedState *copy = palloc(sizeof(SmFixedState));
+		struct varlena *copy = palloc_extended(VARSIZE(v), MCXT_ALLOC_HUGE);
 
-		memcpy(copy, s, sizeof(SmFixedState));
-		s = copy;
+		memcpy(copy, v, VARSIZE(v));
+		v = copy;
 	}
+	return v;
+}
+
+/* The fixed-size state a transition or combine function may update (see SmStateArgForUpdate). */
+SmFixedState *
+SmFixedStateForUpdate(FunctionCallInfo fcinfo, SmStateKindId kind)
+{
+	MemoryContext cxt;
+	SmFixedState *s = (SmFixedState *) SmStateArgForUpdate(fcinfo, &cxt);
+
+	if (s == NULL)
+		return SmFixedStateNew(kind, cxt);
+	SmFixedStateCheckKind(s, kind);
 	return s;
 }
 
@@ -745,28 +761,16 @@ SmCountMapCheck(const SmCountMap *map, uint8 kind)
 		elog(ERROR, "supplymkt count map of unexpected kind, version or size");
 }
 
-/*
- * The count map a transition or combine function may update: argument 0 in aggregate context, a new map
- * in the aggregate context when it is NULL, and a private copy when called as a plain function.
- */
+/* The count map a transition or combine function may update (see SmStateArgForUpdate). */
 SmCountMap *
 SmCountMapForUpdate(FunctionCallInfo fcinfo, uint8 kind)
 {
-	MemoryContext aggcxt;
-	bool		in_agg = AggCheckCallContext(fcinfo, &aggcxt) != 0;
-	SmCountMap *map;
+	MemoryContext cxt;
+	SmCountMap *map = (SmCountMap *) SmStateArgForUpdate(fcinfo, &cxt);
 
-	if (PG_ARGISNULL(0))
-		return SmCountMapNew(kind, SM_MAP_MIN_CAPACITY, in_agg ? aggcxt : CurrentMemoryContext);
-	map = DatumGetSmCountMap(PG_GETARG_DATUM(0));
+	if (map == NULL)
+		return SmCountMapNew(kind, SM_MAP_MIN_CAPACITY, cxt);
 	SmCountMapCheck(map, kind);
-	if (!in_agg && (Pointer) map == DatumGetPointer(PG_GETARG_DATUM(0)))
-	{
-		SmCountMap *copy = palloc_extended(VARSIZE(map), MCXT_ALLOC_HUGE);
-
-		memcpy(copy, map, VARSIZE(map));
-		map = copy;
-	}
 	return map;
 }
 
@@ -1042,4 +1046,329 @@ count_map_send(PG_FUNCTION_ARGS)
 		pq_sendint64(&buf, entries[i].count);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Row buffer
+ * --------------------------------------------------------------------------------------------------------- */
+
+/*
+ * The row-buffer state types.  Families add their kinds here (the index is the kind id stored in the value);
+ * the aggregate that owns a kind documents its columns and parameters.
+ */
+const SmRowKind sm_row_kinds[] = {
+	/* order time (timestamptz microseconds since 2000), amount; one group per customer, so it starts small */
+	[SM_ROWS_KIND_RFM_SUMMARY] = {"rfm_summary_state", 2, {"as_of"}, 4},
+	[SM_ROWS_KIND_RFM_BREAKS] = {"rfm_breaks_state", 3, {"bins"}, 64},	/* recency, frequency, monetary */
+	[SM_ROWS_KIND_CLV_FIT] = {"clv_fit_state", 4, {"model", "unit"}, 64},	/* frequency, recency, T, monetary */
+};
+const int	sm_num_row_kinds = lengthof(sm_row_kinds);
+
+/* Bytes of a row buffer holding `capacity` rows of `ncols` columns; errors past the varlena limit. */
+static Size
+SmRowBufferSize(int ncols, int64 capacity, const char *typname)
+{
+	if (capacity < 0 || (double) capacity * ncols * sizeof(float8) > (double) (MaxAllocSize - 1024))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows for %s: at most %lld rows of %d values fit in one aggregate state",
+						typname, (long long) ((MaxAllocSize - 1024) / (ncols * sizeof(float8))), ncols),
+				 errhint("Aggregate fewer rows, e.g. a sample: FROM t TABLESAMPLE SYSTEM (10).")));
+	return offsetof(SmRowBuffer, values) + (Size) capacity * ncols * sizeof(float8);
+}
+
+/* Allocates an empty row buffer of a kind with room for `capacity` rows. */
+static SmRowBuffer *
+SmRowBufferNew(uint8 kind, int64 capacity, MemoryContext cxt)
+{
+	const SmRowKind *k = &sm_row_kinds[kind];
+	Size		size = SmRowBufferSize(k->ncols, capacity, k->typname);
+	SmRowBuffer *buf = MemoryContextAllocExtended(cxt, size, MCXT_ALLOC_HUGE);
+
+	memset(buf, 0, offsetof(SmRowBuffer, values));
+	SET_VARSIZE(buf, size);
+	buf->version = SM_STATE_VERSION;
+	buf->kind = kind;
+	buf->ncols = k->ncols;
+	buf->capacity = capacity;
+	return buf;
+}
+
+/* Internal consistency check of a row buffer argument. */
+static void
+SmRowBufferCheck(const SmRowBuffer *buf, uint8 kind)
+{
+	if (buf->version != SM_STATE_VERSION || buf->kind != kind || kind >= sm_num_row_kinds ||
+		buf->ncols != sm_row_kinds[kind].ncols || buf->nrows < 0 || buf->nrows > buf->capacity ||
+		VARSIZE_ANY(buf) != offsetof(SmRowBuffer, values) + (Size) buf->capacity * buf->ncols * sizeof(float8))
+		elog(ERROR, "supplymkt row buffer of unexpected kind, version or size");
+}
+
+/* The row buffer a transition or combine function may update (see SmStateArgForUpdate). */
+SmRowBuffer *
+SmRowBufferForUpdate(FunctionCallInfo fcinfo, uint8 kind)
+{
+	MemoryContext cxt;
+	SmRowBuffer *buf = (SmRowBuffer *) SmStateArgForUpdate(fcinfo, &cxt);
+
+	if (buf == NULL)
+		return SmRowBufferNew(kind, sm_row_kinds[kind].initial_rows, cxt);
+	SmRowBufferCheck(buf, kind);
+	return buf;
+}
+
+/* A read-only row buffer argument. */
+SmRowBuffer *
+SmRowBufferArg(FunctionCallInfo fcinfo, int argno, uint8 kind)
+{
+	SmRowBuffer *buf = DatumGetSmRowBuffer(PG_GETARG_DATUM(argno));
+
+	SmRowBufferCheck(buf, kind);
+	return buf;
+}
+
+/* Makes room for `extra` more rows: returns the buffer, or a bigger copy allocated in `cxt`. */
+static SmRowBuffer *
+SmRowBufferReserve(SmRowBuffer *buf, int64 extra, MemoryContext cxt)
+{
+	int64		need = buf->nrows + extra;
+	int64		cap = buf->capacity;
+	SmRowBuffer *bigger;
+
+	if (need <= cap)
+		return buf;
+	while (cap < need)
+		cap = cap * 2;
+	bigger = SmRowBufferNew(buf->kind, cap, cxt);
+	memcpy(bigger, buf, offsetof(SmRowBuffer, values));
+	SET_VARSIZE(bigger, SmRowBufferSize(buf->ncols, cap, sm_row_kinds[buf->kind].typname));
+	bigger->capacity = cap;
+	memcpy(bigger->values, buf->values, (Size) buf->nrows * buf->ncols * sizeof(float8));
+	return bigger;
+}
+
+/* Appends one row of ncols values; returns the (possibly new) buffer to return as the transition value. */
+SmRowBuffer *
+SmRowBufferAppend(SmRowBuffer *buf, const float8 *row, MemoryContext cxt)
+{
+	buf = SmRowBufferReserve(buf, 1, cxt);
+	memcpy(&buf->values[buf->nrows * buf->ncols], row, buf->ncols * sizeof(float8));
+	buf->nrows++;
+	return buf;
+}
+
+/* Appends every row of `other` (combine); the parameters of both must agree. */
+SmRowBuffer *
+SmRowBufferAppendAll(SmRowBuffer *buf, const SmRowBuffer *other, MemoryContext cxt)
+{
+	if (other->flags & SM_ROWS_PARAMS_SET)
+		SmRowBufferSetParams(buf, other->params);
+	buf = SmRowBufferReserve(buf, other->nrows, cxt);
+	memcpy(&buf->values[buf->nrows * buf->ncols], other->values, (Size) other->nrows * other->ncols * sizeof(float8));
+	buf->nrows += other->nrows;
+	return buf;
+}
+
+/* Fixes the aggregate's constant arguments on the first row; later rows (and partial states) must match. */
+void
+SmRowBufferSetParams(SmRowBuffer *buf, const float8 *params)
+{
+	const SmRowKind *k = &sm_row_kinds[buf->kind];
+
+	if (!(buf->flags & SM_ROWS_PARAMS_SET))
+	{
+		memcpy(buf->params, params, sizeof(buf->params));
+		buf->flags |= SM_ROWS_PARAMS_SET;
+		return;
+	}
+	for (int i = 0; i < SM_ROWS_PARAMS; i++)
+		if (k->param_names[i] && memcmp(&buf->params[i], &params[i], sizeof(float8)) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be the same on every row of the aggregate", k->param_names[i])));
+}
+
+/* Finds the row-buffer kind of a type by its SQL name. */
+static uint8
+SmRowKindByTypeName(const char *typname)
+{
+	for (int k = 0; k < sm_num_row_kinds; k++)
+		if (strcmp(sm_row_kinds[k].typname, typname) == 0)
+			return (uint8) k;
+	elog(ERROR, "type %s is not a supplymkt row buffer", typname);
+	return 0;					/* keep compiler quiet */
+}
+
+/* Checks a row buffer read from outside: finite values and parameters, unused parameters zero. */
+static void
+SmRowBufferValidate(const SmRowBuffer *buf)
+{
+	const SmRowKind *k = &sm_row_kinds[buf->kind];
+
+	if (buf->flags & ~SM_ROWS_PARAMS_SET)
+		SmInvalidState(k->typname, "unknown flags");
+	for (int i = 0; i < SM_ROWS_PARAMS; i++)
+		if (!isfinite(buf->params[i]) || ((!k->param_names[i] || !(buf->flags & SM_ROWS_PARAMS_SET)) &&
+										   buf->params[i] != 0))
+			SmInvalidState(k->typname, "invalid parameters");
+	for (int64 i = 0; i < buf->nrows * buf->ncols; i++)
+		if (!isfinite(buf->values[i]))
+			SmInvalidState(k->typname, "values must be finite");
+}
+
+PG_FUNCTION_INFO_V1(row_buffer_in);
+/* Text input of row buffers: {"state":..., "version":1, "params":[...], "rows":n, "values":[row-major]}. */
+Datum
+row_buffer_in(PG_FUNCTION_ARGS)
+{
+	char	   *text = PG_GETARG_CSTRING(0);
+	const char *typname = SmIoTypeName(fcinfo);
+	uint8		kind = SmRowKindByTypeName(typname);
+	const SmRowKind *k = &sm_row_kinds[kind];
+	SmJsonObject *obj = SmJsonParse(text, typname);
+	SmJsonField *pf,
+			   *vf;
+	int64		nrows;
+	SmRowBuffer *buf;
+
+	if (strcmp(SmJsonGetString(obj, "state"), typname) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"state\" must be \"%s\"", typname, typname)));
+	if (SmJsonGetInt64(obj, "version") != SM_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("unsupported %s version", typname)));
+	nrows = SmJsonGetInt64(obj, "rows");
+	pf = SmJsonFind(obj, "params", true);
+	vf = SmJsonFind(obj, "values", true);
+	SmJsonRejectUnknown(obj);
+	if (!vf->is_array || nrows < 0 || (double) nrows * k->ncols != (double) vf->nvalues)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"values\" must be an array of rows x %d numbers",
+						typname, k->ncols)));
+	if (!pf->is_array || (pf->nvalues != 0 && pf->nvalues != SM_ROWS_PARAMS))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"params\" must be [] or an array of %d numbers",
+						typname, SM_ROWS_PARAMS)));
+	buf = SmRowBufferNew(kind, Max(nrows, 1), CurrentMemoryContext);
+	if (pf->nvalues > 0)
+	{
+		buf->flags |= SM_ROWS_PARAMS_SET;
+		for (int i = 0; i < SM_ROWS_PARAMS; i++)
+			buf->params[i] = SmParseFloat8(pf->values[i], typname);
+	}
+	for (int64 i = 0; i < vf->nvalues; i++)
+		buf->values[i] = SmParseFloat8(vf->values[i], typname);
+	buf->nrows = nrows;
+	SmRowBufferValidate(buf);
+	PG_RETURN_POINTER(buf);
+}
+
+PG_FUNCTION_INFO_V1(row_buffer_out);
+/* Text output of row buffers (exact floats). */
+Datum
+row_buffer_out(PG_FUNCTION_ARGS)
+{
+	SmRowBuffer *buf = DatumGetSmRowBuffer(PG_GETARG_DATUM(0));
+	StringInfoData out;
+
+	if (buf->kind >= sm_num_row_kinds)
+		elog(ERROR, "supplymkt row buffer of unknown kind %d", buf->kind);
+	SmRowBufferCheck(buf, buf->kind);
+	initStringInfo(&out);
+	appendStringInfoChar(&out, '{');
+	SmAppendJsonKey(&out, "state", true);
+	escape_json(&out, sm_row_kinds[buf->kind].typname);
+	SmAppendJsonKey(&out, "version", false);
+	appendStringInfo(&out, "%d", buf->version);
+	SmAppendJsonKey(&out, "params", false);
+	appendStringInfoChar(&out, '[');
+	if (buf->flags & SM_ROWS_PARAMS_SET)
+		for (int i = 0; i < SM_ROWS_PARAMS; i++)
+		{
+			if (i)
+				appendStringInfoChar(&out, ',');
+			SmAppendFloat8(&out, buf->params[i]);
+		}
+	appendStringInfoChar(&out, ']');
+	SmAppendJsonKey(&out, "rows", false);
+	appendStringInfo(&out, INT64_FORMAT, buf->nrows);
+	SmAppendJsonKey(&out, "values", false);
+	appendStringInfoChar(&out, '[');
+	for (int64 i = 0; i < buf->nrows * buf->ncols; i++)
+	{
+		if (i)
+			appendStringInfoChar(&out, ',');
+		SmAppendFloat8(&out, buf->values[i]);
+	}
+	appendStringInfoString(&out, "]}");
+	PG_RETURN_CSTRING(out.data);
+}
+
+PG_FUNCTION_INFO_V1(row_buffer_recv);
+/* Binary input of row buffers: version, flags, params, nrows, values. */
+Datum
+row_buffer_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+	const char *typname = SmIoTypeName(fcinfo);
+	uint8		kind = SmRowKindByTypeName(typname);
+	const SmRowKind *k = &sm_row_kinds[kind];
+	SmRowBuffer *buf;
+	int			version,
+				flags;
+	float8		params[SM_ROWS_PARAMS];
+	int64		nrows;
+
+	SmRecvCheckRemaining(msg, 3 + 8 * SM_ROWS_PARAMS + 8, typname);
+	version = pq_getmsgbyte(msg);
+	if (version != SM_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported %s version %d", typname, version)));
+	flags = pq_getmsgint(msg, 2);
+	for (int i = 0; i < SM_ROWS_PARAMS; i++)
+		params[i] = pq_getmsgfloat8(msg);
+	nrows = pq_getmsgint64(msg);
+	if (nrows < 0 || (double) nrows * k->ncols * 8 > (double) (msg->len - msg->cursor))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary input for type %s: inconsistent size", typname)));
+	buf = SmRowBufferNew(kind, Max(nrows, 1), CurrentMemoryContext);
+	buf->flags = (uint16) flags;
+	memcpy(buf->params, params, sizeof(params));
+	for (int64 i = 0; i < nrows * k->ncols; i++)
+		buf->values[i] = pq_getmsgfloat8(msg);
+	buf->nrows = nrows;
+	if (msg->cursor != msg->len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary input for type %s: trailing data", typname)));
+	SmRowBufferValidate(buf);
+	PG_RETURN_POINTER(buf);
+}
+
+PG_FUNCTION_INFO_V1(row_buffer_send);
+/* Binary output of row buffers. */
+Datum
+row_buffer_send(PG_FUNCTION_ARGS)
+{
+	SmRowBuffer *buf = DatumGetSmRowBuffer(PG_GETARG_DATUM(0));
+	StringInfoData out;
+
+	if (buf->kind >= sm_num_row_kinds)
+		elog(ERROR, "supplymkt row buffer of unknown kind %d", buf->kind);
+	SmRowBufferCheck(buf, buf->kind);
+	pq_begintypsend(&out);
+	pq_sendbyte(&out, buf->version);
+	pq_sendint16(&out, buf->flags);
+	for (int i = 0; i < SM_ROWS_PARAMS; i++)
+		pq_sendfloat8(&out, buf->params[i]);
+	pq_sendint64(&out, buf->nrows);
+	for (int64 i = 0; i < buf->nrows * buf->ncols; i++)
+		pq_sendfloat8(&out, buf->values[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&out));
 }

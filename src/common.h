@@ -45,6 +45,7 @@ typedef enum SmStateKindId
 	SM_KIND_SELL_THROUGH,
 	SM_KIND_RENEWAL,
 	SM_KIND_VARIABILITY,
+	SM_KIND_TIME_DECAY,		/* clv_time_decay (customers.c) */
 	SM_NUM_FIXED_KINDS
 } SmStateKindId;
 
@@ -97,6 +98,54 @@ extern SmCountMap *SmCountMapForUpdate(FunctionCallInfo fcinfo, uint8 kind);
 extern SmCountMap *SmCountMapAdd(SmCountMap *map, uint64 key, int64 count, MemoryContext cxt);
 extern SmCountMap *SmCountMapArg(FunctionCallInfo fcinfo, int argno, uint8 kind);
 extern int	SmCountMapSortedEntries(const SmCountMap *map, SmCountEntry **entries);
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Row buffer: a growing float8 table (nrows x ncols, row-major) inside one varlena, for aggregates that must
+ * see all their rows before the final function can work (quantiles, model fits).  Like the count map, its
+ * size is its capacity and capacity doubles; combine appends.  Up to SM_ROWS_PARAMS aggregate arguments
+ * that must be constant across rows (bins, k, a model code) travel with it in `params`.
+ * --------------------------------------------------------------------------------------------------------- */
+#define SM_ROWS_PARAMS 4
+
+typedef struct SmRowBuffer
+{
+	int32		vl_len_;
+	uint8		version;		/* SM_STATE_VERSION */
+	uint8		kind;			/* index into the row-buffer kinds table of common.c */
+	uint16		flags;			/* SM_ROWS_PARAMS_SET once params are fixed */
+	int32		ncols;
+	int64		nrows;
+	int64		capacity;		/* rows that fit */
+	float8		params[SM_ROWS_PARAMS];
+	float8		values[FLEXIBLE_ARRAY_MEMBER];
+} SmRowBuffer;
+
+#define SM_ROWS_PARAMS_SET 1
+
+/* Row-buffer kinds (their table is in common.c). */
+#define SM_ROWS_KIND_RFM_SUMMARY 0
+#define SM_ROWS_KIND_RFM_BREAKS 1
+#define SM_ROWS_KIND_CLV_FIT 2
+
+/* Kinds of row buffers: the SQL type name, columns, parameter names (NULL = unused). */
+typedef struct SmRowKind
+{
+	const char *typname;
+	int			ncols;
+	const char *param_names[SM_ROWS_PARAMS];
+	int64		initial_rows;	/* capacity of a new state: small for per-customer groups */
+} SmRowKind;
+
+extern const SmRowKind sm_row_kinds[];
+extern const int sm_num_row_kinds;
+
+#define DatumGetSmRowBuffer(x) ((SmRowBuffer *) PG_DETOAST_DATUM(x))
+
+extern SmRowBuffer *SmRowBufferForUpdate(FunctionCallInfo fcinfo, uint8 kind);
+extern SmRowBuffer *SmRowBufferArg(FunctionCallInfo fcinfo, int argno, uint8 kind);
+extern SmRowBuffer *SmRowBufferAppend(SmRowBuffer *buf, const float8 *row, MemoryContext cxt);
+extern SmRowBuffer *SmRowBufferAppendAll(SmRowBuffer *buf, const SmRowBuffer *other, MemoryContext cxt);
+extern void SmRowBufferSetParams(SmRowBuffer *buf, const float8 *params);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Input validation: every SQL-visible function checks its arguments with these, so analysts get one

@@ -396,6 +396,49 @@ SELECT k, jsonb_build_object(
 
 _SUM_ORDER = "float sums: parallel workers and Citus shards add the rows in a different order"
 
+# customers.c: rfm_summary as of a date inside the data (later orders are left out), days in UTC
+RFM_AS_OF = "timestamptz '2024-07-01 00:00:00+00'"
+DECAY_AS_OF = "timestamptz '2024-10-01 00:00:00+00'"
+RFM_SUMMARY_ORACLE = """
+WITH r AS (
+    SELECT {k} AS k, ts, amount, (ts AT TIME ZONE 'UTC')::date AS d FROM {t}
+     WHERE ts IS NOT NULL AND amount IS NOT NULL AND ts <= """ + RFM_AS_OF + """ {and_where}
+), days AS (
+    SELECT k, d, sum(amount) AS day_total, min(d) OVER (PARTITION BY k) AS d0 FROM r GROUP BY k, d
+), rep AS (
+    SELECT k, avg(day_total) AS repeat_mean FROM days WHERE d > d0 GROUP BY k
+)
+SELECT r.k, jsonb_build_object(
+         'recency_days', extract(epoch FROM """ + RFM_AS_OF + """ - max(r.ts))::float8 / 86400,
+         'orders', count(*), 'frequency', count(DISTINCT r.d) - 1,
+         'recency_bgnbd', (max(r.d) - min(r.d))::float8,
+         'age_days', (date '2024-07-01' - min(r.d))::float8,
+         'monetary_mean', avg(r.amount), 'monetary_repeat_mean', min(rep.repeat_mean),
+         'monetary_total', sum(r.amount), 'first_order', min(r.ts), 'last_order', max(r.ts))
+  FROM r LEFT JOIN rep ON rep.k IS NOT DISTINCT FROM r.k
+ GROUP BY r.k"""
+# rfm_breaks's documented rule in plain SQL: w = customers strictly worse (rank() - 1); threshold j is the least
+# good value with w * bins >= j * n (recency: worse = larger, so the largest such value)
+RFM_BREAKS_ORACLE = """
+WITH r AS (
+    SELECT {k} AS k, on_hand AS x1, qty AS x2, cogs AS x3 FROM {t}
+     WHERE on_hand IS NOT NULL AND qty IS NOT NULL AND cogs IS NOT NULL {and_where}
+), ranked AS (
+    SELECT k, x1, x2, x3, count(*) OVER (PARTITION BY k) AS n,
+           rank() OVER (PARTITION BY k ORDER BY x1 DESC) - 1 AS w1,
+           rank() OVER (PARTITION BY k ORDER BY x2) - 1 AS w2,
+           rank() OVER (PARTITION BY k ORDER BY x3) - 1 AS w3
+      FROM r
+), th AS (
+    SELECT k, n, j, max(x1) FILTER (WHERE w1 * {bins} >= j * n) AS t1, min(x2) FILTER (WHERE w2 * {bins} >= j * n) AS t2,
+           min(x3) FILTER (WHERE w3 * {bins} >= j * n) AS t3
+      FROM ranked CROSS JOIN generate_series(1, {bins} - 1) AS j
+     GROUP BY k, n, j
+)
+SELECT k, jsonb_build_object('version', 1, 'bins', {bins}, 'customers', n, 'recency', jsonb_agg(t1 ORDER BY j),
+                             'frequency', jsonb_agg(t2 ORDER BY j), 'monetary', jsonb_agg(t3 ORDER BY j))
+  FROM th GROUP BY k, n"""
+
 AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
     (AggCase("inventory_turnover", ["cogs", "inv_value"], 1e-12, _SUM_ORDER,
              [("120.5", "1000"), ("80.25", "NULL"), ("NULL", "950.75"), ("0", "0"), ("33", "12.5")],
@@ -445,6 +488,44 @@ AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
              exact_fields=("categories", "items"),
              notes="composite result; NULL categories skipped; NULL without items; evenness NULL with one category"),
      "text"),
+    (AggCase("rfm_summary", ["ts", "amount", RFM_AS_OF], 0.0,
+             "the final function sorts the orders by (time, amount), so its sums run in one order: bit-identical",
+             [("timestamptz '2024-01-01 10:00:00+00'", "10", RFM_AS_OF), ("timestamptz '2024-01-01 20:00:00+00'", "5.5", RFM_AS_OF),
+              ("NULL", "3", RFM_AS_OF), ("timestamptz '2024-03-05 00:00:00+00'", "NULL", RFM_AS_OF),
+              ("timestamptz '2024-08-01 00:00:00+00'", "7", RFM_AS_OF), ("timestamptz '2024-02-29 12:00:00+00'", "0", RFM_AS_OF)],
+             oracle_query=RFM_SUMMARY_ORACLE, oracle_tol=1e-12,
+             exact_fields=("orders", "frequency", "recency_bgnbd", "age_days", "first_order", "last_order"),
+             notes="composite result; orders after as_of are left out; NULL without orders on or before as_of; "
+                   "as_of must be non-NULL (22004) and constant; infinite times, negative/NaN/infinite amounts raise 22023"),
+     "timestamp with time zone, double precision, timestamp with time zone"),
+    (AggCase("rfm_breaks", ["on_hand", "qty", "cogs"], 0.0,
+             "breakpoints are data values picked by rank after sorting: identical whatever the row order",
+             [("10", "1", "20.5"), ("3", "1", "5"), ("NULL", "2", "1"), ("7", "2", "40"), ("0", "5", "99.5"), ("3", "1", "5")],
+             oracle_query=RFM_BREAKS_ORACLE.replace("{bins}", "5"), oracle_tol=0.0,
+             exact_fields=("version", "bins", "customers"),
+             notes="returns rfm_breaks (cast to json for to_jsonb); rows with a NULL are skipped; heavy ties in on_hand "
+                   "and qty leave score steps unreached (null thresholds)"),
+     "double precision, double precision, double precision"),
+    (AggCase("rfm_breaks", ["on_hand", "demanded", "amount", "3"], 0.0,
+             "breakpoints are data values picked by rank after sorting: identical whatever the row order",
+             [("10", "1", "20.5", "3"), ("3", "1", "5", "3"), ("NULL", "2", "1", "3"), ("7", "2", "40", "3"), ("0", "5", "99.5", "3")],
+             oracle_query=RFM_BREAKS_ORACLE.replace("{bins}", "3").replace("qty", "demanded").replace("cogs", "amount"),
+             oracle_tol=0.0, exact_fields=("version", "bins", "customers"),
+             notes="bins must be 2..100 (22023), non-NULL (22004) and constant; grp 2 has demanded = 0 throughout "
+                   "(every frequency threshold null)"),
+     "double precision, double precision, double precision, integer"),
+    (AggCase("clv_time_decay", ["amount", "ts", DECAY_AS_OF, "45.5"], 1e-12, _SUM_ORDER,
+             [("10", "timestamptz '2024-01-01 00:00:00+00'", DECAY_AS_OF, "45.5"),
+              ("NULL", "timestamptz '2024-02-01 00:00:00+00'", DECAY_AS_OF, "45.5"),
+              ("7.25", "timestamptz '2024-09-30 12:00:00+00'", DECAY_AS_OF, "45.5"),
+              ("3", "timestamptz '2024-12-01 00:00:00+00'", DECAY_AS_OF, "45.5"),
+              ("0", "NULL", DECAY_AS_OF, "45.5")],
+             oracle_expr=f"sum(amount * power(0.5, extract(epoch FROM {DECAY_AS_OF} - ts)::float8 / 86400 / 45.5)) "
+                         f"FILTER (WHERE ts <= {DECAY_AS_OF})",
+             oracle_tol=1e-12,
+             notes="orders after as_of are left out; NULL without orders on or before as_of; half_life_days must be "
+                   "positive and finite; as_of and half_life_days non-NULL (22004) and constant (22023)"),
+     "double precision, timestamp with time zone, timestamp with time zone, double precision"),
 ]}
 
 # Optional notes on plain functions for the hostile sweep (shown with their TAP line).
@@ -466,7 +547,10 @@ TYPE_VALUES = {}
 # expressions]}, replacing the type's grid for that argument.  For arguments whose hostile values are
 # legitimately slow (e.g. a row count of 2^31 for a data generator, which should rather be capped with a clean
 # error), say why next to the entry.
-FUNCTION_GRIDS = {}
+FUNCTION_GRIDS = {
+    # bins must be 2..100: the integer grid's only valid value would be none, so add a valid one
+    "rfm_breaks": {"bins": ["NULL", "5", "0", "1", "-1", "101", "2147483647"]},
+}
 
 
 def agg_query(case, table, key):

@@ -36,3 +36,13 @@ SELECT (supplymkt.assortment_diversity(category)).* FROM shop.products;
 \echo '== ABC x XYZ: products by revenue class and weekly demand variability (dash.product_abc_xyz)'
 SELECT abc_class, xyz_class, count(*) AS products, round(sum(revenue)) AS revenue
   FROM dash.product_abc_xyz GROUP BY 1, 2 ORDER BY 1, 2;
+\echo
+\echo '== Customer segments by RFM (dash.customer_segments)'
+SELECT segment, customers, round(customer_share::numeric, 3) AS customer_share,
+       round(revenue_share::numeric, 3) AS revenue_share, round(mean_monetary_total::numeric, 2) AS mean_spend
+  FROM dash.customer_segments ORDER BY revenue DESC NULLS LAST;
+\echo
+\echo '== Cohort retention, first three months after the first order (dash.retention)'
+SELECT cohort_month, cohort_customers, month_offset, round(retention_rate::numeric, 3) AS retention
+  FROM dash.retention WHERE month_offset BETWEEN 1 AND 3 AND cohort_month <= '2024-03-01'
+ ORDER BY cohort_month, month_offset;

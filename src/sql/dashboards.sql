@@ -53,7 +53,7 @@ BEGIN
     END IF;
     SELECT string_agg(format('%I.%I.%I', source_schema, c.relname, c.attname), ', ' ORDER BY c.relname, c.attname) INTO missing
       FROM (VALUES ('products', 'product_id'), ('products', 'category'), ('products', 'first_listed'),
-                   ('products', 'unit_cost'), ('orders', 'order_id'), ('orders', 'order_time'),
+                   ('products', 'unit_cost'), ('orders', 'order_id'), ('orders', 'customer_id'), ('orders', 'order_time'),
                    ('order_items', 'order_id'), ('order_items', 'product_id'), ('order_items', 'quantity'),
                    ('order_items', 'unit_price'), ('inventory_snapshots', 'snapshot_date'),
                    ('inventory_snapshots', 'product_id'), ('inventory_snapshots', 'on_hand'),
@@ -389,6 +389,101 @@ $body$;
 COMMENT ON FUNCTION @extschema@.product_abc_xyz_query(text, text) IS
     'The SELECT behind product_abc_xyz_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
 
+-- Text of the customer dashboard query (one row per customer) for a source schema and a time zone; with_clv
+-- adds the BG/NBD + Gamma-Gamma columns (create_dashboards passes true when the CLV functions exist).
+CREATE FUNCTION @extschema@.customer_dashboard_query(source_schema text, time_zone text, with_clv boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+order_values AS (
+    SELECT o.customer_id, o.order_time, greatest(COALESCE(sum(oi.quantity * oi.unit_price), 0), 0)::float8 AS amount
+      FROM %1$I.orders AS o
+      LEFT JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
+     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time)
+     GROUP BY o.order_id, o.customer_id, o.order_time
+),
+local AS (
+    -- wall-clock times of the dashboard time zone labelled UTC, so rfm_summary's UTC days are local days
+    SELECT customer_id, order_time, amount, (order_time AT TIME ZONE %2$L) AT TIME ZONE 'UTC' AS local_time
+      FROM order_values
+),
+bounds AS (
+    SELECT max(order_time) AS as_of, max(local_time) AS local_as_of FROM local
+),
+summary AS MATERIALIZED (
+    SELECT l.customer_id, b.as_of, min(l.order_time) AS first_order, max(l.order_time) AS last_order,
+           @extschema@.rfm_summary(l.local_time, l.amount, b.local_as_of) AS s
+      FROM local AS l CROSS JOIN bounds AS b
+     GROUP BY l.customer_id, b.as_of, b.local_as_of
+),
+flat AS (
+    SELECT customer_id, as_of, first_order, last_order, (s).recency_days, (s).orders, (s).frequency,
+           (s).recency_bgnbd, (s).age_days, (s).monetary_mean, (s).monetary_repeat_mean, (s).monetary_total
+      FROM summary
+),
+breaks AS (
+    SELECT @extschema@.rfm_breaks(recency_days, orders, monetary_total) AS b FROM flat
+),
+scored AS (
+    SELECT f.*, @extschema@.rfm_score(f.recency_days, f.orders, f.monetary_total, b.b) AS sc
+      FROM flat AS f CROSS JOIN breaks AS b
+)%3$s
+SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days, s.monetary_mean,
+       s.monetary_repeat_mean, s.monetary_total, s.first_order, s.last_order,
+       (s.sc).r AS r_score, (s.sc).f AS f_score, (s.sc).m AS m_score, (s.sc).code AS rfm_code,
+       COALESCE((s.sc).segment, '(unassigned)') AS segment%4$s
+  FROM scored AS s%5$s
+$q$, source_schema, time_zone,
+     CASE WHEN with_clv THEN $c$,
+fitted AS (
+    -- BG/NBD + Gamma-Gamma in days over every customer older than a day (the model needs T > 0); a repeat
+    -- customer whose repeat orders are all worth 0 counts as unknown spend (Gamma-Gamma needs a positive mean)
+    SELECT @extschema@.clv_fit(frequency::float8, recency_bgnbd, age_days, NULLIF(monetary_repeat_mean, 0), 'bgnbd', 'days')
+               FILTER (WHERE age_days > 0) AS m
+      FROM flat
+),
+model AS (
+    SELECT m, m IS NOT NULL AND m::text::jsonb ? 'gamma' AS has_spend FROM fitted
+)$c$ ELSE '' END,
+     CASE WHEN with_clv THEN $c$,
+       CASE WHEN s.age_days > 0 THEN @extschema@.probability_alive(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS p_alive,
+       CASE WHEN s.age_days > 0 THEN @extschema@.expected_purchases(md.m, 365, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS expected_purchases_12m,
+       CASE WHEN s.age_days > 0 AND md.has_spend
+            THEN @extschema@.clv_estimate(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days, COALESCE(s.monetary_repeat_mean, 0), 365, 0)
+       END AS clv_12m$c$
+          ELSE '' END,
+     CASE WHEN with_clv THEN ' CROSS JOIN model AS md' ELSE '' END)
+$body$;
+COMMENT ON FUNCTION @extschema@.customer_dashboard_query(text, text, boolean) IS
+    'The SELECT behind customer_dashboard_mv for a source schema and a time zone; with_clv adds p_alive, expected_purchases_12m and clv_12m from a BG/NBD + Gamma-Gamma fit (clv_fit, in days) over all customers older than one day (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the RFM segment summary query over target_schema.customer_dashboard_mv.
+CREATE FUNCTION @extschema@.customer_segments_query(target_schema text, with_clv boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+SELECT g.segment, count(c.customer_id) AS customers,
+       count(c.customer_id)::float8 / NULLIF(t.customers, 0) AS customer_share,
+       COALESCE(sum(c.monetary_total), 0) AS revenue,
+       COALESCE(sum(c.monetary_total), 0) / NULLIF(t.revenue, 0) AS revenue_share,
+       avg(c.recency_days) AS mean_recency_days, avg(c.orders)::float8 AS mean_orders,
+       avg(c.monetary_total) AS mean_monetary_total%2$s
+  FROM (SELECT segment FROM @extschema@.rfm_segments UNION SELECT segment FROM %1$I.customer_dashboard_mv) AS g
+ CROSS JOIN (SELECT count(*) AS customers, sum(monetary_total) AS revenue FROM %1$I.customer_dashboard_mv) AS t
+  LEFT JOIN %1$I.customer_dashboard_mv AS c ON c.segment = g.segment
+ GROUP BY g.segment, t.customers, t.revenue
+$q$, target_schema,
+     CASE WHEN with_clv THEN ',
+       avg(c.clv_12m) AS mean_clv_12m, sum(c.clv_12m) AS total_clv_12m' ELSE '' END)
+$body$;
+COMMENT ON FUNCTION @extschema@.customer_segments_query(text, boolean) IS
+    'The SELECT behind customer_segments_mv: one row per RFM segment (every segment of supplymkt.rfm_segments, plus ''(unassigned)'' when used) summarising target_schema.customer_dashboard_mv (used by create_dashboards).';
+
 -- Creates the supply dashboards in target_schema, replacing the ones registered there before.
 CREATE FUNCTION @extschema@.create_dashboards(source_schema text, target_schema text, time_zone text DEFAULT NULL)
     RETURNS TABLE (object_name text, kind text)
@@ -409,11 +504,18 @@ DECLARE
     err_message text;
     err_detail text;
     err_hint text;
+    with_clv boolean;
     objects CONSTANT text[][] := ARRAY[
         ['supply_dashboard_mv', 'materialized view'], ['supply_dashboard_mv_key', 'index'],
         ['supply_dashboard', 'view'],
         ['product_abc_xyz_mv', 'materialized view'], ['product_abc_xyz_mv_key', 'index'],
-        ['product_abc_xyz', 'view']];
+        ['product_abc_xyz', 'view'],
+        ['customer_dashboard_mv', 'materialized view'], ['customer_dashboard_mv_key', 'index'],
+        ['customer_dashboard', 'view'],
+        ['customer_segments_mv', 'materialized view'], ['customer_segments_mv_key', 'index'],
+        ['customer_segments', 'view'],
+        ['retention_mv', 'materialized view'], ['retention_mv_key', 'index'],
+        ['retention', 'view']];
 BEGIN
     PERFORM @extschema@.check_dashboard_target(target_schema);
     PERFORM @extschema@.check_dashboard_source(source_schema);
@@ -430,15 +532,16 @@ BEGIN
         EXECUTE format('CREATE SCHEMA %I', target_schema);
     END IF;
 
-    -- drop what we registered there before (views first: they depend on the materialized views), keeping
-    -- the privileges granted on the objects so BI users keep their access after a re-create
+    -- drop what we registered there before (views first: they depend on the materialized views; materialized
+    -- views by name descending: customer_segments_mv reads customer_dashboard_mv), keeping the privileges
+    -- granted on the objects so BI users keep their access after a re-create
     FOR obj IN
         SELECT d.object_name, d.kind, c.oid AS relid, c.relacl
           FROM @extschema@.dashboards AS d
           LEFT JOIN pg_namespace AS n ON n.nspname = d.target_schema
           LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
          WHERE d.target_schema = create_dashboards.target_schema
-         ORDER BY CASE d.kind WHEN 'view' THEN 1 WHEN 'materialized view' THEN 2 ELSE 3 END, d.object_name
+         ORDER BY CASE d.kind WHEN 'view' THEN 1 WHEN 'materialized view' THEN 2 ELSE 3 END, d.object_name DESC
     LOOP
         IF obj.relid IS NOT NULL AND obj.relacl IS NOT NULL THEN
             saved_acls := saved_acls || jsonb_build_object(obj.object_name, obj.relacl::text[]);
@@ -461,23 +564,39 @@ BEGIN
                   HINT = 'Drop or rename it, or choose another target schema.';
     END IF;
 
-    -- the materialized views; an error in the source data is re-raised without the long query as context
+    -- the customer dashboard has CLV columns when the CLV model functions are installed (src/sql/clv.sql)
+    with_clv := to_regtype('@extschema@.clv_model') IS NOT NULL;
+    IF with_clv THEN
+        with_clv := to_regprocedure('@extschema@.clv_fit(double precision, double precision, double precision, double precision, text, text)') IS NOT NULL
+            AND to_regprocedure('@extschema@.probability_alive(@extschema@.clv_model, double precision, double precision, double precision)') IS NOT NULL
+            AND to_regprocedure('@extschema@.expected_purchases(@extschema@.clv_model, double precision, double precision, double precision, double precision)') IS NOT NULL
+            AND to_regprocedure('@extschema@.clv_estimate(@extschema@.clv_model, double precision, double precision, double precision, double precision, double precision, double precision)') IS NOT NULL;
+    END IF;
+
+    -- the materialized views (customer_dashboard_mv before customer_segments_mv, which reads it); an error in
+    -- the source data is re-raised without the long query as context
     FOR mv IN
-        SELECT * FROM (VALUES ('supply_dashboard_mv', 'supply_dashboard_query'),
-                              ('product_abc_xyz_mv', 'product_abc_xyz_query')) AS v(name, query_function)
+        SELECT * FROM (VALUES
+            (1, 'supply_dashboard_mv', format('supply_dashboard_query(%L, %L)', source_schema, tz),
+             @extschema@.supply_dashboard_query(source_schema, tz)),
+            (2, 'product_abc_xyz_mv', format('product_abc_xyz_query(%L, %L)', source_schema, tz),
+             @extschema@.product_abc_xyz_query(source_schema, tz)),
+            (3, 'customer_dashboard_mv', format('customer_dashboard_query(%L, %L, %L)', source_schema, tz, with_clv),
+             @extschema@.customer_dashboard_query(source_schema, tz, with_clv)),
+            (4, 'customer_segments_mv', format('customer_segments_query(%L, %L)', target_schema, with_clv),
+             @extschema@.customer_segments_query(target_schema, with_clv)),
+            (5, 'retention_mv', format('retention_query(%L, 12, %L)', source_schema, tz),
+             @extschema@.retention_query(source_schema, 12, tz))) AS v(ord, name, call, query)
+         ORDER BY ord
     LOOP
         BEGIN
-            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, mv.name,
-                           CASE mv.query_function
-                               WHEN 'supply_dashboard_query' THEN @extschema@.supply_dashboard_query(source_schema, tz)
-                               ELSE @extschema@.product_abc_xyz_query(source_schema, tz)
-                           END);
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, mv.name, mv.query);
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
                                     err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT;
             err_detail := concat_ws(' ', NULLIF(err_detail, ''),
-                                    format('Raised while building %I.%I from schema %I (its query: SELECT @extschema@.%s(%L, %L)).',
-                                           target_schema, mv.name, source_schema, mv.query_function, source_schema, tz));
+                                    format('Raised while building %I.%I from schema %I (its query: SELECT @extschema@.%s).',
+                                           target_schema, mv.name, source_schema, mv.call));
             IF COALESCE(err_hint, '') = '' THEN
                 RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail;
             END IF;
@@ -555,6 +674,83 @@ BEGIN
         EXECUTE format('COMMENT ON COLUMN %I.product_abc_xyz.%I IS %L', target_schema, col.name, col.description);
     END LOOP;
 
+    -- customer dashboard (one row per customer), RFM segment summary, cohort retention
+    EXECUTE format('CREATE UNIQUE INDEX customer_dashboard_mv_key ON %I.customer_dashboard_mv (customer_id)', target_schema);
+    EXECUTE format('CREATE UNIQUE INDEX customer_segments_mv_key ON %I.customer_segments_mv (segment)', target_schema);
+    EXECUTE format('CREATE UNIQUE INDEX retention_mv_key ON %I.retention_mv (cohort_month, month_offset)', target_schema);
+    FOR mv IN
+        SELECT * FROM (VALUES
+            ('customer_dashboard', format('Customer dashboard built by supplymkt.create_dashboards from schema %s (days in time zone %s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments%s. Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
+                                          source_schema, tz,
+                                          CASE WHEN with_clv THEN ', and p_alive, expected purchases and CLV over the next 365 days from a BG/NBD + Gamma-Gamma model fitted on all customers in the same refresh'
+                                               ELSE ' (no CLV columns: the CLV model functions were not installed when the dashboards were created; run create_dashboards again to add them)' END,
+                                          target_schema),
+             'Unique key (customer_id) of customer_dashboard_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
+            ('customer_segments', format('RFM segment summary built by supplymkt.create_dashboards from %I.customer_dashboard_mv: one row per segment of supplymkt.rfm_segments (at refresh time; segments without customers included) and ''(unassigned)'' when some customer matched no segment. refresh_dashboards(%L) refreshes it after customer_dashboard_mv (views are refreshed in name order); refreshing it alone summarises the customer dashboard as last refreshed. Query the view customer_segments.',
+                                         target_schema, target_schema),
+             'Unique key (segment) of customer_segments_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
+            ('retention', format('Monthly cohort retention built by supplymkt.create_dashboards from schema %s (months in time zone %s): supplymkt.retention_cohorts(%L, 12, %L) as a materialized view, one row per (first-order month cohort, month offset 0..12) up to the last month with orders. Refresh with supplymkt.refresh_dashboards(%L). Query the view retention.',
+                                 source_schema, tz, source_schema, tz, target_schema),
+             'Unique key (cohort_month, month_offset) of retention_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
+        ) AS v(name, mv_comment, key_comment)
+    LOOP
+        EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
+                       target_schema, mv.name, mv.name || '_mv');
+        EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
+        EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
+        EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
+                       format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
+                              CASE mv.name WHEN 'customer_dashboard' THEN 'Customer dashboard'
+                                           WHEN 'customer_segments' THEN 'RFM segment summary' ELSE 'Cohort retention' END,
+                              mv.name || '_mv', mv.name || '_mv'));
+    END LOOP;
+    FOR col IN
+        SELECT v.relname, v.name, v.description FROM (VALUES
+            ('customer_dashboard', 'customer_id', 'Customer (orders.customer_id): every customer with at least one order with a finite order_time.'),
+            ('customer_dashboard', 'as_of', 'The time the summary is taken at: the latest order_time in the data at refresh time (a refresh of unchanged data gives the same numbers; with live data it is about now).'),
+            ('customer_dashboard', 'orders', 'Orders of the customer (the RFM frequency the scores use).'),
+            ('customer_dashboard', 'frequency', 'BG/NBD frequency: distinct purchase days after the first (calendar days in the dashboard time zone). 0 for customers who bought on one day only.'),
+            ('customer_dashboard', 'recency_days', 'Days from the last order to as_of, fractional (the RFM recency the scores use; wall-clock time in the dashboard time zone).'),
+            ('customer_dashboard', 'recency_bgnbd', 'BG/NBD recency t_x: whole days from the first to the last purchase day.'),
+            ('customer_dashboard', 'age_days', 'BG/NBD customer age T: whole days from the first purchase day to the day of as_of.'),
+            ('customer_dashboard', 'monetary_mean', 'Mean order value. An order''s value is sum(quantity * unit_price) of its order_items, in the currency of the source data; an order without items, or with a negative total, counts as 0.'),
+            ('customer_dashboard', 'monetary_repeat_mean', 'Gamma-Gamma spend input: mean of the daily order totals on the repeat purchase days. NULL when frequency = 0.'),
+            ('customer_dashboard', 'monetary_total', 'Total value of the customer''s orders (the RFM monetary value the scores use).'),
+            ('customer_dashboard', 'first_order', 'Time of the first order.'),
+            ('customer_dashboard', 'last_order', 'Time of the last order.'),
+            ('customer_dashboard', 'r_score', 'Recency score 1..5, 5 = most recent: rfm_score under rfm_breaks(recency_days, orders, monetary_total) over all customers of the refresh (ties share a score; see rfm_breaks).'),
+            ('customer_dashboard', 'f_score', 'Frequency score 1..5 by orders, 5 = most orders (ties share a score, so with most customers at 1 order some scores stay unused).'),
+            ('customer_dashboard', 'm_score', 'Monetary score 1..5 by monetary_total, 5 = highest value.'),
+            ('customer_dashboard', 'rfm_code', 'The three scores as one code, e.g. ''545''.'),
+            ('customer_dashboard', 'segment', 'Named RFM segment from supplymkt.rfm_segments at refresh time (Champions, Loyal Customers, ...); ''(unassigned)'' when no row of the table matches.'),
+            ('customer_dashboard', 'p_alive', 'Probability that the customer is still active at as_of: probability_alive under a BG/NBD model in days (clv_fit over all customers of this refresh with age_days > 0). NULL when age_days = 0 (first purchase on the day of as_of: the model needs an age above 0) or when no model could be fitted (fewer than 10 such customers, or no repeat purchase at all).'),
+            ('customer_dashboard', 'expected_purchases_12m', 'Expected purchases in the 365 days after as_of (expected_purchases, same model). NULL like p_alive.'),
+            ('customer_dashboard', 'clv_12m', 'Expected value of the customer''s purchases in the 365 days after as_of, undiscounted: clv_estimate (BG/NBD purchases x Gamma-Gamma expected spend, same fit; the spend model uses the repeat customers with a positive monetary_repeat_mean), in the currency of the source data. NULL like p_alive, and when the spend model could not be fitted (fewer than 10 such repeat customers).'),
+            ('customer_segments', 'segment', 'RFM segment name (supplymkt.rfm_segments), or ''(unassigned)''.'),
+            ('customer_segments', 'customers', 'Customers in the segment. 0 for a segment nobody is in.'),
+            ('customer_segments', 'customer_share', 'customers / all customers of the dashboard, 0..1. NULL without customers.'),
+            ('customer_segments', 'revenue', 'Sum of monetary_total of the segment''s customers (lifetime value of their orders up to as_of). 0 for an empty segment.'),
+            ('customer_segments', 'revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'),
+            ('customer_segments', 'mean_recency_days', 'Mean recency_days of the segment''s customers. NULL for an empty segment.'),
+            ('customer_segments', 'mean_orders', 'Mean number of orders of the segment''s customers. NULL for an empty segment.'),
+            ('customer_segments', 'mean_monetary_total', 'Mean monetary_total of the segment''s customers. NULL for an empty segment.'),
+            ('customer_segments', 'mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the segment''s customers. NULL for an empty segment.'),
+            ('customer_segments', 'total_clv_12m', 'Sum of clv_12m of the segment''s customers. NULL for an empty segment.'),
+            ('retention', 'cohort_month', 'First day of the cohort''s month: the month of its customers'' first order (in the dashboard time zone).'),
+            ('retention', 'month_offset', 'Months after the cohort month, 0..12 (0 = the cohort month itself); offsets after the last month with orders are not reported.'),
+            ('retention', 'cohort_customers', 'Customers whose first order fell in cohort_month.'),
+            ('retention', 'active_customers', 'Cohort customers with at least one order in the month cohort_month + month_offset. 0 when none.'),
+            ('retention', 'retention_rate', 'active_customers / cohort_customers, 0..1 (1 at offset 0).'),
+            ('retention', 'mom_retention', 'Month-over-month ratio active_customers(offset) / active_customers(offset - 1); can exceed 1 when customers return. NULL at offset 0 and after a month without activity.')
+        ) AS v(relname, name, description)
+         WHERE EXISTS (SELECT 1 FROM pg_attribute AS a
+                        WHERE a.attrelid = format('%I.%I', target_schema, v.relname || '_mv')::regclass
+                          AND a.attname = v.name AND a.attnum > 0 AND NOT a.attisdropped)
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
+        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
+    END LOOP;
+
     -- register, and restore the privileges the previous objects of the same name had
     FOR i IN 1 .. array_length(objects, 1) LOOP
         INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
@@ -578,7 +774,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.create_dashboards(text, text, text) IS
-    'Creates the supply dashboards in target_schema (created if missing) from the canonical relations in source_schema: materialized views supply_dashboard_mv (per category and overall, per month) and product_abc_xyz_mv (per product), their unique indexes, and security_invoker views supply_dashboard and product_abc_xyz. time_zone (default: the session''s TimeZone) fixes how timestamps fall into days, weeks and months, whoever refreshes later. Calling it again replaces the objects it registered in supplymkt.dashboards and re-grants their privileges; it never drops a relation it did not create (42P07). Errors: 22004 NULL schema, 3F000 unknown source schema, 42P01/42703 missing canonical relation/column, 22023 unusable target schema or time zone. Returns the objects created. Runs with jit = off (compiling the wide dashboard query would cost seconds).';
+    'Creates the dashboards in target_schema (created if missing) from the canonical relations in source_schema: materialized views supply_dashboard_mv (per category and overall, per month), product_abc_xyz_mv (per product), customer_dashboard_mv (per customer: RFM summary, scores, code and segment, and p_alive, expected purchases and CLV over 12 months when the CLV functions are installed), customer_segments_mv (per RFM segment: customers, revenue share, mean CLV) and retention_mv (monthly cohort retention), each with a unique index, and security_invoker views supply_dashboard, product_abc_xyz, customer_dashboard, customer_segments and retention. time_zone (default: the session''s TimeZone) fixes how timestamps fall into days, weeks and months, whoever refreshes later. Calling it again replaces the objects it registered in supplymkt.dashboards and re-grants their privileges; it never drops a relation it did not create (42P07). Errors: 22004 NULL schema, 3F000 unknown source schema, 42P01/42703 missing canonical relation/column, 22023 unusable target schema or time zone. Returns the objects created. Runs with jit = off (compiling the wide dashboard query would cost seconds).';
 
 -- Refreshes every registered dashboard materialized view of target_schema.
 CREATE FUNCTION @extschema@.refresh_dashboards(target_schema text, concurrently boolean DEFAULT true)
@@ -608,7 +804,7 @@ BEGIN
           JOIN pg_namespace AS n ON n.nspname = d.target_schema
           LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
          WHERE d.target_schema = refresh_dashboards.target_schema AND d.kind = 'materialized view'
-         ORDER BY d.object_name
+         ORDER BY d.object_name  -- customer_dashboard_mv before customer_segments_mv, which reads it
     LOOP
         found_any := true;
         IF obj.relid IS NULL OR obj.relkind <> 'm' THEN

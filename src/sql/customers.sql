@@ -1,0 +1,363 @@
+-- ===========================================================================================================
+-- Customer analytics (src/customers.c): RFM summary, RFM breakpoints, scores and segments, time-decay CLV,
+-- cohort retention
+-- ===========================================================================================================
+
+-- State types (DESIGN.md pattern 3): real varlena types with exact text and validated binary I/O.
+-- rfm_summary_state
+CREATE TYPE @extschema@.rfm_summary_state;
+CREATE FUNCTION @extschema@.rfm_summary_state_in(cstring, oid, integer) RETURNS @extschema@.rfm_summary_state
+    AS 'MODULE_PATHNAME', 'row_buffer_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_summary_state_out(@extschema@.rfm_summary_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'row_buffer_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_summary_state_recv(internal, oid, integer) RETURNS @extschema@.rfm_summary_state
+    AS 'MODULE_PATHNAME', 'row_buffer_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_summary_state_send(@extschema@.rfm_summary_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'row_buffer_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.rfm_summary_state (
+    INPUT = @extschema@.rfm_summary_state_in, OUTPUT = @extschema@.rfm_summary_state_out,
+    RECEIVE = @extschema@.rfm_summary_state_recv, SEND = @extschema@.rfm_summary_state_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.rfm_summary_state IS 'Partial-aggregate state of rfm_summary: the orders on or before as_of as rows (order time as the timestamptz value in microseconds since 2000-01-01 UTC, amount), and as_of in params. Text form is exact JSON (Citus ships it between nodes).';
+COMMENT ON FUNCTION @extschema@.rfm_summary_state_in(cstring, oid, integer) IS 'Text input of rfm_summary_state (validated JSON).';
+COMMENT ON FUNCTION @extschema@.rfm_summary_state_out(@extschema@.rfm_summary_state) IS 'Text output of rfm_summary_state (exact JSON).';
+COMMENT ON FUNCTION @extschema@.rfm_summary_state_recv(internal, oid, integer) IS 'Binary input of rfm_summary_state (validated).';
+COMMENT ON FUNCTION @extschema@.rfm_summary_state_send(@extschema@.rfm_summary_state) IS 'Binary output of rfm_summary_state.';
+
+-- rfm_breaks_state
+CREATE TYPE @extschema@.rfm_breaks_state;
+CREATE FUNCTION @extschema@.rfm_breaks_state_in(cstring, oid, integer) RETURNS @extschema@.rfm_breaks_state
+    AS 'MODULE_PATHNAME', 'row_buffer_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_breaks_state_out(@extschema@.rfm_breaks_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'row_buffer_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_breaks_state_recv(internal, oid, integer) RETURNS @extschema@.rfm_breaks_state
+    AS 'MODULE_PATHNAME', 'row_buffer_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_breaks_state_send(@extschema@.rfm_breaks_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'row_buffer_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.rfm_breaks_state (
+    INPUT = @extschema@.rfm_breaks_state_in, OUTPUT = @extschema@.rfm_breaks_state_out,
+    RECEIVE = @extschema@.rfm_breaks_state_recv, SEND = @extschema@.rfm_breaks_state_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.rfm_breaks_state IS 'Partial-aggregate state of rfm_breaks: the (recency, frequency, monetary) rows, and bins in params. Text form is exact JSON (Citus ships it between nodes).';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_state_in(cstring, oid, integer) IS 'Text input of rfm_breaks_state (validated JSON).';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_state_out(@extschema@.rfm_breaks_state) IS 'Text output of rfm_breaks_state (exact JSON).';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_state_recv(internal, oid, integer) IS 'Binary input of rfm_breaks_state (validated).';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_state_send(@extschema@.rfm_breaks_state) IS 'Binary output of rfm_breaks_state.';
+
+-- time_decay_state
+CREATE TYPE @extschema@.time_decay_state;
+CREATE FUNCTION @extschema@.time_decay_state_in(cstring, oid, integer) RETURNS @extschema@.time_decay_state
+    AS 'MODULE_PATHNAME', 'fixed_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.time_decay_state_out(@extschema@.time_decay_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'fixed_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.time_decay_state_recv(internal, oid, integer) RETURNS @extschema@.time_decay_state
+    AS 'MODULE_PATHNAME', 'fixed_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.time_decay_state_send(@extschema@.time_decay_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'fixed_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.time_decay_state (
+    INPUT = @extschema@.time_decay_state_in, OUTPUT = @extschema@.time_decay_state_out,
+    RECEIVE = @extschema@.time_decay_state_recv, SEND = @extschema@.time_decay_state_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.time_decay_state IS 'Partial-aggregate state of clv_time_decay: orders counted, as_of (timestamptz value in microseconds since 2000-01-01 UTC), decayed value and half-life in days (flags 1 = as_of and half-life set). Text form is exact JSON (Citus ships it between nodes).';
+COMMENT ON FUNCTION @extschema@.time_decay_state_in(cstring, oid, integer) IS 'Text input of time_decay_state (validated JSON).';
+COMMENT ON FUNCTION @extschema@.time_decay_state_out(@extschema@.time_decay_state) IS 'Text output of time_decay_state (exact JSON).';
+COMMENT ON FUNCTION @extschema@.time_decay_state_recv(internal, oid, integer) IS 'Binary input of time_decay_state (validated).';
+COMMENT ON FUNCTION @extschema@.time_decay_state_send(@extschema@.time_decay_state) IS 'Binary output of time_decay_state.';
+
+-- -----------------------------------------------------------------------------------------------------------
+-- rfm_summary: one customer's orders -> RFM and BG/NBD inputs
+-- -----------------------------------------------------------------------------------------------------------
+CREATE TYPE @extschema@.rfm_summary AS (
+    recency_days double precision, orders bigint, frequency bigint, recency_bgnbd double precision,
+    age_days double precision, monetary_mean double precision, monetary_repeat_mean double precision,
+    monetary_total double precision, first_order timestamptz, last_order timestamptz
+);
+COMMENT ON TYPE @extschema@.rfm_summary IS 'Result of rfm_summary: one customer''s recency, frequency and monetary value as RFM scoring uses them (recency_days, orders, monetary_total) and as BG/NBD, Pareto/NBD and Gamma-Gamma use them (frequency, recency_bgnbd = t_x, age_days = T, monetary_repeat_mean; in days, like the lifetimes package''s summary_data_from_transaction_data with freq ''D'').';
+COMMENT ON COLUMN @extschema@.rfm_summary.recency_days IS 'RFM recency: as_of - last_order in days (fractional, exact to the microsecond).';
+COMMENT ON COLUMN @extschema@.rfm_summary.orders IS 'Orders (input rows) on or before as_of.';
+COMMENT ON COLUMN @extschema@.rfm_summary.frequency IS 'Repeat purchase periods for BG/NBD: distinct purchase days (UTC) after the first purchase day. 0 for a customer who bought on one day only, however many orders.';
+COMMENT ON COLUMN @extschema@.rfm_summary.recency_bgnbd IS 'BG/NBD recency t_x: whole days (UTC) from the first to the last purchase day; 0 when frequency = 0.';
+COMMENT ON COLUMN @extschema@.rfm_summary.age_days IS 'BG/NBD customer age T: whole days (UTC) from the first purchase day to the day of as_of; T >= t_x.';
+COMMENT ON COLUMN @extschema@.rfm_summary.monetary_mean IS 'Mean order value: monetary_total / orders (arithmetic mean over all orders, the first included).';
+COMMENT ON COLUMN @extschema@.rfm_summary.monetary_repeat_mean IS 'Gamma-Gamma spend input: mean over the repeat purchase days of each day''s total amount (the first purchase day left out). NULL when frequency = 0.';
+COMMENT ON COLUMN @extschema@.rfm_summary.monetary_total IS 'Sum of the amounts of the orders on or before as_of.';
+COMMENT ON COLUMN @extschema@.rfm_summary.first_order IS 'Time of the first order.';
+COMMENT ON COLUMN @extschema@.rfm_summary.last_order IS 'Time of the last order on or before as_of.';
+
+CREATE FUNCTION @extschema@.rfm_summary_transfn(@extschema@.rfm_summary_state, timestamptz, double precision, timestamptz)
+    RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_summary_state_combine(@extschema@.rfm_summary_state, @extschema@.rfm_summary_state)
+    RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_summary_final(@extschema@.rfm_summary_state)
+    RETURNS @extschema@.rfm_summary AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- SSPACE: a row buffer starts with room for 64 orders (about 1.1 kB per group), so the planner can size hash
+-- aggregation over many customers correctly
+CREATE AGGREGATE @extschema@.rfm_summary(order_time timestamptz, amount double precision, as_of timestamptz) (
+    SFUNC = @extschema@.rfm_summary_transfn, STYPE = @extschema@.rfm_summary_state, SSPACE = 1100,
+    COMBINEFUNC = @extschema@.rfm_summary_state_combine, FINALFUNC = @extschema@.rfm_summary_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION @extschema@.rfm_summary_transfn(@extschema@.rfm_summary_state, timestamptz, double precision, timestamptz) IS 'Transition function of rfm_summary.';
+COMMENT ON FUNCTION @extschema@.rfm_summary_state_combine(@extschema@.rfm_summary_state, @extschema@.rfm_summary_state) IS 'Combines two partial rfm_summary_state values of the same as_of.';
+COMMENT ON FUNCTION @extschema@.rfm_summary_final(@extschema@.rfm_summary_state) IS 'Final function of rfm_summary.';
+COMMENT ON AGGREGATE @extschema@.rfm_summary(timestamptz, double precision, timestamptz) IS
+    'Per-customer RFM summary (one group per customer, one row per order): recency_days, orders, frequency (distinct purchase days after the first), recency_bgnbd (t_x), age_days (T), monetary_mean, monetary_repeat_mean, monetary_total, first_order, last_order; purchase days are UTC days. Orders after as_of are left out (not an error), so the same data can be summarised as of any past date; NULL when no order is on or before as_of. Rows with a NULL order_time or amount are skipped. as_of must be non-NULL (22004) and the same on every row (22023); infinite times, negative, NaN or infinite amounts raise 22023.';
+
+-- -----------------------------------------------------------------------------------------------------------
+-- rfm_breaks: quantile breakpoints (a typed value) and rfm_score
+-- -----------------------------------------------------------------------------------------------------------
+CREATE TYPE @extschema@.rfm_breaks;
+CREATE FUNCTION @extschema@.rfm_breaks_in(cstring) RETURNS @extschema@.rfm_breaks
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_breaks_out(@extschema@.rfm_breaks) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_breaks_recv(internal) RETURNS @extschema@.rfm_breaks
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_breaks_send(@extschema@.rfm_breaks) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.rfm_breaks (
+    INPUT = @extschema@.rfm_breaks_in, OUTPUT = @extschema@.rfm_breaks_out,
+    RECEIVE = @extschema@.rfm_breaks_recv, SEND = @extschema@.rfm_breaks_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.rfm_breaks IS
+    'RFM score breakpoints computed by rfm_breaks and read by rfm_score. Text form: {"version":1,"bins":b,"customers":n,"recency":[...],"frequency":[...],"monetary":[...]}, each list holding bins - 1 thresholds; threshold j (1-based) is the least good value that scores at least j + 1 (recency: the largest such recency; frequency, monetary: the smallest such value), null when no customer scored that high. Cast to json for inspection: breaks::json.';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_in(cstring) IS 'Text input of rfm_breaks (validated JSON: version 1, bins 2..100, customers >= 1, bins - 1 finite thresholds or trailing nulls per dimension, recency non-increasing, frequency and monetary non-decreasing).';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_out(@extschema@.rfm_breaks) IS 'Text output of rfm_breaks (exact JSON).';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_recv(internal) IS 'Binary input of rfm_breaks (validated like the text input).';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_send(@extschema@.rfm_breaks) IS 'Binary output of rfm_breaks: version byte, bins, customers, then per dimension the number of thresholds and the thresholds.';
+
+CREATE FUNCTION @extschema@.rfm_breaks_to_json(@extschema@.rfm_breaks) RETURNS json
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$ SELECT $1::text::json $$;
+COMMENT ON FUNCTION @extschema@.rfm_breaks_to_json(@extschema@.rfm_breaks) IS 'The JSON text of an rfm_breaks value as json (the cast rfm_breaks -> json; to_jsonb uses it too).';
+CREATE CAST (@extschema@.rfm_breaks AS json) WITH FUNCTION @extschema@.rfm_breaks_to_json(@extschema@.rfm_breaks);
+COMMENT ON CAST (@extschema@.rfm_breaks AS json) IS 'Explicit cast of rfm_breaks to its JSON document.';
+
+CREATE FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision)
+    RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision, integer)
+    RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_breaks_state_combine(@extschema@.rfm_breaks_state, @extschema@.rfm_breaks_state)
+    RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_breaks_final(@extschema@.rfm_breaks_state)
+    RETURNS @extschema@.rfm_breaks AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- aggregates cannot have parameter defaults: rfm_breaks(r, f, m) is rfm_breaks(r, f, m, 5)
+CREATE AGGREGATE @extschema@.rfm_breaks(recency double precision, frequency double precision, monetary double precision) (
+    SFUNC = @extschema@.rfm_breaks_transfn, STYPE = @extschema@.rfm_breaks_state,
+    COMBINEFUNC = @extschema@.rfm_breaks_state_combine, FINALFUNC = @extschema@.rfm_breaks_final,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.rfm_breaks(recency double precision, frequency double precision, monetary double precision, bins integer) (
+    SFUNC = @extschema@.rfm_breaks_transfn, STYPE = @extschema@.rfm_breaks_state,
+    COMBINEFUNC = @extschema@.rfm_breaks_state_combine, FINALFUNC = @extschema@.rfm_breaks_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision) IS 'Transition function of rfm_breaks with the default 5 bins.';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision, integer) IS 'Transition function of rfm_breaks.';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_state_combine(@extschema@.rfm_breaks_state, @extschema@.rfm_breaks_state) IS 'Combines two partial rfm_breaks_state values of the same bins.';
+COMMENT ON FUNCTION @extschema@.rfm_breaks_final(@extschema@.rfm_breaks_state) IS 'Final function of rfm_breaks.';
+COMMENT ON AGGREGATE @extschema@.rfm_breaks(double precision, double precision, double precision) IS
+    'rfm_breaks(recency, frequency, monetary) with 5 bins (quintiles); see rfm_breaks(recency, frequency, monetary, bins).';
+COMMENT ON AGGREGATE @extschema@.rfm_breaks(double precision, double precision, double precision, integer) IS
+    'RFM breakpoints over all customers (one row per customer), for rfm_score. Rule, per dimension (ties kept together): order customers from worse to better (recency descending, frequency and monetary ascending); a customer scores 1 + floor(bins * w / n), w = customers strictly worse, n = customers; equal values always share a score, and a value shared by many customers scores where its group starts (most customers with 1 order all get F = 1; the next value may skip scores). The breakpoints store, per dimension, the least good value reaching each score 2..bins (null when none does), so rfm_score gives data customers exactly these scores and new values the score of the nearest data value on their worse side. Rows with a NULL in any dimension are skipped; NULL without rows. bins 2..100 (22023), non-NULL (22004), the same on every row; NaN or infinite values raise 22023. Collects the rows (24 bytes each, at most ~44 million per aggregate).';
+
+-- The score result
+CREATE TYPE @extschema@.rfm_score AS (r integer, f integer, m integer, code text, segment text);
+COMMENT ON TYPE @extschema@.rfm_score IS 'Result of rfm_score.';
+COMMENT ON COLUMN @extschema@.rfm_score.r IS 'Recency score 1..bins; higher is more recent (lower recency).';
+COMMENT ON COLUMN @extschema@.rfm_score.f IS 'Frequency score 1..bins; higher is more frequent.';
+COMMENT ON COLUMN @extschema@.rfm_score.m IS 'Monetary score 1..bins; higher is more valuable.';
+COMMENT ON COLUMN @extschema@.rfm_score.code IS 'The three scores as one code: ''545'' for R 5, F 4, M 5 (with more than 9 bins separated by hyphens: ''10-3-7'').';
+COMMENT ON COLUMN @extschema@.rfm_score.segment IS 'Named segment from supplymkt.rfm_segments for (R, FM) on the 1..5 grid; NULL when no row of the table matches.';
+
+-- Segment mapping: editable, kept by pg_dump
+CREATE TABLE @extschema@.rfm_segments (
+    segment text PRIMARY KEY,
+    priority integer NOT NULL,
+    r_min integer NOT NULL,
+    r_max integer NOT NULL,
+    fm_min integer NOT NULL,
+    fm_max integer NOT NULL,
+    description text NOT NULL,
+    CHECK (r_min BETWEEN 1 AND 5 AND r_max BETWEEN r_min AND 5),
+    CHECK (fm_min BETWEEN 1 AND 5 AND fm_max BETWEEN fm_min AND 5)
+);
+-- Putler's RFM segments (also the example table of the R package rfm): R x FM score ranges on the 1..5 grid.
+-- Their ranges overlap, so the rows are tried in priority order and the first match wins; Lost is narrowed
+-- to R 1, FM 1 (its published range equals Hibernating's).  The default rows partition the 25 cells:
+--   FM\R  1                2             3                4                    5
+--   5     Can't Lose Them  At Risk       Loyal Customers  Champions            Champions
+--   4     Can't Lose Them  At Risk       Loyal Customers  Champions            Champions
+--   3     At Risk          At Risk       Need Attention   Loyal Customers      Loyal Customers
+--   2     Hibernating      Hibernating   About To Sleep   Potential Loyalist   Potential Loyalist
+--   1     Lost             Hibernating   About To Sleep   Promising            New Customers
+INSERT INTO @extschema@.rfm_segments VALUES
+    ('Champions', 1, 4, 5, 4, 5, 'Bought recently, buy often and spend the most.'),
+    ('Can''t Lose Them', 2, 1, 1, 4, 5, 'Made the biggest purchases, and often, but have not returned for a long time.'),
+    ('Lost', 3, 1, 1, 1, 1, 'Lowest recency, frequency and monetary scores.'),
+    ('Hibernating', 4, 1, 2, 1, 2, 'Last purchase long ago, low spenders with few orders.'),
+    ('At Risk', 5, 1, 2, 2, 5, 'Spent big money and purchased often, but long ago.'),
+    ('About To Sleep', 6, 2, 3, 1, 2, 'Below-average recency, frequency and monetary values.'),
+    ('Promising', 7, 3, 4, 1, 1, 'Recent shoppers who have not spent much yet.'),
+    ('New Customers', 8, 4, 5, 1, 1, 'Bought most recently, but not often.'),
+    ('Need Attention', 9, 2, 3, 2, 3, 'Above-average recency, frequency and monetary values; may not have bought very recently.'),
+    ('Loyal Customers', 10, 2, 5, 3, 5, 'Spend good money often; responsive to promotions.'),
+    ('Potential Loyalist', 11, 3, 5, 1, 3, 'Recent customers who spent a good amount and bought more than once.');
+-- pg_dump keeps every row (edited and added segments). On restore CREATE EXTENSION has already inserted the
+-- defaults, so inserting a segment that exists replaces it instead of failing.
+CREATE FUNCTION @extschema@.rfm_segments_upsert() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE @extschema@.rfm_segments
+       SET priority = NEW.priority, r_min = NEW.r_min, r_max = NEW.r_max, fm_min = NEW.fm_min,
+           fm_max = NEW.fm_max, description = NEW.description
+     WHERE segment = NEW.segment;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.rfm_segments_upsert() IS
+    'Trigger of rfm_segments: inserting a segment that already exists updates it (so pg_dump/restore of edited segments works).';
+CREATE TRIGGER rfm_segments_upsert BEFORE INSERT ON @extschema@.rfm_segments
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.rfm_segments_upsert();
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rfm_segments', '');
+GRANT SELECT ON @extschema@.rfm_segments TO PUBLIC;
+COMMENT ON TABLE @extschema@.rfm_segments IS
+    'Named RFM segments read by rfm_score: a customer gets the first segment, by priority then name, whose R range and FM range contain the customer''s R and FM on the 1..5 grid (FM = floor((F + M) / 2); with bins other than 5 each score s is first mapped to round-half-up(1 + (s - 1) * 4 / (bins - 1))). The defaults are Putler''s segments (Champions, Loyal Customers, Potential Loyalist, New Customers, Promising, Need Attention, About To Sleep, At Risk, Can''t Lose Them, Hibernating, Lost), ordered so they partition the 25 cells. Edit freely; pg_dump keeps your rows (a deleted default row comes back on restore: narrow it to a cell another row wins instead).';
+COMMENT ON COLUMN @extschema@.rfm_segments.segment IS 'Segment name returned by rfm_score.';
+COMMENT ON COLUMN @extschema@.rfm_segments.priority IS 'Rows are tried in ascending priority (then name); the first match wins.';
+COMMENT ON COLUMN @extschema@.rfm_segments.r_min IS 'Lowest recency score (1..5 grid) of the segment.';
+COMMENT ON COLUMN @extschema@.rfm_segments.r_max IS 'Highest recency score (1..5 grid) of the segment.';
+COMMENT ON COLUMN @extschema@.rfm_segments.fm_min IS 'Lowest FM score, floor((F + M) / 2) on the 1..5 grid.';
+COMMENT ON COLUMN @extschema@.rfm_segments.fm_max IS 'Highest FM score, floor((F + M) / 2) on the 1..5 grid.';
+COMMENT ON COLUMN @extschema@.rfm_segments.description IS 'Who the segment''s customers are.';
+
+CREATE FUNCTION @extschema@.rfm_score(recency double precision, frequency double precision, monetary double precision,
+                                      breaks @extschema@.rfm_breaks)
+    RETURNS @extschema@.rfm_score AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_score(double precision, double precision, double precision, @extschema@.rfm_breaks) IS
+    'R, F and M scores (1..bins, higher is better; recency inverted), the code (''545'') and the named segment of one customer under breakpoints from rfm_breaks: a score is 1 plus the number of thresholds the value reaches (recency <= threshold; frequency, monetary >= threshold). The segment comes from supplymkt.rfm_segments (read once per statement). NULL input gives NULL; NaN or infinite values raise 22023.';
+
+-- -----------------------------------------------------------------------------------------------------------
+-- clv_time_decay: model-free CLV proxy
+-- -----------------------------------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.clv_time_decay_transfn(@extschema@.time_decay_state, double precision, timestamptz, timestamptz, double precision)
+    RETURNS @extschema@.time_decay_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.time_decay_state_combine(@extschema@.time_decay_state, @extschema@.time_decay_state)
+    RETURNS @extschema@.time_decay_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.clv_time_decay_final(@extschema@.time_decay_state)
+    RETURNS double precision AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.clv_time_decay(amount double precision, order_time timestamptz, as_of timestamptz,
+                                            half_life_days double precision) (
+    SFUNC = @extschema@.clv_time_decay_transfn, STYPE = @extschema@.time_decay_state,
+    COMBINEFUNC = @extschema@.time_decay_state_combine, FINALFUNC = @extschema@.clv_time_decay_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION @extschema@.clv_time_decay_transfn(@extschema@.time_decay_state, double precision, timestamptz, timestamptz, double precision) IS 'Transition function of clv_time_decay.';
+COMMENT ON FUNCTION @extschema@.time_decay_state_combine(@extschema@.time_decay_state, @extschema@.time_decay_state) IS 'Combines two partial time_decay_state values of the same as_of and half-life.';
+COMMENT ON FUNCTION @extschema@.clv_time_decay_final(@extschema@.time_decay_state) IS 'Final function of clv_time_decay.';
+COMMENT ON AGGREGATE @extschema@.clv_time_decay(double precision, timestamptz, timestamptz, double precision) IS
+    'Model-free CLV proxy: sum of amount * 0.5 ^ (age / half_life_days) over a customer''s orders, age = as_of - order_time in days (fractional): an order half_life_days old counts half. Orders after as_of are left out (not an error); NULL when no order is on or before as_of. Rows with a NULL amount or order_time are skipped. as_of and half_life_days must be non-NULL (22004) and the same on every row (22023); half_life_days must be positive and finite, amounts non-negative and finite, times finite (22023).';
+
+-- -----------------------------------------------------------------------------------------------------------
+-- Cohort retention
+-- -----------------------------------------------------------------------------------------------------------
+-- Text of the retention query for a source schema, a number of months and a time zone (all quoted here).
+CREATE FUNCTION @extschema@.retention_query(source_schema text, months integer, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+months AS (
+    SELECT DISTINCT o.customer_id, date_trunc('month', o.order_time::timestamptz AT TIME ZONE %2$L)::date AS month
+      FROM %1$I.orders AS o
+     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time::timestamptz)
+),
+cohorts AS (
+    SELECT customer_id, min(month) AS cohort_month FROM months GROUP BY customer_id
+),
+sizes AS (
+    SELECT cohort_month, count(*) AS cohort_customers FROM cohorts GROUP BY cohort_month
+),
+activity AS (
+    SELECT c.cohort_month,
+           (extract(year FROM age(m.month, c.cohort_month)) * 12 + extract(month FROM age(m.month, c.cohort_month)))::int AS month_offset,
+           count(*) AS active_customers
+      FROM months AS m JOIN cohorts AS c ON c.customer_id = m.customer_id
+     GROUP BY 1, 2
+),
+grid AS (
+    SELECT s.cohort_month, k.month_offset, s.cohort_customers
+      FROM sizes AS s
+     CROSS JOIN (SELECT max(month) AS last_month FROM months) AS l
+     CROSS JOIN LATERAL generate_series(0, least(%3$s, (extract(year FROM age(l.last_month, s.cohort_month)) * 12
+                                                        + extract(month FROM age(l.last_month, s.cohort_month)))::int)) AS k(month_offset)
+)
+SELECT g.cohort_month, g.month_offset, g.cohort_customers,
+       COALESCE(a.active_customers, 0) AS active_customers,
+       COALESCE(a.active_customers, 0)::float8 / g.cohort_customers AS retention_rate,
+       COALESCE(a.active_customers, 0)::float8
+         / NULLIF(lag(COALESCE(a.active_customers, 0)) OVER (PARTITION BY g.cohort_month ORDER BY g.month_offset), 0) AS mom_retention
+  FROM grid AS g
+  LEFT JOIN activity AS a ON a.cohort_month = g.cohort_month AND a.month_offset = g.month_offset
+$q$, source_schema, time_zone, months)
+$body$;
+COMMENT ON FUNCTION @extschema@.retention_query(text, integer, text) IS
+    'The SELECT behind retention_cohorts and the retention_mv dashboard for a source schema, months and a time zone (handy to read or EXPLAIN).';
+
+CREATE FUNCTION @extschema@.retention_cohorts(source_schema text, months integer DEFAULT 12, time_zone text DEFAULT NULL)
+    RETURNS TABLE (cohort_month date, month_offset integer, cohort_customers bigint, active_customers bigint,
+                   retention_rate double precision, mom_retention double precision)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tz text := COALESCE(time_zone, current_setting('TimeZone'));
+    rel regclass;
+    missing text;
+BEGIN
+    IF source_schema IS NULL OR months IS NULL THEN
+        RAISE EXCEPTION 'source_schema and months must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF months < 0 OR months > 1200 THEN
+        RAISE EXCEPTION 'months must be between 0 and 1200, got %', months USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = source_schema) THEN
+        RAISE EXCEPTION 'source schema "%" does not exist', source_schema USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    SELECT c.oid INTO rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = source_schema AND c.relname = 'orders' AND c.relkind IN ('r', 'p', 'v', 'm', 'f');
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'source relation %.orders does not exist', quote_ident(source_schema)
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Cohort retention reads the canonical relation orders (customer_id, order_time): provide a table or view with that name, or generate one with supplymkt.generate_demo_data.';
+    END IF;
+    SELECT string_agg(quote_ident(col), ', ') INTO missing
+      FROM unnest(ARRAY['customer_id', 'order_time']) AS col
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = col
+                                                      AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'source relation %.orders lacks column %', quote_ident(source_schema), missing
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    BEGIN
+        PERFORM now() AT TIME ZONE tz;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'time zone "%" is not recognized', tz
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
+    END;
+    RETURN QUERY EXECUTE @extschema@.retention_query(source_schema, months, tz) || ' ORDER BY 1, 2';
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.retention_cohorts(text, integer, text) IS
+    'Monthly cohort retention from source_schema.orders (customer_id, order_time): a customer''s cohort is the month of their first order; for each cohort and month_offset 0..months (0 = the cohort month) it gives cohort_customers, active_customers (cohort customers with an order in that month), retention_rate = active / cohort size (1 at offset 0) and mom_retention = active(k) / active(k - 1) (a ratio of counts, can exceed 1; NULL at offset 0 or after a month without activity). Offsets after the last month with any order are not reported (not observed yet); months without activity are reported with 0. Months are calendar months in time_zone (default: the session''s TimeZone). Orders with a NULL customer, a NULL or infinite time are left out. Errors: 22004 NULL schema or months, 22023 months outside 0..1200 or unknown time zone, 3F000 unknown schema, 42P01 no orders relation, 42703 missing column.';
