@@ -275,14 +275,15 @@ SELECT count(*) AS products,
 -- (56), 4 -> 2 (42), 3 -> 1 (37).  Fewer than 10 customers: no CLV model, so the CLV columns are NULL.
 SELECT customer_id, orders, frequency, round(recency_days::numeric, 6) AS recency_days, recency_bgnbd, age_days,
        monetary_mean, monetary_repeat_mean, monetary_total, first_order, last_order, r_score, f_score, m_score,
-       rfm_code, segment
+       rfm_code, segment, p_alive, expected_purchases_12m, clv_12m
   FROM dash.customer_dashboard ORDER BY customer_id;
 
 -- Independent plain-SQL computation of the customer dashboard, RFM scores by the rank rule and segments by the
--- table in priority order.
+-- table in priority order; the CLV columns against the readers applied to a model fitted on that summary.
 CREATE FUNCTION pg_temp.customer_comparison(src text, dst text)
     RETURNS TABLE (customers bigint, missing bigint, unexpected bigint, summary boolean, scores boolean,
-                   segments boolean, segment_rows boolean, retention boolean)
+                   segments boolean, p_alive boolean, expected_purchases boolean, clv boolean, clv_rows bigint,
+                   segment_rows boolean, retention boolean)
     LANGUAGE plpgsql AS $f$
 BEGIN
     EXECUTE format($q$
@@ -320,14 +321,23 @@ BEGIN
                    ORDER BY s.priority, s.segment COLLATE "C" LIMIT 1) AS segment
       FROM sc
     $q$, src);
+    CREATE TEMP TABLE expected_model ON COMMIT DROP AS
+    SELECT supplymkt.clv_fit(frequency::float8, recency_bgnbd, age_days, NULLIF(monetary_repeat_mean, 0), 'bgnbd', 'days') AS m
+      FROM expected_customers WHERE age_days > 0;
     RETURN QUERY EXECUTE format($q$
     WITH cmp AS (
         SELECT d.customer_id AS d_id, e.customer_id AS e_id, d.*, e.orders AS e_orders, e.frequency AS e_frequency,
                e.recency_days AS e_recency, e.recency_bgnbd AS e_tx, e.age_days AS e_t, e.monetary_mean AS e_mean,
                e.monetary_repeat_mean AS e_repeat, e.monetary_total AS e_total, e.first_order AS e_first,
-               e.last_order AS e_last, e.r AS e_r, e.f AS e_f, e.m AS e_m, e.segment AS e_segment
+               e.last_order AS e_last, e.r AS e_r, e.f AS e_f, e.m AS e_m, e.segment AS e_segment, e.age_days > 0 AS scorable,
+               supplymkt.probability_alive(x.m, e.frequency, e.recency_bgnbd, e.age_days) AS e_p_alive,
+               supplymkt.expected_purchases(x.m, 365, e.frequency, e.recency_bgnbd, e.age_days) AS e_purchases,
+               CASE WHEN x.m::text::jsonb ? 'gamma' THEN
+                   supplymkt.clv_estimate(x.m, e.frequency, e.recency_bgnbd, e.age_days, coalesce(e.monetary_repeat_mean, 0), 365, 0)
+               END AS e_clv
           FROM %1$I.customer_dashboard d
           FULL JOIN expected_customers e ON e.customer_id = d.customer_id
+          CROSS JOIN expected_model x
     )
     SELECT count(*), count(*) FILTER (WHERE d_id IS NULL), count(*) FILTER (WHERE e_id IS NULL),
            bool_and(orders = e_orders AND frequency = e_frequency AND abs(recency_days - e_recency) < 1e-9
@@ -336,12 +346,20 @@ BEGIN
                     AND abs(monetary_total - e_total) < 1e-9 AND first_order = e_first AND last_order = e_last),
            bool_and(r_score = e_r AND f_score = e_f AND m_score = e_m AND rfm_code = format('%%s%%s%%s', e_r, e_f, e_m)),
            bool_and(segment = coalesce(e_segment, '(unassigned)')),
+           bool_and(p_alive IS NOT DISTINCT FROM CASE WHEN scorable THEN e_p_alive END),
+           bool_and(expected_purchases_12m IS NOT DISTINCT FROM CASE WHEN scorable THEN e_purchases END),
+           -- the spend model is fitted on monetary means summed in another order here (~3e-16 apart), which
+           -- moves the CLV by ~1e-14: compared to 1e-9 relative
+           bool_and(clv_12m IS NULL AND (NOT scorable OR e_clv IS NULL)
+                    OR abs(clv_12m - CASE WHEN scorable THEN e_clv END) <= 1e-9 * abs(e_clv)),
+           count(clv_12m),
            (SELECT bool_and(s.customers = coalesce(x.n, 0) AND s.revenue = coalesce(x.revenue, 0)
                             AND abs(s.customer_share - coalesce(x.n, 0)::float8 / t.n) < 1e-12
-                            AND abs(s.revenue_share - coalesce(x.revenue, 0) / t.revenue) < 1e-12)
+                            AND abs(s.revenue_share - coalesce(x.revenue, 0) / t.revenue) < 1e-12
+                            AND s.mean_clv_12m IS NOT DISTINCT FROM x.mean_clv)
                       AND count(*) = (SELECT count(*) FROM supplymkt.rfm_segments)
               FROM %1$I.customer_segments s
-              LEFT JOIN (SELECT segment, count(*) AS n, sum(monetary_total) AS revenue
+              LEFT JOIN (SELECT segment, count(*) AS n, sum(monetary_total) AS revenue, avg(clv_12m) AS mean_clv
                            FROM %1$I.customer_dashboard GROUP BY 1) x USING (segment)
              CROSS JOIN (SELECT count(*) AS n, sum(monetary_total) AS revenue FROM %1$I.customer_dashboard) t),
            (WITH m AS (SELECT DISTINCT customer_id, date_trunc('month', order_time AT TIME ZONE 'UTC')::date AS month
@@ -359,23 +377,30 @@ BEGIN
               FROM %1$I.retention r JOIN g ON g.cohort = r.cohort_month AND g.k = r.month_offset)
       FROM cmp
     $q$, dst, src);
-    DROP TABLE expected_customers;
+    DROP TABLE expected_customers, expected_model;
 END;
 $f$;
 SELECT * FROM pg_temp.customer_comparison('dash_src', 'dash');
 -- segments: every row of supplymkt.rfm_segments; shares by hand (total revenue 300)
 SELECT segment, customers, customer_share, revenue, round(revenue_share::numeric, 6) AS revenue_share,
-       mean_recency_days, mean_orders
+       mean_recency_days, mean_orders, mean_clv_12m
   FROM dash.customer_segments ORDER BY customers DESC, segment;
 -- retention: January cohort (customers 1, 2, 3): customer 1 again in February; February cohort: customer 4
 SELECT * FROM dash.retention ORDER BY cohort_month, month_offset;
 
--- A larger source: the demo world (300 customers, 120 days): every value against the independent computation
+-- A larger source for the CLV columns: the demo world (300 customers, 120 days): every value against the
+-- independent computation, the CLV columns filled for every customer older than a day
 SELECT count(*) AS demo_relations FROM supplymkt.generate_demo_data('dash_demo_src', 300, 30, 120, 7, '2024-01-01');
 SELECT count(*) AS objects FROM supplymkt.create_dashboards('dash_demo_src', 'dash_demo', 'UTC');
-SELECT customers > 250 AS many_customers, missing, unexpected, summary, scores, segments, segment_rows, retention
+SELECT customers > 250 AS many_customers, missing, unexpected, summary, scores, segments, p_alive, expected_purchases, clv,
+       clv_rows = (SELECT count(*) FROM dash_demo.customer_dashboard WHERE age_days > 0) AS clv_for_all_scorable,
+       segment_rows, retention
   FROM pg_temp.customer_comparison('dash_demo_src', 'dash_demo');
-SELECT count(DISTINCT segment) >= 8 AS most_segments_used FROM dash_demo.customer_dashboard;
+SELECT count(DISTINCT segment) >= 8 AS most_segments_used, bool_and(p_alive BETWEEN 0 AND 1) AS p_alive_in_0_1,
+       bool_and(clv_12m >= 0) AS clv_non_negative,
+       corr(clv_12m, monetary_total) > 0 AS clv_grows_with_past_value
+  FROM dash_demo.customer_dashboard;
+SELECT obj_description('dash_demo.customer_dashboard_mv'::regclass, 'pg_class') ~ 'BG/NBD' AS clv_documented;
 DROP SCHEMA dash_demo CASCADE;
 DROP SCHEMA dash_demo_src CASCADE;
 DELETE FROM supplymkt.dashboards WHERE target_schema = 'dash_demo';

@@ -526,6 +526,22 @@ AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
              notes="orders after as_of are left out; NULL without orders on or before as_of; half_life_days must be "
                    "positive and finite; as_of and half_life_days non-NULL (22004) and constant (22023)"),
      "double precision, timestamp with time zone, timestamp with time zone, double precision"),
+] + [  # clv_fit: one case per overload (aggregates have no argument defaults); oracle: test/clv_oracle.py
+    (AggCase("clv_fit", ["floor(qty / 4)", "CASE WHEN floor(qty / 4) = 0 THEN 0 ELSE least(floor(received / 10) + 1, "
+                         "1 + floor(sold / 10)) END", "1 + floor(sold / 10)", "amount + 1"][:n] + extra, 0.0,
+             "the final function sorts the rows and collapses identical (frequency, recency, t) before fitting, so the "
+             "same rows give a bit-identical model in any order (serial, parallel, Citus)",
+             [r[:min(n, 4)] + tuple(extra) for r in [
+                 ("0", "0", "5", "NULL"), ("1", "2", "6", "10.5"), ("2", "4", "7", "20"), ("0", "0", "3", "NULL"),
+                 ("3", "5", "8", "15.25"), ("1", "1", "4", "8"), ("4", "6", "9", "31"), ("2", "3", "5", "12"),
+                 ("1", "4", "6", "9.99"), ("5", "7", "10", "22"), ("0", "0", "8", "NULL"), ("2", "2", "9", "14"),
+                 ("3", "6", "7", "18.5"), ("1", "3", "3", "7"), ("NULL", "1", "2", "5")]],
+             notes="returns clv_model (compared as its JSON text); NULL with fewer than 10 customers or no repeat "
+                   "purchase (grp 4: qty = 0, so frequency 0); converged may be false on this non-BG/NBD data; "
+                   "invalid values raise 22023, NULL model/unit 22004"),
+     ", ".join(["double precision"] * min(n, 4) + ["text"] * (n - 4)))
+    # the 5-argument case fits Pareto/NBD, the 6-argument one BG/NBD in weeks (Pareto/NBD once: it is the slower fit)
+    for n, extra in ((3, []), (4, []), (5, ["'pnbd'"]), (6, ["'bgnbd'", "'weeks'"]))
 ]}
 
 # Optional notes on plain functions for the hostile sweep (shown with their TAP line).

@@ -37,9 +37,9 @@ SELECT (supplymkt.assortment_diversity(category)).* FROM shop.products;
 SELECT abc_class, xyz_class, count(*) AS products, round(sum(revenue)) AS revenue
   FROM dash.product_abc_xyz GROUP BY 1, 2 ORDER BY 1, 2;
 \echo
-\echo '== Customer segments by RFM (dash.customer_segments)'
+\echo '== Customer segments: RFM segment x BG/NBD + Gamma-Gamma CLV (dash.customer_segments)'
 SELECT segment, customers, round(customer_share::numeric, 3) AS customer_share,
-       round(revenue_share::numeric, 3) AS revenue_share, round(mean_monetary_total::numeric, 2) AS mean_spend
+       round(revenue_share::numeric, 3) AS revenue_share, round(mean_clv_12m::numeric, 2) AS mean_clv_12m
   FROM dash.customer_segments ORDER BY revenue DESC NULLS LAST;
 \echo
 \echo '== Cohort retention, first three months after the first order (dash.retention)'

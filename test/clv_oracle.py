@@ -1,0 +1,466 @@
+#!/usr/bin/python3
+"""Oracle test of supplymkt's CLV models (src/clv.c) against independent numpy/scipy code.
+
+1. Parameter recovery: seeded numpy simulators of BG/NBD, Pareto/NBD and Gamma-Gamma draw N = 20,000 customers
+   from known parameters (Fader, Hardie & Lee's CDNOW estimates, in weeks); clv_fit must recover every
+   parameter within 4 of its reported standard errors.  Why 4 SE: at this sample size the MLE is close to
+   normal with those standard errors (themselves checked against scipy's Hessian below), so a correct fit
+   misses a 4-SE band with probability ~6e-5 per parameter; a wrong likelihood (a dropped term, a sign, a
+   Pfaff slip) moves the estimates by many SE.  The data are seeded, so the outcome is deterministic.
+   (At this N the SEs are about 2-10% of the parameters, i.e. the band is a relative 10-40%.)
+2. The fitted log-likelihood is at least that of an independent scipy.optimize fit of the same likelihood
+   (written here with scipy.special.gammaln / betaln / hyp2f1), minus 1e-6, and the two maxima agree; the
+   database's log_likelihood equals this script's likelihood at the database's parameters; its standard errors
+   equal those from a numerical Hessian of this script's likelihood.
+3. expected_purchases, probability_alive and clv_log_likelihood agree with the closed forms (FHL 2005 eq. 10
+   with hyp2f1; Fader & Hardie's Pareto/NBD note with hyp2f1 through the larger of alpha+t, beta+t) to 1e-8
+   relative on a grid of ~1,900 customers per model with T up to 1e6 weeks and frequency up to 1000.  The grid
+   leaves out the corners where the closed forms themselves break in double precision (checked offline with
+   mpmath: scipy's hyp2f1 returns NaN for frequency >= 200 with T < 500, and 1 - (1-eps) cancels for
+   horizon 1 at T = 1e6); there the database must still return finite, ordered values.
+4. expected_spend and clv_estimate against their formulas; hostile inputs give the documented SQLSTATEs.
+TAP on stdout; libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE with CREATE EXTENSION supplymkt done).
+Runs in about a minute.
+"""
+import io
+import itertools
+import json
+import math
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import psycopg2
+from scipy.optimize import minimize
+from scipy.special import betaln, gammaln, hyp2f1
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+SEED = 20240607
+N = 20000
+BG_TRUE = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}        # BG/NBD, CDNOW (FHL 2005)
+PN_TRUE = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}   # Pareto/NBD, CDNOW (Fader & Hardie)
+GG_TRUE = {"p": 6.25, "q": 3.74, "gamma": 15.44}                        # Gamma-Gamma, CDNOW (FHL 2005)
+BG_NAMES, PN_NAMES, GG_NAMES = list(BG_TRUE), list(PN_TRUE), list(GG_TRUE)
+READER_REL_TOL = 1e-8
+S = "supplymkt"
+
+warnings.simplefilter("ignore")   # the closed forms overflow harmlessly to 0 / inf in excluded corners
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Simulators (customers acquired uniformly over 12 weeks, observed until week 39: T in [27, 39])
+# ---------------------------------------------------------------------------------------------------------
+
+def sim_bgnbd(rng, n, r, alpha, a, b):
+    """BG/NBD: lambda ~ Gamma(r, alpha), p ~ Beta(a, b); Poisson purchases, drop-out with probability p after
+    each repeat purchase.  Returns x, t_x, T."""
+    lam, p = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
+    T = rng.uniform(27, 39, n)
+    x, tx = np.zeros(n), np.zeros(n)
+    for i in range(n):
+        t, k, last = 0.0, 0, 0.0
+        while True:
+            t += rng.exponential(1 / lam[i])
+            if t > T[i]:
+                break
+            k, last = k + 1, t
+            if rng.random() < p[i]:
+                break
+        x[i], tx[i] = k, last
+    return x, tx, T
+
+
+def sim_pnbd(rng, n, r, alpha, s, beta):
+    """Pareto/NBD: lambda ~ Gamma(r, alpha), mu ~ Gamma(s, beta), exponential lifetime with rate mu."""
+    lam, mu = rng.gamma(r, 1 / alpha, n), rng.gamma(s, 1 / beta, n)
+    T = rng.uniform(27, 39, n)
+    end = np.minimum(rng.exponential(1 / mu), T)
+    x, tx = np.zeros(n), np.zeros(n)
+    for i in range(n):
+        t, k, last = 0.0, 0, 0.0
+        while True:
+            t += rng.exponential(1 / lam[i])
+            if t > end[i]:
+                break
+            k, last = k + 1, t
+        x[i], tx[i] = k, last
+    return x, tx, T
+
+
+def sim_gg(rng, x, p, q, gamma):
+    """Gamma-Gamma: nu ~ Gamma(q, gamma); each purchase ~ Gamma(p, nu); m = mean of the x repeat purchases
+    (a Gamma(p x, nu x) draw).  NaN for x = 0."""
+    nu = rng.gamma(q, 1 / gamma, len(x))
+    xx = np.maximum(x, 1)
+    return np.where(x > 0, rng.gamma(p * xx, 1 / (nu * xx)), np.nan)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Independent likelihoods and closed forms
+# ---------------------------------------------------------------------------------------------------------
+
+def bgnbd_ll(params, x, tx, T):
+    """BG/NBD log-likelihood per customer (FHL 2005 eq. 6), with gammaln/betaln."""
+    r, alpha, a, b = params
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = betaln(a, b + x) - betaln(a, b)
+    a3 = -(r + x) * np.log(alpha + T)
+    a4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + tx), -np.inf)
+    return a1 + a2 + np.logaddexp(a3, a4)
+
+
+def _pnbd_log_a0(params, x, t):
+    """log of Fader & Hardie's A0 term at time t: hyp2f1 through the larger of alpha + t, beta + t."""
+    r, alpha, s, beta = params
+    if alpha >= beta:
+        return np.log(hyp2f1(r + s + x, s + 1, r + s + x + 1, (alpha - beta) / (alpha + t))) - (r + s + x) * np.log(alpha + t)
+    return np.log(hyp2f1(r + s + x, r + x, r + s + x + 1, (beta - alpha) / (beta + t))) - (r + s + x) * np.log(beta + t)
+
+
+def pnbd_parts(params, x, tx, T):
+    """(log L1, log bracket) of the Pareto/NBD likelihood: L = Gamma(r+x)/Gamma(r) alpha^r beta^s bracket,
+    bracket = L1 + s/(r+s+x) (A0(t_x) - A0(T))."""
+    r, alpha, s, beta = params
+    l1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    la_tx, la_T = _pnbd_log_a0(params, x, tx), _pnbd_log_a0(params, x, T)
+    diff = la_tx + np.log1p(-np.exp(np.minimum(la_T - la_tx, 0.0)))      # log(A0(t_x) - A0(T)), -inf at t_x = T
+    return l1, np.logaddexp(l1, np.log(s / (r + s + x)) + diff)
+
+
+def pnbd_ll(params, x, tx, T):
+    r, alpha, s, beta = params
+    return gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + pnbd_parts(params, x, tx, T)[1]
+
+
+def gg_ll(params, x, m):
+    """Gamma-Gamma log density of the mean repeat value m of x purchases (FHL 2005b)."""
+    p, q, g = params
+    px = p * x
+    return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + (px - 1) * np.log(m) + px * np.log(x)
+            - (px + q) * np.log(g + m * x))
+
+
+def bgnbd_palive(params, x, tx, T):
+    r, alpha, a, b = params
+    if x == 0:
+        return 1.0
+    return 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x))
+
+
+def bgnbd_expected(params, t, x, tx, T):
+    """FHL 2005 eq. 10."""
+    r, alpha, a, b = params
+    z = t / (alpha + T + t)
+    return ((a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+            * bgnbd_palive(params, x, tx, T))
+
+
+def pnbd_palive(params, x, tx, T):
+    l1, lb = pnbd_parts(params, x, tx, T)
+    return math.exp(l1 - lb)
+
+
+def pnbd_expected(params, t, x, tx, T):
+    r, alpha, s, beta = params
+    return (pnbd_palive(params, x, tx, T) * (r + x) * (beta + T) / ((alpha + T) * (s - 1))
+            * (1 - ((beta + T) / (beta + T + t)) ** (s - 1)))
+
+
+def scipy_fit(nll, starts):
+    """The best of BFGS runs (finite-difference gradients) over log-parameters: the analyst's path."""
+    best = None
+    for st in starts:
+        res = minimize(lambda th: nll(np.exp(th)), np.log(st), method="BFGS", options={"gtol": 1e-6, "maxiter": 2000})
+        if best is None or res.fun < best.fun:
+            best = res
+    return np.exp(best.x), -best.fun
+
+
+def hessian_se(nll, params, rel=1e-4):
+    """Standard errors from a central-difference Hessian of nll in the natural parameters."""
+    k = len(params)
+    hs = [rel * p for p in params]
+    H = np.zeros((k, k))
+    f0 = nll(params)
+    for i in range(k):
+        for j in range(i, k):
+            if i == j:
+                e = np.zeros(k)
+                e[i] = hs[i]
+                H[i, i] = (nll(params + e) - 2 * f0 + nll(params - e)) / hs[i] ** 2
+            else:
+                ei, ej = np.zeros(k), np.zeros(k)
+                ei[i], ej[j] = hs[i], hs[j]
+                H[i, j] = H[j, i] = (nll(params + ei + ej) - nll(params + ei - ej) - nll(params - ei + ej)
+                                     + nll(params - ei - ej)) / (4 * hs[i] * hs[j])
+    return np.sqrt(np.diag(np.linalg.inv(H)))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Database helpers
+# ---------------------------------------------------------------------------------------------------------
+
+def load(conn, table, cols):
+    """A temporary table of float8 columns from numpy arrays (NaN -> NULL) by COPY."""
+    h.query(conn, f"CREATE TEMP TABLE {table} ({', '.join(c + ' float8' for c in cols)})")
+    buf = io.StringIO()
+    for row in zip(*cols.values()):
+        buf.write("\t".join("\\N" if isinstance(v, float) and math.isnan(v) else repr(float(v)) for v in row) + "\n")
+    buf.seek(0)
+    with conn.cursor() as cur:
+        cur.copy_from(buf, table, columns=list(cols))
+
+
+def fit(conn, sql):
+    t0 = time.time()
+    text = h.scalar(conn, sql)
+    return json.loads(text), time.time() - t0
+
+
+def sqlstate_of(conn, sql):
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            cur.fetchall()
+        return "ok"
+    except psycopg2.Error as e:
+        return e.pgcode
+
+
+def model_text(kind, params, spend=None, unit="weeks"):
+    names = BG_NAMES if kind == "bgnbd" else PN_NAMES
+    d = {"model": kind, "unit": unit, **dict(zip(names, map(float, params)))}
+    if spend is not None:
+        d.update(dict(zip(GG_NAMES, map(float, spend))))
+    return json.dumps(d)
+
+
+def reader_grid():
+    """(x, t_x, T, horizon, in_oracle_range) for the reader comparison."""
+    for x, T, frac, t in itertools.product([0, 1, 2, 5, 30, 200, 1000], [0.5, 5, 39, 500, 1e4, 1e6],
+                                           [0.1, 0.5, 0.999, 1.0], [1, 39, 365]):
+        if x == 0 and frac != 1.0:
+            continue
+        in_range = not (x >= 200 and T < 500)
+        yield float(x), (0.0 if x == 0 else T * frac), float(T), float(t), in_range
+
+
+def rel_err(got, want):
+    if got == want:
+        return 0.0
+    if want == 0 or abs(want) < 1e-280:
+        return abs(got - want)
+    return abs(got - want) / abs(want)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The test
+# ---------------------------------------------------------------------------------------------------------
+
+def main():
+    conn = h.connect()
+    tap = h.Tap(25)
+    rng = np.random.default_rng(SEED)
+    t0 = time.time()
+    bx, btx, bT = sim_bgnbd(rng, N, **BG_TRUE)
+    bm = sim_gg(rng, bx, **GG_TRUE)
+    px, ptx, pT = sim_pnbd(rng, N, **PN_TRUE)
+    load(conn, "clv_bg", {"x": bx, "tx": btx, "t": bT, "m": bm})
+    load(conn, "clv_pn", {"x": px, "tx": ptx, "t": pT})
+    tap.comment(f"simulated {N} BG/NBD + Gamma-Gamma and {N} Pareto/NBD customers in {time.time() - t0:.1f} s "
+                f"({int((bx > 0).sum())} and {int((px > 0).sum())} repeat customers)")
+
+    bg, t_bg = fit(conn, f"SELECT {S}.clv_fit(x, tx, t, m, 'bgnbd', 'weeks')::text FROM clv_bg")
+    pn, t_pn = fit(conn, f"SELECT {S}.clv_fit(x, tx, t, NULL, 'pnbd', 'weeks')::text FROM clv_pn")
+    tap.comment(f"clv_fit: BG/NBD + Gamma-Gamma {t_bg:.2f} s, Pareto/NBD {t_pn:.2f} s")
+
+    rep = bx > 0
+    cases = [
+        ("BG/NBD", bg, BG_NAMES, BG_TRUE, "std_errors", "log_likelihood", "converged", "n_customers", N,
+         lambda p: -bgnbd_ll(p, bx, btx, bT).sum(),
+         [(1, 1 / (bx.sum() / bT.sum()), 1, 3), (0.25, 0.25 / (bx.sum() / bT.sum()), 0.5, 5)]),
+        ("Pareto/NBD", pn, PN_NAMES, PN_TRUE, "std_errors", "log_likelihood", "converged", "n_customers", N,
+         lambda p: -np.nan_to_num(pnbd_ll(p, px, ptx, pT), nan=-1e10).sum(),
+         [(1, 1 / (px.sum() / pT.sum()), 1, pT.mean()), (0.25, 0.25 / (px.sum() / pT.sum()), 0.5, 5 * pT.mean())]),
+        ("Gamma-Gamma", bg, GG_NAMES, GG_TRUE, "spend_std_errors", "spend_log_likelihood", "spend_converged",
+         "n_repeaters", int(rep.sum()),
+         lambda p: -gg_ll(p, bx[rep], bm[rep]).sum(),
+         [(2, 3, np.nanmean(bm)), (6, 4, np.nanmean(bm) / 2)]),
+    ]
+    for label, model, names, truth, se_key, ll_key, conv_key, n_key, n_want, nll, starts in cases:
+        est = np.array([model[k] for k in names])
+        se = model.get(se_key)
+        # 1. converged, counts
+        tap.result(model[conv_key] is True and model[n_key] == n_want and se is not None,
+                   f"{label}: converged, {n_key} = {n_want}, standard errors present",
+                   [f"{conv_key} = {model[conv_key]}, {n_key} = {model[n_key]}, {se_key} = {se}"])
+        se = np.array(se if se is not None else [float("nan")] * len(names))
+        # 2. recovery within 4 SE
+        z = (est - np.array([truth[k] for k in names])) / se
+        rows = [f"{k}: true {truth[k]:g}, fitted {e:.6g} ({zz:+.2f} SE; SE {s:.3g} = {100 * s / e:.1f}% of the estimate)"
+                for k, e, s, zz in zip(names, est, se, z)]
+        tap.result(bool(np.all(np.abs(z) < 4)), f"{label}: every parameter within 4 standard errors of the truth "
+                                                f"(N = {n_want})", rows)
+        # 3. log-likelihood: the database's value is this script's likelihood at its parameters
+        ll_here = -nll(est)
+        tap.result(abs(ll_here - model[ll_key]) <= 1e-9 * abs(ll_here),
+                   f"{label}: log_likelihood {model[ll_key]:.6f} = scipy likelihood at the fitted parameters",
+                   [f"scipy: {ll_here:.10f}, database: {model[ll_key]:.10f}"])
+        # 4. at least as good as scipy's own maximum, and the same maximum
+        t1 = time.time()
+        sp_est, sp_ll = scipy_fit(nll, starts)
+        zdiff = np.abs(sp_est - est) / se
+        tap.result(model[ll_key] >= sp_ll - 1e-6 and bool(np.all(zdiff < 0.01)),
+                   f"{label}: log_likelihood >= scipy.optimize's maximum - 1e-6 and the same estimates (within 0.01 SE)",
+                   [f"database {model[ll_key]:.9f}, scipy BFGS {sp_ll:.9f} (difference {model[ll_key] - sp_ll:+.2e}; "
+                    f"scipy took {time.time() - t1:.1f} s)",
+                    "scipy estimates: " + ", ".join(f"{k} {v:.6g}" for k, v in zip(names, sp_est)),
+                    f"largest difference {zdiff.max():.2e} SE"])
+        # 5. standard errors from this script's Hessian
+        se_here = hessian_se(nll, est)
+        rel = np.abs(se_here - se) / se_here
+        tap.result(bool(np.all(rel < 1e-3)), f"{label}: standard errors match a numerical Hessian of the scipy "
+                                              f"likelihood (within 0.1%)",
+                   [f"{k}: database {a:.6g}, scipy {b:.6g}" for k, a, b in zip(names, se, se_here)])
+
+    # readers against the closed forms
+    bg_params = np.array([bg[k] for k in BG_NAMES])
+    pn_params = np.array([pn[k] for k in PN_NAMES])
+    reader_sets = [
+        ("bgnbd", bg_params, "fitted BG/NBD", bgnbd_ll, bgnbd_palive, bgnbd_expected),
+        ("bgnbd", np.array([1.2, 20.0, 2.5, 8.0]), "BG/NBD with a > 1", bgnbd_ll, bgnbd_palive, bgnbd_expected),
+        ("pnbd", pn_params, "fitted Pareto/NBD (alpha < beta)", pnbd_ll, pnbd_palive, pnbd_expected),
+        ("pnbd", np.array([2.0, 5.0, 0.3, 40.0]), "Pareto/NBD with alpha << beta", pnbd_ll, pnbd_palive, pnbd_expected),
+        ("pnbd", np.array([0.8, 30.0, 1.5, 6.0]), "Pareto/NBD with alpha > beta", pnbd_ll, pnbd_palive, pnbd_expected),
+    ]
+    for kind, params, label, ll_fn, pa_fn, e_fn in reader_sets:
+        mtext = model_text(kind, params)
+        grid = list(reader_grid())
+        rows = ", ".join(f"({x!r}, {tx!r}, {T!r}, {t!r})" for x, tx, T, t, _ in grid)
+        got = h.query(conn, f"""
+            SELECT {S}.expected_purchases(m, t, x, tx, tt), {S}.probability_alive(m, x, tx, tt),
+                   {S}.clv_log_likelihood(m, x, tx, tt)
+              FROM (VALUES {rows}) v(x, tx, tt, t), (SELECT {h.sql_literal(mtext)}::{S}.clv_model) s(m)""")
+        worst = [(0.0, None)] * 3
+        outside_ok, n_in, n_out = True, 0, 0
+        for (x, tx, T, t, in_range), (e, pa, ll) in zip(grid, got):
+            if not in_range:
+                n_out += 1
+                outside_ok &= all(v is not None and math.isfinite(v) for v in (e, pa, ll)) and 0 <= pa <= 1 and e >= 0
+                continue
+            n_in += 1
+            want = [None if (T == 1e6 and t == 1) else e_fn(params, t, x, tx, T), pa_fn(params, x, tx, T),
+                    float(ll_fn(params, np.array(x), np.array(tx), np.array(T)))]
+            for k, (g, w) in enumerate(zip((e, pa, ll), want)):
+                if w is None:
+                    continue
+                err = rel_err(g, w) if k < 2 else abs(g - w) / max(1.0, abs(w))
+                if math.isnan(err):
+                    err = float("inf")
+                if err > worst[k][0]:
+                    worst[k] = (err, (x, tx, T, t, g, w))
+        ok = max(w for w, _ in worst) <= READER_REL_TOL and outside_ok
+        tap.result(ok, f"readers, {label}: expected_purchases, probability_alive and clv_log_likelihood = closed "
+                       f"forms within {READER_REL_TOL:g} ({n_in} customers, T up to 1e6, frequency up to 1000)",
+                   [f"{nm}: worst relative error {w:.2e}" + (f" at (x, t_x, T, horizon, got, want) = {c}" if w > 1e-10 else "")
+                    for nm, (w, c) in zip(("expected_purchases", "probability_alive", "clv_log_likelihood"), worst)]
+                   + [f"{n_out} customers outside the closed forms' double-precision range: "
+                      f"{'finite, 0 <= p_alive <= 1' if outside_ok else 'NOT all finite'}"])
+
+    # expected_spend and clv_estimate against their formulas
+    p, q, g = (bg[k] for k in GG_NAMES)
+    mtext = model_text("bgnbd", bg_params, spend=(p, q, g))
+    spend_grid = [(0.0, 0.0), (1.0, 12.5), (3.0, 40.0), (30.0, 7.25), (1000.0, 99.0)]
+    got = h.query(conn, f"SELECT {S}.expected_spend({h.sql_literal(mtext)}, x, mon) FROM (VALUES "
+                        + ", ".join(f"({x!r}, {mon!r})" for x, mon in spend_grid) + ") v(x, mon)")
+    want = [p * (g + mon * x) / (p * x + q - 1) for x, mon in spend_grid]
+    errs = [rel_err(a[0], b) for a, b in zip(got, want)]
+    tap.result(max(errs) <= 1e-12, "expected_spend = p (gamma + m x) / (p x + q - 1) within 1e-12",
+               [f"worst relative error {max(errs):.2e}"])
+    clv_grid = [(0.0, 0.0, 30.0, 0.0, 52.0, 0.0), (2.0, 30.43, 38.86, 35.0, 39.0, 0.005), (7.0, 20.0, 35.0, 18.0, 10.5, 0.01),
+                (30.0, 500.0, 520.0, 60.0, 104.0, 0.001)]
+    got = h.query(conn, f"SELECT {S}.clv_estimate({h.sql_literal(mtext)}, x, tx, tt, mon, hz, d) FROM (VALUES "
+                        + ", ".join("(" + ", ".join(repr(v) for v in c) + ")" for c in clv_grid)
+                        + ") v(x, tx, tt, mon, hz, d)")
+    errs = []
+    for (x, tx, T, mon, hz, d), (g_db,) in zip(clv_grid, got):
+        spend = p * (g + mon * x) / (p * x + q - 1)
+        total, prev = 0.0, 0.0
+        for k in range(1, math.ceil(hz) + 1):
+            e = bgnbd_expected(bg_params, min(k, hz), x, tx, T)
+            total += (e - prev) * spend / (1 + d) ** k
+            prev = e
+        errs.append(rel_err(g_db, total))
+    tap.result(max(errs) <= 1e-8, "clv_estimate = sum_k (E[Y(k)] - E[Y(k-1)]) expected_spend / (1 + d)^k within 1e-8",
+               [f"worst relative error {max(errs):.2e}"])
+
+    # hostile inputs: documented SQLSTATEs, nothing else
+    m = h.sql_literal(model_text("pnbd", pn_params))
+    mb = h.sql_literal(model_text("bgnbd", bg_params))
+    expect = [
+        (f"SELECT {S}.clv_fit(x, tx, t, m, 'bgnbd', 'weeks') FROM (SELECT x, tx, t, m FROM clv_bg UNION ALL SELECT 'NaN', 0, 1, NULL) s", "22023"),
+        (f"SELECT {S}.clv_fit(x, t + 1, t) FROM clv_bg", "22023"),
+        (f"SELECT {S}.clv_fit(x + 0.5, tx, t) FROM clv_bg", "22023"),
+        (f"SELECT {S}.clv_fit(x, tx, t, m, NULL) FROM clv_bg", "22004"),
+        (f"SELECT {S}.clv_fit(x, tx, t, m, 'bgnbd', 'fortnights') FROM clv_bg", "22023"),
+        (f"SELECT {S}.expected_purchases({m}, 'Infinity', 1, 1, 2)", "22023"),
+        (f"SELECT {S}.probability_alive({m}, 1, 3, 2)", "22023"),
+        (f"SELECT {S}.expected_spend({m}, 1, 5)", "22023"),
+        (f"SELECT {S}.clv_estimate({mb}, 1, 1, 2, 5, 1e9, 0)", "22023"),
+        (f"SELECT '{{\"model\":\"pnbd\",\"unit\":\"weeks\",\"r\":1}}'::{S}.clv_model", "22P02"),
+        (f"SELECT '{{\"model\":\"pnbd\",\"unit\":\"weeks\",\"r\":1,\"alpha\":1,\"s\":-1,\"beta\":1}}'::{S}.clv_model", "22023"),
+        (f"SELECT {S}.clv_fit_final('{{\"state\":\"clv_fit_state\",\"version\":1,\"params\":[1,1,0,0],\"rows\":1,\"values\":[2,1,1e300,-1]}}')", "22023"),
+    ]
+    got = [(sql, want, sqlstate_of(conn, sql)) for sql, want in expect]
+    bad = [f"{sql}: SQLSTATE {code}, expected {want}" for sql, want, code in got if code != want]
+    tap.result(not bad, f"{len(expect)} bad inputs raise the documented SQLSTATE (22023, 22004, 22P02)", bad)
+
+    # extreme but valid inputs: finite results or a clean 22003, never NaN or an internal error
+    vals = [1e-18, 1e-6, 0.5, 1.0, 2.0, 1e6, 1e18]
+    rngx = np.random.default_rng(SEED + 1)
+    problems, n_calls = [], 0
+    t1 = time.time()
+    for kind in ("bgnbd", "pnbd"):
+        for _ in range(150):
+            prm = [float(rngx.choice(vals)) for _ in range(4)]
+            x = float(rngx.choice([0, 1, 7, 1e4, 1e15]))
+            T = float(rngx.choice([1e-300, 1e-6, 1, 1e6, 1e15]))
+            tx = 0.0 if x == 0 else float(rngx.choice([0, T / 2, T]))
+            hz = float(rngx.choice([0, 1e-9, 1, 1e6, 1e15]))
+            mt = h.sql_literal(model_text(kind, prm, spend=(2.0, 3.0, 10.0)))
+            for sql in (f"SELECT {S}.expected_purchases({mt}, {hz!r}, {x!r}, {tx!r}, {T!r})",
+                        f"SELECT {S}.probability_alive({mt}, {x!r}, {tx!r}, {T!r})",
+                        f"SELECT {S}.clv_log_likelihood({mt}, {x!r}, {tx!r}, {T!r})",
+                        f"SELECT {S}.clv_estimate({mt}, {x!r}, {tx!r}, {T!r}, 5, {min(hz, 20.0)!r}, 0.01)"):
+                n_calls += 1
+                try:
+                    v = h.scalar(conn, sql)
+                    if v is None or not math.isfinite(v):
+                        problems.append(f"{sql}: {v}")
+                except psycopg2.Error as e:
+                    if e.pgcode != "22003":
+                        problems.append(f"{sql}: {e.pgcode} {str(e).strip()}")
+    tap.result(not problems, f"{n_calls} reader calls with parameters 1e-18..1e18, frequency and T up to 1e15: finite "
+                             f"results ({time.time() - t1:.1f} s)", problems[:8])
+
+    # the bigger the horizon the more purchases; probability_alive falls with time since the last purchase
+    mono = h.query(conn, f"""
+        SELECT bool_and(e2 >= e1), bool_and(p2 <= p1)
+          FROM (SELECT {S}.expected_purchases(m, hz, 3, 10, 40) e1, {S}.expected_purchases(m, hz * 1.5, 3, 10, 40) e2,
+                       {S}.probability_alive(m, 3, 10, 40 + hz) p1, {S}.probability_alive(m, 3, 10, 40 + hz * 1.5) p2
+                  FROM (VALUES ({mb}::{S}.clv_model), ({m}::{S}.clv_model)) mm(m),
+                       unnest(ARRAY[0.01, 0.5, 3, 40, 700, 1e5, 1e9]) hz) s""")[0]
+    tap.result(bool(mono[0]) and bool(mono[1]), "expected_purchases increases with the horizon, probability_alive "
+                                                "decreases with the time since the last purchase (both models)",
+               [f"increasing: {mono[0]}, decreasing: {mono[1]}"])
+    tap.comment(f"total {time.time() - t0:.1f} s")
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    h.main_guard(main)
