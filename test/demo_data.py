@@ -131,7 +131,7 @@ def main():
     def q1(sql, *args):
         return q(sql, *args)[0]
 
-    print("1..31")
+    print("1..34")
 
     # --- generation, timed end to end (the whole call, all 15 tables) -----------------------------------------
     t0 = time.monotonic()
@@ -227,6 +227,40 @@ def main():
         check(fit.success and -0.01 < lr < 18.47,
               "BG/NBD maximum likelihood on (x, t_x, T): the documented parameters are not rejected (LR test, 4 df)",
               "MLE r=%.3f alpha=%.2f a=%.3f b=%.3f; likelihood ratio %.2f" % (tuple(np.exp(fit.x)) + (lr,)))
+
+    # --- clv_fit on the demo customers: the generator's parameters come back ----------------------------------------
+    # The customers' (x, t_x, T) as above and, for repeat customers, the mean value of their repeat orders (the
+    # Gamma-Gamma convention), fitted in the database.  Tolerance: 4 of the fit's own standard errors (a 4-sigma
+    # band fails by chance with probability ~6e-5 per parameter), and the in-database log-likelihood at least the
+    # scipy fit's (same likelihood, independent optimiser).
+    model = q1("""WITH o AS (SELECT o.customer_id, o.order_time, sum(i.quantity * i.unit_price)::float8 AS value,
+                                    row_number() OVER (PARTITION BY o.customer_id ORDER BY o.order_time) AS k
+                               FROM S.orders o JOIN S.order_items i USING (order_id) GROUP BY o.order_id),
+                    c AS (SELECT customer_id, count(*) - 1 AS x,
+                                 extract(epoch FROM max(order_time) - min(order_time)) / 86400 AS tx,
+                                 extract(epoch FROM (%s::date + %s) - min(order_time)::timestamp) / 86400 AS t,
+                                 avg(value) FILTER (WHERE k > 1) AS m
+                            FROM o GROUP BY 1)
+               SELECT supplymkt.clv_fit(x, tx, t, m, 'bgnbd', 'days')::text FROM c""", START, DAYS)[0]
+    import json
+    m = json.loads(model)
+    truth = {"r": BG_R, "alpha": BG_ALPHA, "a": BG_A, "b": BG_B}
+    z = {k: (m[k] - v) / m["std_errors"][i] for i, (k, v) in enumerate(truth.items())}
+    check(m["converged"] and all(abs(v) < 4 for v in z.values()),
+          "clv_fit (BG/NBD, days) on the demo customers gives back the generator's r, alpha, a, b (within 4 SE)",
+          "fitted %s" % ", ".join("%s=%.4g (z %.2f)" % (k, m[k], z[k]) for k in truth))
+    if optimize is not None:
+        check(m["log_likelihood"] >= -fit.fun - 1e-6 * abs(fit.fun),
+              "clv_fit's BG/NBD log-likelihood on the demo customers is at least scipy's (Nelder-Mead)",
+              "clv_fit %.6f, scipy %.6f" % (m["log_likelihood"], -fit.fun))
+    # Order values are baskets of catalogue lines (capped at 30 lines), so Gamma-Gamma holds only approximately:
+    # the implied mean order value p*gamma/(q-1) must match the generator's within 2%, q must exceed 1.
+    mean_fit = m["p"] * m["gamma"] / (m["q"] - 1) if m["q"] > 1 else float("inf")
+    target = GG_P * GG_GAMMA / (GG_Q - 1)
+    check(m["spend_converged"] and abs(mean_fit / target - 1) < 0.02,
+          "clv_fit's Gamma-Gamma on the demo customers implies the generator's mean order value p*gamma/(q-1)",
+          "fitted p=%.4g q=%.4g gamma=%.4g (generator %g, %g, %g): mean %.3f vs %.3f"
+          % (m["p"], m["q"], m["gamma"], GG_P, GG_Q, GG_GAMMA, mean_fit, target))
 
     # --- spend (Gamma-Gamma) -----------------------------------------------------------------------------------------
     spend = np.array(q("SELECT o.customer_id, sum(i.quantity * i.unit_price)::float8 FROM S.orders o "
