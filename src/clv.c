@@ -229,72 +229,14 @@ ClvModelNew(void)
 	return m;
 }
 
-/* Reads an optional scalar float key; false when absent. */
-static bool
-ClvJsonOptFloat(SmJsonObject *obj, const char *key, float8 *out)
-{
-	SmJsonField *f = SmJsonFind(obj, key, false);
-
-	if (f == NULL)
-		return false;
-	if (f->is_array || f->nvalues != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type clv_model: key \"%s\" must hold a single number", key)));
-	*out = SmParseFloat8(f->values[0], "clv_model");
-	return true;
-}
-
-/* Reads an optional scalar integer key in [0, max]; false when absent. */
+/* Reads an optional integer key that must lie in [0, max]; false when absent. */
 static bool
 ClvJsonOptInt(SmJsonObject *obj, const char *key, int64 max, int64 *out)
 {
-	SmJsonField *f = SmJsonFind(obj, key, false);
-
-	if (f == NULL)
+	if (!SmJsonOptInt64(obj, key, out))
 		return false;
-	if (f->is_array || f->nvalues != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type clv_model: key \"%s\" must hold a single integer", key)));
-	*out = SmParseInt64(f->values[0], "clv_model");
 	if (*out < 0 || *out > max)
 		ClvInvalidModel(psprintf("%s is out of range", key));
-	return true;
-}
-
-/* Reads an optional boolean key; false when absent. */
-static bool
-ClvJsonOptBool(SmJsonObject *obj, const char *key, bool *out)
-{
-	SmJsonField *f = SmJsonFind(obj, key, false);
-
-	if (f == NULL)
-		return false;
-	if (f->is_array || f->nvalues != 1 || f->values[0] == NULL ||
-		(strcmp(f->values[0], "true") != 0 && strcmp(f->values[0], "false") != 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type clv_model: key \"%s\" must be true or false", key)));
-	*out = strcmp(f->values[0], "true") == 0;
-	return true;
-}
-
-/* Reads an optional array of n standard errors (JSON null = absent); false when absent. */
-static bool
-ClvJsonOptErrors(SmJsonObject *obj, const char *key, int n, float8 *out)
-{
-	SmJsonField *f = SmJsonFind(obj, key, false);
-
-	if (f == NULL || (!f->is_array && f->nvalues == 1 && f->values[0] == NULL))
-		return false;
-	if (!f->is_array || f->nvalues != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type clv_model: \"%s\" must be null or an array of %d numbers",
-						key, n)));
-	for (int i = 0; i < n; i++)
-		out[i] = SmParseFloat8(f->values[i], "clv_model");
 	return true;
 }
 
@@ -319,7 +261,7 @@ clv_model_in(PG_FUNCTION_ARGS)
 	m->unit = (uint8) ClvParseUnitName(SmJsonGetString(obj, "unit"));
 	for (int i = 0; i < 4; i++)
 		m->params[i] = SmJsonGetFloat8(obj, clv_param_names[m->model][i]);
-	nfit += ClvJsonOptFloat(obj, "log_likelihood", &m->log_likelihood);
+	nfit += SmJsonOptFloat8(obj, "log_likelihood", &m->log_likelihood);
 	if (ClvJsonOptInt(obj, "n_customers", PG_INT64_MAX, &ival))
 	{
 		m->n_customers = ival;
@@ -330,7 +272,7 @@ clv_model_in(PG_FUNCTION_ARGS)
 		m->iterations = (int32) ival;
 		nfit++;
 	}
-	if (ClvJsonOptBool(obj, "converged", &bval))
+	if (SmJsonOptBool(obj, "converged", &bval))
 	{
 		m->flags |= bval ? CLV_CONVERGED : 0;
 		nfit++;
@@ -339,18 +281,18 @@ clv_model_in(PG_FUNCTION_ARGS)
 		ClvInvalidModel("log_likelihood, n_customers, iterations and converged must be given together");
 	if (nfit)
 		m->flags |= CLV_FIT_INFO;
-	if (ClvJsonOptErrors(obj, "std_errors", 4, m->se))
+	if (SmJsonOptFloat8Array(obj, "std_errors", 4, m->se))
 		m->flags |= CLV_HAS_SE;
 
 	nfit = 0;
 	for (int i = 0; i < 3; i++)
-		nfit += ClvJsonOptFloat(obj, clv_spend_names[i], &m->spend[i]);
+		nfit += SmJsonOptFloat8(obj, clv_spend_names[i], &m->spend[i]);
 	if (nfit != 0 && nfit != 3)
 		ClvInvalidModel("p, q and gamma must be given together");
 	if (nfit)
 		m->flags |= CLV_HAS_SPEND;
 	nfit = 0;
-	nfit += ClvJsonOptFloat(obj, "spend_log_likelihood", &m->spend_log_likelihood);
+	nfit += SmJsonOptFloat8(obj, "spend_log_likelihood", &m->spend_log_likelihood);
 	if (ClvJsonOptInt(obj, "n_repeaters", PG_INT64_MAX, &ival))
 	{
 		m->n_repeaters = ival;
@@ -361,7 +303,7 @@ clv_model_in(PG_FUNCTION_ARGS)
 		m->spend_iterations = (int32) ival;
 		nfit++;
 	}
-	if (ClvJsonOptBool(obj, "spend_converged", &bval))
+	if (SmJsonOptBool(obj, "spend_converged", &bval))
 	{
 		m->flags |= bval ? CLV_SPEND_CONVERGED : 0;
 		nfit++;
@@ -370,7 +312,7 @@ clv_model_in(PG_FUNCTION_ARGS)
 		ClvInvalidModel("spend_log_likelihood, n_repeaters, spend_iterations and spend_converged must be given together");
 	if (nfit)
 		m->flags |= CLV_SPEND_FIT_INFO;
-	if (ClvJsonOptErrors(obj, "spend_std_errors", 3, m->spend_se))
+	if (SmJsonOptFloat8Array(obj, "spend_std_errors", 3, m->spend_se))
 		m->flags |= CLV_HAS_SPEND_SE;
 	SmJsonRejectUnknown(obj);
 	ClvModelValidate(m);

@@ -8,6 +8,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "common/jsonapi.h"
 #include "common/shortest_dec.h"
 #include "fmgr.h"
@@ -16,6 +17,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
+#include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -348,6 +350,73 @@ SmJsonRejectUnknown(SmJsonObject *obj)
 							obj->typname, obj->fields[i].key)));
 }
 
+/* Reads an optional scalar float key; false when absent. */
+bool
+SmJsonOptFloat8(SmJsonObject *obj, const char *key, float8 *out)
+{
+	SmJsonField *f = SmJsonFind(obj, key, false);
+
+	if (f == NULL)
+		return false;
+	if (f->is_array || f->nvalues != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: key \"%s\" must hold a single number", obj->typname, key)));
+	*out = SmParseFloat8(f->values[0], obj->typname);
+	return true;
+}
+
+/* Reads an optional scalar integer key; false when absent. */
+bool
+SmJsonOptInt64(SmJsonObject *obj, const char *key, int64 *out)
+{
+	SmJsonField *f = SmJsonFind(obj, key, false);
+
+	if (f == NULL)
+		return false;
+	if (f->is_array || f->nvalues != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: key \"%s\" must hold a single integer", obj->typname, key)));
+	*out = SmParseInt64(f->values[0], obj->typname);
+	return true;
+}
+
+/* Reads an optional boolean key; false when absent. */
+bool
+SmJsonOptBool(SmJsonObject *obj, const char *key, bool *out)
+{
+	SmJsonField *f = SmJsonFind(obj, key, false);
+
+	if (f == NULL)
+		return false;
+	if (f->is_array || f->nvalues != 1 || f->values[0] == NULL ||
+		(strcmp(f->values[0], "true") != 0 && strcmp(f->values[0], "false") != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: key \"%s\" must be true or false", obj->typname, key)));
+	*out = strcmp(f->values[0], "true") == 0;
+	return true;
+}
+
+/* Reads an optional array of exactly n numbers (JSON null = absent); false when absent. */
+bool
+SmJsonOptFloat8Array(SmJsonObject *obj, const char *key, int64 n, float8 *out)
+{
+	SmJsonField *f = SmJsonFind(obj, key, false);
+
+	if (f == NULL || (!f->is_array && f->nvalues == 1 && f->values[0] == NULL))
+		return false;
+	if (!f->is_array || f->nvalues != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"%s\" must be null or an array of " INT64_FORMAT " numbers",
+						obj->typname, key, n)));
+	for (int64 i = 0; i < n; i++)
+		out[i] = SmParseFloat8(f->values[i], obj->typname);
+	return true;
+}
+
 /* Checks that a binary message still holds at least `needed` bytes. */
 void
 SmRecvCheckRemaining(StringInfo buf, int64 needed, const char *typname)
@@ -381,14 +450,21 @@ SmIoTypeName(FunctionCallInfo fcinfo)
 	return (const char *) fcinfo->flinfo->fn_extra;
 }
 
-/* Adds one to a row counter, raising the standard error instead of wrapping around. */
+/* Adds to a row counter, raising the standard error instead of wrapping around. */
 void
-SmIncrement(int64 *counter)
+SmAddInt64Checked(int64 *counter, int64 add)
 {
-	if (unlikely(pg_add_s64_overflow(*counter, 1, counter)))
+	if (unlikely(pg_add_s64_overflow(*counter, add, counter)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("row count out of range")));
+}
+
+/* Adds one to a row counter (see SmAddInt64Checked). */
+void
+SmIncrement(int64 *counter)
+{
+	SmAddInt64Checked(counter, 1);
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -1061,6 +1137,12 @@ const SmRowKind sm_row_kinds[] = {
 	[SM_ROWS_KIND_RFM_SUMMARY] = {"rfm_summary_state", 2, {"as_of"}, 4},
 	[SM_ROWS_KIND_RFM_BREAKS] = {"rfm_breaks_state", 3, {"bins"}, 64},	/* recency, frequency, monetary */
 	[SM_ROWS_KIND_CLV_FIT] = {"clv_fit_state", 4, {"model", "unit"}, 64},	/* frequency, recency, T, monetary */
+	/* the feature arrays (one row per point, width set by the first row) */
+	[SM_ROWS_KIND_KMEANS_FIT] = {"kmeans_fit_state", 0,
+	{"k", "seed", "n_init", "max_iter", "tol", "standardize", "k_max"}, 64},
+	/* k rows [count, sums], k centroid rows [0, centroid], a mean row and a scale row [0, ...] (kmeans.c) */
+	[SM_ROWS_KIND_KMEANS_REFINE] = {"kmeans_refine_state", 0,
+	{"k", "standardize", "iterations", "inertia", "n_points"}, 0},
 };
 const int	sm_num_row_kinds = lengthof(sm_row_kinds);
 
@@ -1072,24 +1154,24 @@ SmRowBufferSize(int ncols, int64 capacity, const char *typname)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many rows for %s: at most %lld rows of %d values fit in one aggregate state",
-						typname, (long long) ((MaxAllocSize - 1024) / (ncols * sizeof(float8))), ncols),
+						typname, (long long) ((MaxAllocSize - 1024) / (Max(ncols, 1) * sizeof(float8))), ncols),
 				 errhint("Aggregate fewer rows, e.g. a sample: FROM t TABLESAMPLE SYSTEM (10).")));
 	return offsetof(SmRowBuffer, values) + (Size) capacity * ncols * sizeof(float8);
 }
 
-/* Allocates an empty row buffer of a kind with room for `capacity` rows. */
+/* Allocates an empty row buffer of a kind with room for `capacity` rows of `ncols` values. */
 static SmRowBuffer *
-SmRowBufferNew(uint8 kind, int64 capacity, MemoryContext cxt)
+SmRowBufferNew(uint8 kind, int ncols, int64 capacity, MemoryContext cxt)
 {
 	const SmRowKind *k = &sm_row_kinds[kind];
-	Size		size = SmRowBufferSize(k->ncols, capacity, k->typname);
+	Size		size = SmRowBufferSize(ncols, capacity, k->typname);
 	SmRowBuffer *buf = MemoryContextAllocExtended(cxt, size, MCXT_ALLOC_HUGE);
 
 	memset(buf, 0, offsetof(SmRowBuffer, values));
 	SET_VARSIZE(buf, size);
 	buf->version = SM_STATE_VERSION;
 	buf->kind = kind;
-	buf->ncols = k->ncols;
+	buf->ncols = ncols;
 	buf->capacity = capacity;
 	return buf;
 }
@@ -1099,7 +1181,9 @@ static void
 SmRowBufferCheck(const SmRowBuffer *buf, uint8 kind)
 {
 	if (buf->version != SM_STATE_VERSION || buf->kind != kind || kind >= sm_num_row_kinds ||
-		buf->ncols != sm_row_kinds[kind].ncols || buf->nrows < 0 || buf->nrows > buf->capacity ||
+		(sm_row_kinds[kind].ncols > 0 ? buf->ncols != sm_row_kinds[kind].ncols : buf->ncols < 0) ||
+		buf->nrows < 0 || buf->nrows > buf->capacity || buf->nseen < buf->nrows ||
+		buf->level < 0 || buf->level > SM_ROWS_MAX_LEVEL ||
 		VARSIZE_ANY(buf) != offsetof(SmRowBuffer, values) + (Size) buf->capacity * buf->ncols * sizeof(float8))
 		elog(ERROR, "supplymkt row buffer of unexpected kind, version or size");
 }
@@ -1112,7 +1196,7 @@ SmRowBufferForUpdate(FunctionCallInfo fcinfo, uint8 kind)
 	SmRowBuffer *buf = (SmRowBuffer *) SmStateArgForUpdate(fcinfo, &cxt);
 
 	if (buf == NULL)
-		return SmRowBufferNew(kind, sm_row_kinds[kind].initial_rows, cxt);
+		return SmRowBufferNew(kind, sm_row_kinds[kind].ncols, sm_row_kinds[kind].ncols > 0 ? sm_row_kinds[kind].initial_rows : 0, cxt);
 	SmRowBufferCheck(buf, kind);
 	return buf;
 }
@@ -1127,19 +1211,44 @@ SmRowBufferArg(FunctionCallInfo fcinfo, int argno, uint8 kind)
 	return buf;
 }
 
-/* Makes room for `extra` more rows: returns the buffer, or a bigger copy allocated in `cxt`. */
+/*
+ * Fixes the row width of a variable-width buffer on its first row (what = the argument, for the message);
+ * later rows must have the same width.
+ */
+void
+SmRowBufferSetCols(SmRowBuffer *buf, int ncols, const char *what)
+{
+	if (buf->ncols == ncols)
+		return;
+	if (buf->ncols == 0 && buf->nrows == 0 && sm_row_kinds[buf->kind].ncols == 0)
+	{
+		buf->capacity = 0;		/* the (empty) values area held rows of width 0 */
+		buf->ncols = ncols;
+		return;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("every %s array must have the same length: %d elements, not %d", what, buf->ncols, ncols),
+			 errhint("Pass the same features, in the same order, for every row.")));
+}
+
+/*
+ * Makes room for `extra` more rows: returns the buffer, or a bigger copy allocated in `cxt` (capacity doubles,
+ * but stays at most max(need, cap_limit)).
+ */
 static SmRowBuffer *
-SmRowBufferReserve(SmRowBuffer *buf, int64 extra, MemoryContext cxt)
+SmRowBufferReserve(SmRowBuffer *buf, int64 extra, int64 cap_limit, MemoryContext cxt)
 {
 	int64		need = buf->nrows + extra;
-	int64		cap = buf->capacity;
+	int64		cap = Max(buf->capacity, 1);
 	SmRowBuffer *bigger;
 
-	if (need <= cap)
+	if (need <= buf->capacity)
 		return buf;
 	while (cap < need)
 		cap = cap * 2;
-	bigger = SmRowBufferNew(buf->kind, cap, cxt);
+	cap = Max(need, Min(cap, cap_limit));
+	bigger = SmRowBufferNew(buf->kind, buf->ncols, cap, cxt);
 	memcpy(bigger, buf, offsetof(SmRowBuffer, values));
 	SET_VARSIZE(bigger, SmRowBufferSize(buf->ncols, cap, sm_row_kinds[buf->kind].typname));
 	bigger->capacity = cap;
@@ -1151,21 +1260,133 @@ SmRowBufferReserve(SmRowBuffer *buf, int64 extra, MemoryContext cxt)
 SmRowBuffer *
 SmRowBufferAppend(SmRowBuffer *buf, const float8 *row, MemoryContext cxt)
 {
-	buf = SmRowBufferReserve(buf, 1, cxt);
+	buf = SmRowBufferReserve(buf, 1, PG_INT64_MAX, cxt);
 	memcpy(&buf->values[buf->nrows * buf->ncols], row, buf->ncols * sizeof(float8));
 	buf->nrows++;
+	SmIncrement(&buf->nseen);
 	return buf;
 }
 
-/* Appends every row of `other` (combine); the parameters of both must agree. */
+/*
+ * Sampling.  A row's hash depends only on its values, and a buffer at level L keeps exactly the rows whose hash
+ * has L leading zero bits; the level rises one step at a time while the rows exceed a bound.  So the kept rows
+ * are the same in any order of transitions and combines (the final level is the smallest whose sample fits):
+ * a mergeable, order-independent sample in which each kept row stands for about 2^L rows.  Identical rows
+ * share a hash and are kept or dropped together.
+ */
+static uint64
+SmRowHash(const float8 *row, int ncols)
+{
+	uint64		h = UINT64CONST(0x5eed5eed5eed5eed);
+
+	for (int i = 0; i < ncols; i++)
+	{
+		float8		v = row[i] == 0 ? 0.0 : row[i];	/* -0 and 0 are the same point */
+
+		h = hash_combine64(h, hash_bytes_extended((const unsigned char *) &v, sizeof(v), 0));
+	}
+	return h;
+}
+
+/* Whether a row passes a sampling level. */
+static inline bool
+SmRowKept(const float8 *row, int ncols, int level)
+{
+	return level == 0 || (SmRowHash(row, ncols) >> (64 - level)) == 0;
+}
+
+/* Drops the rows that do not pass the buffer's level (in place). */
+static void
+SmRowBufferFilter(SmRowBuffer *buf)
+{
+	int64		kept = 0;
+
+	if (buf->level == 0)
+		return;
+	for (int64 i = 0; i < buf->nrows; i++)
+	{
+		const float8 *row = &buf->values[i * buf->ncols];
+
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (SmRowKept(row, buf->ncols, buf->level))
+		{
+			if (kept != i)
+				memmove(&buf->values[kept * buf->ncols], row, buf->ncols * sizeof(float8));
+			kept++;
+		}
+	}
+	buf->nrows = kept;
+}
+
+/* Raises the sampling level until at most max_rows rows remain. */
+void
+SmRowBufferLimit(SmRowBuffer *buf, int64 max_rows)
+{
+	while (buf->nrows > max_rows && buf->level < SM_ROWS_MAX_LEVEL)
+	{
+		buf->level++;
+		SmRowBufferFilter(buf);
+	}
+}
+
+/* Appends one row if it passes the sampling level, keeping at most max_rows rows. */
+SmRowBuffer *
+SmRowBufferAppendSampled(SmRowBuffer *buf, const float8 *row, int64 max_rows, MemoryContext cxt)
+{
+	SmIncrement(&buf->nseen);
+	if (!SmRowKept(row, buf->ncols, buf->level))
+		return buf;
+	buf = SmRowBufferReserve(buf, 1, max_rows + 1, cxt);
+	memcpy(&buf->values[buf->nrows * buf->ncols], row, buf->ncols * sizeof(float8));
+	buf->nrows++;
+	if (buf->nrows > max_rows)
+		SmRowBufferLimit(buf, max_rows);
+	return buf;
+}
+
+/*
+ * Appends every row of `other` (combine); the parameters and widths of both must agree.  When the sampling
+ * levels differ, both sides are brought to the higher one (the caller applies its bound with SmRowBufferLimit).
+ */
 SmRowBuffer *
 SmRowBufferAppendAll(SmRowBuffer *buf, const SmRowBuffer *other, MemoryContext cxt)
 {
+	int64		nseen = buf->nseen;
+
 	if (other->flags & SM_ROWS_PARAMS_SET)
 		SmRowBufferSetParams(buf, other->params);
-	buf = SmRowBufferReserve(buf, other->nrows, cxt);
-	memcpy(&buf->values[buf->nrows * buf->ncols], other->values, (Size) other->nrows * other->ncols * sizeof(float8));
-	buf->nrows += other->nrows;
+	if (other->nrows == 0 && other->ncols == 0)
+	{
+		buf->level = Max(buf->level, other->level);
+		SmRowBufferFilter(buf);
+		SmAddInt64Checked(&buf->nseen, other->nseen);
+		return buf;
+	}
+	SmRowBufferSetCols(buf, other->ncols, "features");
+	if (other->level > buf->level)
+	{
+		buf->level = other->level;
+		SmRowBufferFilter(buf);
+	}
+	buf = SmRowBufferReserve(buf, other->nrows, PG_INT64_MAX, cxt);
+	if (other->level == buf->level)
+	{
+		memcpy(&buf->values[buf->nrows * buf->ncols], other->values, (Size) other->nrows * other->ncols * sizeof(float8));
+		buf->nrows += other->nrows;
+	}
+	else
+		for (int64 i = 0; i < other->nrows; i++)
+		{
+			const float8 *row = &other->values[i * other->ncols];
+
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (SmRowKept(row, buf->ncols, buf->level))
+				memcpy(&buf->values[buf->nrows++ * buf->ncols], row, buf->ncols * sizeof(float8));
+		}
+	buf->nseen = nseen;
+	SmAddInt64Checked(&buf->nseen, other->nseen);
 	return buf;
 }
 
@@ -1199,7 +1420,7 @@ SmRowKindByTypeName(const char *typname)
 	return 0;					/* keep compiler quiet */
 }
 
-/* Checks a row buffer read from outside: finite values and parameters, unused parameters zero. */
+/* Checks a row buffer read from outside: finite values and parameters, unused parameters zero, the sample. */
 static void
 SmRowBufferValidate(const SmRowBuffer *buf)
 {
@@ -1211,13 +1432,39 @@ SmRowBufferValidate(const SmRowBuffer *buf)
 		if (!isfinite(buf->params[i]) || ((!k->param_names[i] || !(buf->flags & SM_ROWS_PARAMS_SET)) &&
 										   buf->params[i] != 0))
 			SmInvalidState(k->typname, "invalid parameters");
+	if (buf->level < 0 || buf->level > SM_ROWS_MAX_LEVEL || buf->nseen < buf->nrows ||
+		(buf->level == 0 && buf->nseen != buf->nrows))
+		SmInvalidState(k->typname, "invalid sampling level or rows seen");
+	if (buf->ncols == 0 && buf->nrows > 0)
+		SmInvalidState(k->typname, "rows without columns");
 	for (int64 i = 0; i < buf->nrows * buf->ncols; i++)
 		if (!isfinite(buf->values[i]))
 			SmInvalidState(k->typname, "values must be finite");
+	for (int64 i = 0; buf->level > 0 && i < buf->nrows; i++)
+		if (!SmRowKept(&buf->values[i * buf->ncols], buf->ncols, buf->level))
+			SmInvalidState(k->typname, "a row does not belong to the sample of its level");
+}
+
+/* The row width of text or binary input: fixed by the kind, or given (variable-width kinds). */
+static int
+SmRowBufferInputCols(const SmRowKind *k, int64 given, bool have, int sqlstate)
+{
+	if (k->ncols > 0 && (!have || given == k->ncols))
+		return k->ncols;
+	if (k->ncols == 0 && have && given >= 0 && given <= PG_INT32_MAX / 16)
+		return (int) given;
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("invalid input for type %s: \"cols\" must be %s", k->typname,
+					k->ncols > 0 ? psprintf("%d", k->ncols) : "given, 0 or more")));
+	return 0;					/* keep compiler quiet */
 }
 
 PG_FUNCTION_INFO_V1(row_buffer_in);
-/* Text input of row buffers: {"state":..., "version":1, "params":[...], "rows":n, "values":[row-major]}. */
+/*
+ * Text input of row buffers: {"state":..., "version":1, "params":[...], "rows":n, "values":[row-major]}, plus
+ * "cols" (variable-width kinds) and "level" / "seen" (sampled buffers).
+ */
 Datum
 row_buffer_in(PG_FUNCTION_ARGS)
 {
@@ -1228,7 +1475,13 @@ row_buffer_in(PG_FUNCTION_ARGS)
 	SmJsonObject *obj = SmJsonParse(text, typname);
 	SmJsonField *pf,
 			   *vf;
-	int64		nrows;
+	int64		nrows,
+				cols = 0,
+				level = 0,
+				nseen = 0;
+	bool		have_cols,
+				have_seen;
+	int			ncols;
 	SmRowBuffer *buf;
 
 	if (strcmp(SmJsonGetString(obj, "state"), typname) != 0)
@@ -1240,20 +1493,29 @@ row_buffer_in(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("unsupported %s version", typname)));
 	nrows = SmJsonGetInt64(obj, "rows");
+	have_cols = SmJsonOptInt64(obj, "cols", &cols);
+	SmJsonOptInt64(obj, "level", &level);
+	have_seen = SmJsonOptInt64(obj, "seen", &nseen);
 	pf = SmJsonFind(obj, "params", true);
 	vf = SmJsonFind(obj, "values", true);
 	SmJsonRejectUnknown(obj);
-	if (!vf->is_array || nrows < 0 || (double) nrows * k->ncols != (double) vf->nvalues)
+	ncols = SmRowBufferInputCols(k, cols, have_cols, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	if (level < 0 || level > SM_ROWS_MAX_LEVEL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"level\" must be between 0 and %d",
+						typname, SM_ROWS_MAX_LEVEL)));
+	if (!vf->is_array || nrows < 0 || (double) nrows * ncols != (double) vf->nvalues)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"values\" must be an array of rows x %d numbers",
-						typname, k->ncols)));
+						typname, ncols)));
 	if (!pf->is_array || (pf->nvalues != 0 && pf->nvalues != SM_ROWS_PARAMS))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"params\" must be [] or an array of %d numbers",
 						typname, SM_ROWS_PARAMS)));
-	buf = SmRowBufferNew(kind, Max(nrows, 1), CurrentMemoryContext);
+	buf = SmRowBufferNew(kind, ncols, Max(nrows, 1), CurrentMemoryContext);
 	if (pf->nvalues > 0)
 	{
 		buf->flags |= SM_ROWS_PARAMS_SET;
@@ -1263,6 +1525,8 @@ row_buffer_in(PG_FUNCTION_ARGS)
 	for (int64 i = 0; i < vf->nvalues; i++)
 		buf->values[i] = SmParseFloat8(vf->values[i], typname);
 	buf->nrows = nrows;
+	buf->level = (int32) level;
+	buf->nseen = have_seen ? nseen : nrows;
 	SmRowBufferValidate(buf);
 	PG_RETURN_POINTER(buf);
 }
@@ -1294,6 +1558,18 @@ row_buffer_out(PG_FUNCTION_ARGS)
 			SmAppendFloat8(&out, buf->params[i]);
 		}
 	appendStringInfoChar(&out, ']');
+	if (sm_row_kinds[buf->kind].ncols == 0)
+	{
+		SmAppendJsonKey(&out, "cols", false);
+		appendStringInfo(&out, "%d", buf->ncols);
+	}
+	if (buf->level > 0)
+	{
+		SmAppendJsonKey(&out, "level", false);
+		appendStringInfo(&out, "%d", buf->level);
+		SmAppendJsonKey(&out, "seen", false);
+		appendStringInfo(&out, INT64_FORMAT, buf->nseen);
+	}
 	SmAppendJsonKey(&out, "rows", false);
 	appendStringInfo(&out, INT64_FORMAT, buf->nrows);
 	SmAppendJsonKey(&out, "values", false);
@@ -1309,7 +1585,7 @@ row_buffer_out(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(row_buffer_recv);
-/* Binary input of row buffers: version, flags, params, nrows, values. */
+/* Binary input of row buffers: version, flags, cols, level, params, rows seen, rows, values. */
 Datum
 row_buffer_recv(PG_FUNCTION_ARGS)
 {
@@ -1319,34 +1595,39 @@ row_buffer_recv(PG_FUNCTION_ARGS)
 	const SmRowKind *k = &sm_row_kinds[kind];
 	SmRowBuffer *buf;
 	int			version,
-				flags;
+				flags,
+				ncols,
+				level;
 	float8		params[SM_ROWS_PARAMS];
-	int64		nrows;
+	int64		nrows,
+				nseen;
 
-	SmRecvCheckRemaining(msg, 3 + 8 * SM_ROWS_PARAMS + 8, typname);
+	SmRecvCheckRemaining(msg, 3 + 4 + 4 + 8 * SM_ROWS_PARAMS + 16, typname);
 	version = pq_getmsgbyte(msg);
 	if (version != SM_STATE_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("unsupported %s version %d", typname, version)));
 	flags = pq_getmsgint(msg, 2);
+	ncols = SmRowBufferInputCols(k, (int32) pq_getmsgint(msg, 4), true, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	level = (int32) pq_getmsgint(msg, 4);
 	for (int i = 0; i < SM_ROWS_PARAMS; i++)
 		params[i] = pq_getmsgfloat8(msg);
+	nseen = pq_getmsgint64(msg);
 	nrows = pq_getmsgint64(msg);
-	if (nrows < 0 || (double) nrows * k->ncols * 8 > (double) (msg->len - msg->cursor))
+	if (nrows < 0 || (double) nrows * ncols * 8 != (double) (msg->len - msg->cursor) ||
+		level < 0 || level > SM_ROWS_MAX_LEVEL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary input for type %s: inconsistent size", typname)));
-	buf = SmRowBufferNew(kind, Max(nrows, 1), CurrentMemoryContext);
+	buf = SmRowBufferNew(kind, ncols, Max(nrows, 1), CurrentMemoryContext);
 	buf->flags = (uint16) flags;
 	memcpy(buf->params, params, sizeof(params));
-	for (int64 i = 0; i < nrows * k->ncols; i++)
+	for (int64 i = 0; i < nrows * ncols; i++)
 		buf->values[i] = pq_getmsgfloat8(msg);
 	buf->nrows = nrows;
-	if (msg->cursor != msg->len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary input for type %s: trailing data", typname)));
+	buf->nseen = nseen;
+	buf->level = level;
 	SmRowBufferValidate(buf);
 	PG_RETURN_POINTER(buf);
 }
@@ -1365,10 +1646,34 @@ row_buffer_send(PG_FUNCTION_ARGS)
 	pq_begintypsend(&out);
 	pq_sendbyte(&out, buf->version);
 	pq_sendint16(&out, buf->flags);
+	pq_sendint32(&out, buf->ncols);
+	pq_sendint32(&out, buf->level);
 	for (int i = 0; i < SM_ROWS_PARAMS; i++)
 		pq_sendfloat8(&out, buf->params[i]);
+	pq_sendint64(&out, buf->nseen);
 	pq_sendint64(&out, buf->nrows);
 	for (int64 i = 0; i < buf->nrows * buf->ncols; i++)
 		pq_sendfloat8(&out, buf->values[i]);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&out));
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Settings
+ * --------------------------------------------------------------------------------------------------------- */
+
+int			sm_kmeans_max_memory_kb = 256 * 1024;
+
+void		_PG_init(void);
+
+/* Defines the extension's settings when the library is loaded. */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("supplymkt.kmeans_max_memory",
+							"Memory for the points kmeans_fit and kmeans_elbow collect in one aggregate state.",
+							"Past it, the state keeps a deterministic sample of the points (recorded in the model); "
+							"refine the sampled model over all rows with kmeans_refine.",
+							&sm_kmeans_max_memory_kb, 256 * 1024, 64, 400 * 1024,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("supplymkt");
 }

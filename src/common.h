@@ -105,7 +105,8 @@ extern int	SmCountMapSortedEntries(const SmCountMap *map, SmCountEntry **entries
  * size is its capacity and capacity doubles; combine appends.  Up to SM_ROWS_PARAMS aggregate arguments
  * that must be constant across rows (bins, k, a model code) travel with it in `params`.
  * --------------------------------------------------------------------------------------------------------- */
-#define SM_ROWS_PARAMS 4
+#define SM_ROWS_PARAMS 8
+#define SM_ROWS_MAX_LEVEL 63
 
 typedef struct SmRowBuffer
 {
@@ -113,8 +114,10 @@ typedef struct SmRowBuffer
 	uint8		version;		/* SM_STATE_VERSION */
 	uint8		kind;			/* index into the row-buffer kinds table of common.c */
 	uint16		flags;			/* SM_ROWS_PARAMS_SET once params are fixed */
-	int32		ncols;
+	int32		ncols;			/* values per row (kinds with ncols 0 in the table: set by the first row) */
+	int32		level;			/* sampling level: a row is kept iff the top `level` bits of its hash are 0 */
 	int64		nrows;
+	int64		nseen;			/* rows offered, kept or not (= nrows while level is 0) */
 	int64		capacity;		/* rows that fit */
 	float8		params[SM_ROWS_PARAMS];
 	float8		values[FLEXIBLE_ARRAY_MEMBER];
@@ -126,8 +129,10 @@ typedef struct SmRowBuffer
 #define SM_ROWS_KIND_RFM_SUMMARY 0
 #define SM_ROWS_KIND_RFM_BREAKS 1
 #define SM_ROWS_KIND_CLV_FIT 2
+#define SM_ROWS_KIND_KMEANS_FIT 3
+#define SM_ROWS_KIND_KMEANS_REFINE 4
 
-/* Kinds of row buffers: the SQL type name, columns, parameter names (NULL = unused). */
+/* Kinds of row buffers: the SQL type name, columns (0: variable), parameter names (NULL = unused). */
 typedef struct SmRowKind
 {
 	const char *typname;
@@ -146,6 +151,12 @@ extern SmRowBuffer *SmRowBufferArg(FunctionCallInfo fcinfo, int argno, uint8 kin
 extern SmRowBuffer *SmRowBufferAppend(SmRowBuffer *buf, const float8 *row, MemoryContext cxt);
 extern SmRowBuffer *SmRowBufferAppendAll(SmRowBuffer *buf, const SmRowBuffer *other, MemoryContext cxt);
 extern void SmRowBufferSetParams(SmRowBuffer *buf, const float8 *params);
+extern void SmRowBufferSetCols(SmRowBuffer *buf, int ncols, const char *what);
+extern SmRowBuffer *SmRowBufferAppendSampled(SmRowBuffer *buf, const float8 *row, int64 max_rows, MemoryContext cxt);
+extern void SmRowBufferLimit(SmRowBuffer *buf, int64 max_rows);
+
+/* supplymkt.kmeans_max_memory (kB): past it, k-means states keep a sample of their points. */
+extern int	sm_kmeans_max_memory_kb;
 
 /* ---------------------------------------------------------------------------------------------------------
  * Input validation: every SQL-visible function checks its arguments with these, so analysts get one
@@ -184,6 +195,7 @@ SmAddChecked(float8 a, float8 b)
 	return r;
 }
 extern void SmIncrement(int64 *counter);
+extern void SmAddInt64Checked(int64 *counter, int64 add);
 
 /* ---------------------------------------------------------------------------------------------------------
  * Flat JSON objects (type input).  Parsed with PostgreSQL's own JSON lexer; values are scalars or arrays
@@ -213,6 +225,10 @@ extern int64 SmJsonGetInt64(SmJsonObject *obj, const char *key);
 extern float8 SmJsonGetFloat8(SmJsonObject *obj, const char *key);
 extern char *SmJsonGetString(SmJsonObject *obj, const char *key);
 extern void SmJsonRejectUnknown(SmJsonObject *obj);
+extern bool SmJsonOptFloat8(SmJsonObject *obj, const char *key, float8 *out);
+extern bool SmJsonOptInt64(SmJsonObject *obj, const char *key, int64 *out);
+extern bool SmJsonOptBool(SmJsonObject *obj, const char *key, bool *out);
+extern bool SmJsonOptFloat8Array(SmJsonObject *obj, const char *key, int64 n, float8 *out);
 extern int64 SmParseInt64(const char *s, const char *typname);
 extern uint64 SmParseUInt64(const char *s, const char *typname);
 extern float8 SmParseFloat8(const char *s, const char *typname);

@@ -484,8 +484,181 @@ $body$;
 COMMENT ON FUNCTION @extschema@.customer_segments_query(text, boolean) IS
     'The SELECT behind customer_segments_mv: one row per RFM segment (every segment of supplymkt.rfm_segments, plus ''(unassigned)'' when used) summarising target_schema.customer_dashboard_mv (used by create_dashboards).';
 
+-- Text of the persona query over target_schema.customer_dashboard_mv and the orders of source_schema: one row
+-- per customer with its k-means persona among (at most) segments clusters; with_clv carries clv_12m over,
+-- with_channel reads orders.channel (create_dashboards passes what is installed and what the source has).
+CREATE FUNCTION @extschema@.customer_personas_query(source_schema text, target_schema text, segments integer,
+                                                   with_clv boolean, with_channel boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+customer AS MATERIALIZED (
+    SELECT d.customer_id, d.as_of, d.segment AS rfm_segment, d.rfm_code, d.r_score, d.f_score, d.m_score,
+           d.recency_days, d.orders, d.monetary_total%4$s
+      FROM %2$I.customer_dashboard_mv AS d
+),
+bought AS MATERIALIZED (
+    -- the orders customer_dashboard_mv summarised: none after its as_of, so refreshing this view later does
+    -- not mix newer orders into the dashboard's numbers
+    SELECT o.order_id, o.customer_id, %5$s AS channel
+      FROM %1$I.orders AS o
+     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time)
+       AND o.order_time <= (SELECT max(as_of) FROM customer)
+),
+spend AS MATERIALIZED (
+    -- revenue per customer and category (NULL category or unknown product: '(uncategorized)'); only
+    -- positive totals are kept
+    SELECT b.customer_id, COALESCE(p.category, '(uncategorized)') AS category,
+           sum(oi.quantity * oi.unit_price)::float8 AS revenue
+      FROM bought AS b
+      JOIN %1$I.order_items AS oi ON oi.order_id = b.order_id
+      LEFT JOIN %1$I.products AS p ON p.product_id = oi.product_id
+     GROUP BY 1, 2
+    HAVING sum(oi.quantity * oi.unit_price) > 0
+),
+category AS MATERIALIZED (
+    -- the categories of the feature vector, in byte order of their names (COLLATE "C": the same in every database)
+    SELECT c.category, row_number() OVER (ORDER BY c.category COLLATE "C") AS position
+      FROM (SELECT DISTINCT category FROM spend) AS c
+),
+share AS (
+    SELECT s.customer_id, s.category, s.revenue / sum(s.revenue) OVER (PARTITION BY s.customer_id) AS share
+      FROM spend AS s
+),
+mix AS (
+    SELECT c.customer_id, array_agg(COALESCE(s.share, 0) ORDER BY k.position) AS shares
+      FROM customer AS c
+     CROSS JOIN category AS k
+      LEFT JOIN share AS s ON s.customer_id = c.customer_id AND s.category = k.category
+     GROUP BY c.customer_id
+),
+feature AS MATERIALIZED (
+    -- recency as is (bounded by the data's span), orders and monetary total through ln(1 + x): both are
+    -- heavy-tailed, and on the raw scale a few big spenders would pull whole clusters; then the category shares
+    SELECT c.*, ARRAY[c.recency_days, ln(1 + c.orders::float8), ln(1 + c.monetary_total)]
+                || COALESCE(m.shares, '{}'::float8[]) AS features
+      FROM customer AS c
+      LEFT JOIN mix AS m ON m.customer_id = c.customer_id
+),
+fit AS (
+    -- kmeans_fit needs k distinct points: fewer personas when there are fewer distinct customers
+    SELECT least(%3$s, count(DISTINCT features))::integer AS k FROM feature
+),
+model AS (
+    -- one standardized fit over all customers (seed 0, n_init 10), recomputed by every refresh
+    SELECT @extschema@.kmeans_fit(f.features, (SELECT k FROM fit), 0) AS m FROM feature AS f
+),
+favourite_category AS (
+    SELECT DISTINCT ON (s.customer_id) s.customer_id, s.category
+      FROM spend AS s
+     ORDER BY s.customer_id, s.revenue DESC, s.category COLLATE "C"
+),
+favourite_channel AS (
+    SELECT DISTINCT ON (x.customer_id) x.customer_id, x.channel
+      FROM (SELECT customer_id, channel, count(*) AS orders FROM bought WHERE channel IS NOT NULL GROUP BY 1, 2) AS x
+     ORDER BY x.customer_id, x.orders DESC, x.channel COLLATE "C"
+),
+category_revenue AS (
+    SELECT s.customer_id, jsonb_object_agg(s.category, s.revenue) AS category_revenue
+      FROM spend AS s
+     GROUP BY s.customer_id
+)
+SELECT f.customer_id, @extschema@.kmeans_assign(md.m, f.features) AS persona,
+       @extschema@.kmeans_distance(md.m, f.features) AS persona_distance,
+       f.rfm_segment, f.rfm_code, f.r_score, f.f_score, f.m_score, f.recency_days, f.orders, f.monetary_total%4$s,
+       fc.category AS favourite_category, fh.channel AS favourite_channel,
+       COALESCE(cr.category_revenue, '{}'::jsonb) AS category_revenue, f.features, f.as_of
+  FROM feature AS f
+ CROSS JOIN model AS md
+  LEFT JOIN favourite_category AS fc ON fc.customer_id = f.customer_id
+  LEFT JOIN favourite_channel AS fh ON fh.customer_id = f.customer_id
+  LEFT JOIN category_revenue AS cr ON cr.customer_id = f.customer_id
+$q$, source_schema, target_schema, segments,
+     CASE WHEN with_clv THEN ', clv_12m' ELSE '' END,
+     CASE WHEN with_channel THEN 'o.channel::text' ELSE 'NULL::text' END)
+$body$;
+COMMENT ON FUNCTION @extschema@.customer_personas_query(text, text, integer, boolean, boolean) IS
+    'The SELECT behind customer_personas_mv: one row per customer of target_schema.customer_dashboard_mv with its persona, kmeans_assign of a kmeans_fit (standardized, seed 0, k = least(segments, distinct feature vectors)) over all customers on the features [recency_days, ln(1 + orders), ln(1 + monetary_total), revenue share of each category in byte order of the names], favourite category and channel from the orders of source_schema up to the dashboard''s as_of; with_clv carries clv_12m over, with_channel reads orders.channel (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the persona summary query over target_schema.customer_personas_mv (one row per persona).
+CREATE FUNCTION @extschema@.persona_segments_query(target_schema text, with_clv boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+member AS MATERIALIZED (
+    SELECT * FROM %1$I.customer_personas_mv WHERE persona IS NOT NULL
+),
+overall AS (
+    SELECT count(*) AS customers, sum(monetary_total) AS revenue,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY recency_days) AS median_recency_days,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY orders) AS median_orders,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary_total) AS median_monetary_total,
+           ARRAY['recency_days', 'ln(1 + orders)', 'ln(1 + monetary_total)']
+           || ARRAY(SELECT 'share:' || c.category
+                      FROM (SELECT DISTINCT jsonb_object_keys(category_revenue) AS category FROM member) AS c
+                     ORDER BY c.category COLLATE "C") AS feature_names
+      FROM member
+),
+center AS (
+    -- the persona's centroid in feature space: the mean of its members' feature vectors
+    SELECT x.persona, array_agg(x.value ORDER BY x.position) AS centroid
+      FROM (SELECT m.persona, u.position, avg(u.value) AS value
+              FROM member AS m CROSS JOIN LATERAL unnest(m.features) WITH ORDINALITY AS u(value, position)
+             GROUP BY 1, 2) AS x
+     GROUP BY x.persona
+),
+top_category AS (
+    SELECT DISTINCT ON (x.persona) x.persona, x.category, x.revenue / sum(x.revenue) OVER (PARTITION BY x.persona) AS share
+      FROM (SELECT m.persona, e.key AS category, sum(e.value::float8) AS revenue
+              FROM member AS m CROSS JOIN LATERAL jsonb_each_text(m.category_revenue) AS e
+             GROUP BY 1, 2) AS x
+     ORDER BY x.persona, x.revenue DESC, x.category COLLATE "C"
+),
+summary AS (
+    SELECT m.persona, count(*) AS customers, count(*)::float8 / o.customers AS customer_share,
+           sum(m.monetary_total) AS revenue, sum(m.monetary_total) / NULLIF(o.revenue, 0) AS revenue_share%2$s,
+           c.centroid[1] AS centroid_recency_days, exp(c.centroid[2]) - 1 AS centroid_orders,
+           exp(c.centroid[3]) - 1 AS centroid_monetary_total,
+           avg(m.recency_days) AS mean_recency_days, avg(m.orders)::float8 AS mean_orders,
+           avg(m.monetary_total) AS mean_monetary_total,
+           o.median_recency_days, o.median_orders, o.median_monetary_total, c.centroid, o.feature_names
+      FROM member AS m
+      JOIN center AS c ON c.persona = m.persona
+     CROSS JOIN overall AS o
+     GROUP BY m.persona, c.centroid, o.customers, o.revenue, o.median_recency_days, o.median_orders,
+              o.median_monetary_total, o.feature_names
+)
+SELECT s.persona,
+       concat_ws(' / ',
+                 CASE WHEN round(s.centroid_monetary_total::numeric, 6) > round(s.median_monetary_total::numeric, 6)
+                      THEN 'high value' ELSE 'low value' END,
+                 CASE WHEN round(s.centroid_orders::numeric, 6) > round(s.median_orders::numeric, 6)
+                      THEN 'frequent' ELSE 'occasional' END,
+                 CASE WHEN round(s.centroid_recency_days::numeric, 6) < round(s.median_recency_days::numeric, 6)
+                      THEN 'recent' ELSE 'lapsing' END) AS label,
+       s.customers, s.customer_share, s.revenue, s.revenue_share%3$s,
+       s.centroid_recency_days, s.centroid_orders, s.centroid_monetary_total,
+       s.mean_recency_days, s.mean_orders, s.mean_monetary_total,
+       t.category AS top_category, t.share AS top_category_share, s.centroid, s.feature_names
+  FROM summary AS s
+  LEFT JOIN top_category AS t ON t.persona = s.persona
+$q$, target_schema,
+     CASE WHEN with_clv THEN ',
+           avg(m.clv_12m) AS mean_clv_12m' ELSE '' END,
+     CASE WHEN with_clv THEN ', s.mean_clv_12m' ELSE '' END)
+$body$;
+COMMENT ON FUNCTION @extschema@.persona_segments_query(text, boolean) IS
+    'The SELECT behind persona_segments_mv: one row per persona of target_schema.customer_personas_mv with its size, customer and revenue shares, mean CLV (with_clv), centroid and plain means of recency, orders and monetary total, top category and a label from the centroid against the medians of all customers (used by create_dashboards).';
+
 -- Creates the supply dashboards in target_schema, replacing the ones registered there before.
-CREATE FUNCTION @extschema@.create_dashboards(source_schema text, target_schema text, time_zone text DEFAULT NULL)
+CREATE FUNCTION @extschema@.create_dashboards(source_schema text, target_schema text, time_zone text DEFAULT NULL,
+                                              segments integer DEFAULT 5)
     RETURNS TABLE (object_name text, kind text)
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
@@ -505,7 +678,9 @@ DECLARE
     err_detail text;
     err_hint text;
     with_clv boolean;
-    objects CONSTANT text[][] := ARRAY[
+    with_kmeans boolean;
+    with_channel boolean;
+    objects text[][] := ARRAY[
         ['supply_dashboard_mv', 'materialized view'], ['supply_dashboard_mv_key', 'index'],
         ['supply_dashboard', 'view'],
         ['product_abc_xyz_mv', 'materialized view'], ['product_abc_xyz_mv_key', 'index'],
@@ -519,6 +694,13 @@ DECLARE
 BEGIN
     PERFORM @extschema@.check_dashboard_target(target_schema);
     PERFORM @extschema@.check_dashboard_source(source_schema);
+    IF segments IS NULL THEN
+        RAISE EXCEPTION 'segments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF segments < 1 THEN
+        RAISE EXCEPTION 'segments must be at least 1, not %', segments
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'segments is the number of k-means personas (default 5).';
+    END IF;
     BEGIN
         PERFORM now() AT TIME ZONE tz;
     EXCEPTION WHEN invalid_parameter_value THEN
@@ -533,8 +715,9 @@ BEGIN
     END IF;
 
     -- drop what we registered there before (views first: they depend on the materialized views; materialized
-    -- views by name descending: customer_segments_mv reads customer_dashboard_mv), keeping the privileges
-    -- granted on the objects so BI users keep their access after a re-create
+    -- views by name descending: customer_segments_mv and customer_personas_mv read customer_dashboard_mv,
+    -- persona_segments_mv reads customer_personas_mv), keeping the privileges granted on the objects so BI
+    -- users keep their access after a re-create
     FOR obj IN
         SELECT d.object_name, d.kind, c.oid AS relid, c.relacl
           FROM @extschema@.dashboards AS d
@@ -553,6 +736,24 @@ BEGIN
         END IF;
     END LOOP;
     DELETE FROM @extschema@.dashboards AS d WHERE d.target_schema = create_dashboards.target_schema;
+
+    -- the personas need the k-means functions (src/sql/kmeans.sql); orders.channel is optional there
+    with_kmeans := to_regtype('@extschema@.kmeans_model') IS NOT NULL;
+    IF with_kmeans THEN
+        with_kmeans := to_regprocedure('@extschema@.kmeans_fit(double precision[], integer, integer)') IS NOT NULL
+            AND to_regprocedure('@extschema@.kmeans_assign(@extschema@.kmeans_model, double precision[])') IS NOT NULL
+            AND to_regprocedure('@extschema@.kmeans_distance(@extschema@.kmeans_model, double precision[])') IS NOT NULL;
+    END IF;
+    IF with_kmeans THEN
+        objects := objects || ARRAY[
+            ['customer_personas_mv', 'materialized view'], ['customer_personas_mv_key', 'index'],
+            ['customer_personas', 'view'],
+            ['persona_segments_mv', 'materialized view'], ['persona_segments_mv_key', 'index'],
+            ['persona_segments', 'view']];
+    END IF;
+    with_channel := EXISTS (SELECT 1 FROM pg_attribute AS a
+                             WHERE a.attrelid = format('%I.orders', source_schema)::regclass
+                               AND a.attname = 'channel' AND a.attnum > 0 AND NOT a.attisdropped);
 
     -- never drop or shadow a relation that is not ours
     SELECT string_agg(format('%I.%I', target_schema, o.name), ', ') INTO clash
@@ -573,8 +774,9 @@ BEGIN
             AND to_regprocedure('@extschema@.clv_estimate(@extschema@.clv_model, double precision, double precision, double precision, double precision, double precision, double precision)') IS NOT NULL;
     END IF;
 
-    -- the materialized views (customer_dashboard_mv before customer_segments_mv, which reads it); an error in
-    -- the source data is re-raised without the long query as context
+    -- the materialized views (customer_dashboard_mv before customer_segments_mv and customer_personas_mv, which
+    -- read it, and customer_personas_mv before persona_segments_mv); an error in the source data is re-raised
+    -- without the long query as context
     FOR mv IN
         SELECT * FROM (VALUES
             (1, 'supply_dashboard_mv', format('supply_dashboard_query(%L, %L)', source_schema, tz),
@@ -586,7 +788,13 @@ BEGIN
             (4, 'customer_segments_mv', format('customer_segments_query(%L, %L)', target_schema, with_clv),
              @extschema@.customer_segments_query(target_schema, with_clv)),
             (5, 'retention_mv', format('retention_query(%L, 12, %L)', source_schema, tz),
-             @extschema@.retention_query(source_schema, 12, tz))) AS v(ord, name, call, query)
+             @extschema@.retention_query(source_schema, 12, tz)),
+            (6, 'customer_personas_mv',
+             format('customer_personas_query(%L, %L, %s, %L, %L)', source_schema, target_schema, segments, with_clv, with_channel),
+             @extschema@.customer_personas_query(source_schema, target_schema, segments, with_clv, with_channel)),
+            (7, 'persona_segments_mv', format('persona_segments_query(%L, %L)', target_schema, with_clv),
+             @extschema@.persona_segments_query(target_schema, with_clv))) AS v(ord, name, call, query)
+         WHERE v.ord <= 5 OR with_kmeans
          ORDER BY ord
     LOOP
         BEGIN
@@ -751,6 +959,75 @@ BEGIN
         EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
     END LOOP;
 
+    -- k-means personas (one row per customer) and their summary, when the k-means functions are installed
+    IF with_kmeans THEN
+        EXECUTE format('CREATE UNIQUE INDEX customer_personas_mv_key ON %I.customer_personas_mv (customer_id)', target_schema);
+        EXECUTE format('CREATE UNIQUE INDEX persona_segments_mv_key ON %I.persona_segments_mv (persona)', target_schema);
+        FOR mv IN
+            SELECT * FROM (VALUES
+                ('customer_personas', format('Customer personas built by supplymkt.create_dashboards from %I.customer_dashboard_mv and the orders of schema %s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). The model is supplymkt.kmeans_fit(features, k, 0) (z-scored features, seed 0, n_init 10) over all customers with k = least(%s, distinct feature vectors), fitted again by every refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%L) refreshes it after customer_dashboard_mv (views are refreshed in name order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
+                                             target_schema, source_schema, segments, target_schema),
+                 'Unique key (customer_id) of customer_personas_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
+                ('persona_segments', format('Persona summary built by supplymkt.create_dashboards from %I.customer_personas_mv: one row per persona with its size, customer and revenue shares%s, centroid (recency, orders and monetary total in their own units, and the whole feature vector), plain means, top category and a descriptive label. refresh_dashboards(%L) refreshes it after customer_personas_mv (views are refreshed in name order); refreshing it alone summarises the personas as last refreshed. Query the view persona_segments.',
+                                            target_schema, CASE WHEN with_clv THEN ', mean CLV over 12 months' ELSE '' END, target_schema),
+                 'Unique key (persona) of persona_segments_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
+            ) AS v(name, mv_comment, key_comment)
+        LOOP
+            EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
+                           target_schema, mv.name, mv.name || '_mv');
+            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
+            EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
+            EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
+                           format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
+                                  CASE mv.name WHEN 'customer_personas' THEN 'Customer personas' ELSE 'Persona summary' END,
+                                  mv.name || '_mv', mv.name || '_mv'));
+        END LOOP;
+        FOR col IN
+            SELECT v.relname, v.name, v.description FROM (VALUES
+                ('customer_personas', 'customer_id', 'Customer (customer_dashboard_mv.customer_id).'),
+                ('customer_personas', 'persona', 'k-means persona 1..k: kmeans_assign(model, features), the nearest centroid of the model fitted on all customers of this refresh. Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'),
+                ('customer_personas', 'persona_distance', 'Euclidean distance from the customer''s features to the persona''s centroid in the standardized (z-score) space of the model (kmeans_distance): small = typical of the persona.'),
+                ('customer_personas', 'rfm_segment', 'Named RFM segment (customer_dashboard_mv.segment).'),
+                ('customer_personas', 'rfm_code', 'The R, F and M scores as one code (customer_dashboard_mv.rfm_code).'),
+                ('customer_personas', 'r_score', 'Recency score 1..5, 5 = most recent (customer_dashboard_mv.r_score).'),
+                ('customer_personas', 'f_score', 'Frequency score 1..5 by orders (customer_dashboard_mv.f_score).'),
+                ('customer_personas', 'm_score', 'Monetary score 1..5 by monetary_total (customer_dashboard_mv.m_score).'),
+                ('customer_personas', 'recency_days', 'Days from the last order to as_of, fractional (customer_dashboard_mv.recency_days); feature 1.'),
+                ('customer_personas', 'orders', 'Orders of the customer (customer_dashboard_mv.orders); feature 2 is ln(1 + orders).'),
+                ('customer_personas', 'monetary_total', 'Total value of the customer''s orders (customer_dashboard_mv.monetary_total); feature 3 is ln(1 + monetary_total).'),
+                ('customer_personas', 'clv_12m', 'Expected value of the next 365 days (customer_dashboard_mv.clv_12m; NULL where that is). Not a feature.'),
+                ('customer_personas', 'favourite_category', 'Category with the most revenue from the customer (sum(quantity * unit_price) of the order lines; ties: the first name in byte order). NULL when no category has a positive revenue.'),
+                ('customer_personas', 'favourite_channel', 'orders.channel of most of the customer''s orders (ties: the first name in byte order; NULL channels left out). NULL when no order has a channel, and in every row when the source orders have no channel column.'),
+                ('customer_personas', 'category_revenue', 'Revenue by category as a JSON object {category: revenue}, categories with a positive revenue only (NULL category or unknown product: ''(uncategorized)''): the basis of the share features and of favourite_category.'),
+                ('customer_personas', 'features', 'The feature vector the model was fitted on and the persona assigned from, before standardization: [recency_days, ln(1 + orders), ln(1 + monetary_total), share of category_revenue in each category], the categories being every category with a positive revenue from some customer, in byte order of their names (persona_segments.feature_names lists them). The shares are 0 for a customer without positive category revenue.'),
+                ('customer_personas', 'as_of', 'The time the customer dashboard was taken at (customer_dashboard_mv.as_of); orders after it are left out here too.'),
+                ('persona_segments', 'persona', 'k-means persona 1..k (customer_personas.persona).'),
+                ('persona_segments', 'label', 'Description from the centroid (centroid_* columns) against the medians of all customers, each rounded to 6 decimals: ''high value'' when centroid_monetary_total is above the median monetary_total, else ''low value''; ''frequent'' when centroid_orders is above the median orders, else ''occasional''; ''recent'' when centroid_recency_days is below the median recency_days, else ''lapsing''; joined with '' / ''. Several personas can share a label.'),
+                ('persona_segments', 'customers', 'Customers in the persona.'),
+                ('persona_segments', 'customer_share', 'customers / all customers, 0..1.'),
+                ('persona_segments', 'revenue', 'Sum of monetary_total of the persona''s customers.'),
+                ('persona_segments', 'revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'),
+                ('persona_segments', 'mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the persona''s customers, over those that have one. NULL when none has.'),
+                ('persona_segments', 'centroid_recency_days', 'Centroid in days: the mean recency_days of the persona''s customers (the centroid''s first coordinate).'),
+                ('persona_segments', 'centroid_orders', 'Centroid in orders: exp(mean of ln(1 + orders)) - 1 over the persona''s customers, i.e. the centroid''s second coordinate back in orders (a geometric-type mean, at most mean_orders).'),
+                ('persona_segments', 'centroid_monetary_total', 'Centroid in currency: exp(mean of ln(1 + monetary_total)) - 1 over the persona''s customers, the centroid''s third coordinate back in the units of monetary_total (at most mean_monetary_total).'),
+                ('persona_segments', 'mean_recency_days', 'Plain mean of recency_days of the persona''s customers (= centroid_recency_days).'),
+                ('persona_segments', 'mean_orders', 'Plain mean of orders of the persona''s customers.'),
+                ('persona_segments', 'mean_monetary_total', 'Plain mean of monetary_total of the persona''s customers.'),
+                ('persona_segments', 'top_category', 'Category with the most revenue from the persona''s customers (sum of their category_revenue; ties: the first name in byte order). NULL when none has category revenue.'),
+                ('persona_segments', 'top_category_share', 'top_category''s share of the persona''s category revenue, 0..1.'),
+                ('persona_segments', 'centroid', 'The centroid in feature space (input units, before standardization): the mean of the members'' feature vectors, the layout of customer_personas.features and feature_names. It is the fitted centroid (kmeans_centroids(model).centroid_original) when the assignment matches the fit''s final labels.'),
+                ('persona_segments', 'feature_names', 'Names of the features, in order: recency_days, ln(1 + orders), ln(1 + monetary_total), then share:<category> per category in byte order. The same in every row.')
+            ) AS v(relname, name, description)
+             WHERE EXISTS (SELECT 1 FROM pg_attribute AS a
+                            WHERE a.attrelid = format('%I.%I', target_schema, v.relname || '_mv')::regclass
+                              AND a.attname = v.name AND a.attnum > 0 AND NOT a.attisdropped)
+        LOOP
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
+        END LOOP;
+    END IF;
+
     -- register, and restore the privileges the previous objects of the same name had
     FOR i IN 1 .. array_length(objects, 1) LOOP
         INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
@@ -773,8 +1050,8 @@ BEGIN
     END LOOP;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.create_dashboards(text, text, text) IS
-    'Creates the dashboards in target_schema (created if missing) from the canonical relations in source_schema: materialized views supply_dashboard_mv (per category and overall, per month), product_abc_xyz_mv (per product), customer_dashboard_mv (per customer: RFM summary, scores, code and segment, and p_alive, expected purchases and CLV over 12 months when the CLV functions are installed), customer_segments_mv (per RFM segment: customers, revenue share, mean CLV) and retention_mv (monthly cohort retention), each with a unique index, and security_invoker views supply_dashboard, product_abc_xyz, customer_dashboard, customer_segments and retention. time_zone (default: the session''s TimeZone) fixes how timestamps fall into days, weeks and months, whoever refreshes later. Calling it again replaces the objects it registered in supplymkt.dashboards and re-grants their privileges; it never drops a relation it did not create (42P07). Errors: 22004 NULL schema, 3F000 unknown source schema, 42P01/42703 missing canonical relation/column, 22023 unusable target schema or time zone. Returns the objects created. Runs with jit = off (compiling the wide dashboard query would cost seconds).';
+COMMENT ON FUNCTION @extschema@.create_dashboards(text, text, text, integer) IS
+    'Creates the dashboards in target_schema (created if missing) from the canonical relations in source_schema: materialized views supply_dashboard_mv (per category and overall, per month), product_abc_xyz_mv (per product), customer_dashboard_mv (per customer: RFM summary, scores, code and segment, and p_alive, expected purchases and CLV over 12 months when the CLV functions are installed), customer_segments_mv (per RFM segment: customers, revenue share, mean CLV) and retention_mv (monthly cohort retention), and, when the k-means functions are installed, customer_personas_mv (per customer: k-means persona among at most segments clusters of recency, ln(1 + orders), ln(1 + monetary total) and category revenue shares, favourite category and channel) and persona_segments_mv (per persona: size, shares, centroid, top category, label), each with a unique index, and security_invoker views supply_dashboard, product_abc_xyz, customer_dashboard, customer_segments, retention, customer_personas and persona_segments. time_zone (default: the session''s TimeZone) fixes how timestamps fall into days, weeks and months, whoever refreshes later. Calling it again replaces the objects it registered in supplymkt.dashboards and re-grants their privileges; it never drops a relation it did not create (42P07). Errors: 22004 NULL schema or segments, 3F000 unknown source schema, 42P01/42703 missing canonical relation/column, 22023 unusable target schema or time zone, or segments < 1. Returns the objects created. Runs with jit = off (compiling the wide dashboard query would cost seconds).';
 
 -- Refreshes every registered dashboard materialized view of target_schema.
 CREATE FUNCTION @extschema@.refresh_dashboards(target_schema text, concurrently boolean DEFAULT true)
@@ -804,7 +1081,8 @@ BEGIN
           JOIN pg_namespace AS n ON n.nspname = d.target_schema
           LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
          WHERE d.target_schema = refresh_dashboards.target_schema AND d.kind = 'materialized view'
-         ORDER BY d.object_name  -- customer_dashboard_mv before customer_segments_mv, which reads it
+         ORDER BY d.object_name  -- customer_dashboard_mv before customer_personas_mv and customer_segments_mv,
+                                 -- which read it; customer_personas_mv before persona_segments_mv
     LOOP
         found_any := true;
         IF obj.relid IS NULL OR obj.relkind <> 'm' THEN

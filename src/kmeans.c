@@ -1,0 +1,1847 @@
+/*
+ * kmeans.c — k-means segmentation: kmeans_fit / kmeans_elbow (collect-then-fit aggregates on the row-buffer
+ * state of common.c), the kmeans_model type and its readers, kmeans_segment (a window function) and
+ * kmeans_refine (one exact Lloyd step as a combinable partial aggregate).
+ *
+ * The fit follows scikit-learn's KMeans(algorithm="lloyd") step for step, so that the same data and the same
+ * initial centroids give the same partition: greedy k-means++ seeding (2 + floor(ln k) candidates per centre),
+ * Lloyd iterations that stop when the labels no longer change or when the total squared centroid shift is at
+ * most tol times the mean feature variance, one last assignment when the stop was by tolerance, and empty
+ * clusters relocated to the points farthest from their centres.  The assignment step uses Hamerly's bounds
+ * (one upper bound per point, one lower bound for every other centre, half the distance to the nearest other
+ * centre): a point is re-scanned only when the bounds cannot prove its centre is still the nearest, which gives
+ * the labels plain Lloyd would (up to exact distance ties) at a fraction of the distance computations.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+#include "windowapi.h"
+
+#include "common.h"
+
+#define KM_MODEL_VERSION 1
+#define KM_MAX_K 10000
+#define KM_MAX_N_INIT 1000
+#define KM_MAX_ELBOW_KS 50
+#define KM_MAX_ABS 1e100		/* larger feature values are rejected: squared distances must stay finite */
+#define KM_SILHOUETTE_SAMPLE 2000
+#define KM_DEFAULT_N_INIT 10
+#define KM_DEFAULT_MAX_ITER 300
+#define KM_DEFAULT_TOL 1e-4
+
+/* kmeans_model flags */
+#define KM_STANDARDIZE 1
+#define KM_CONVERGED 2
+#define KM_SAMPLED 4
+#define KM_HAS_INIT 8
+
+/*
+ * kmeans_model: a varlena with the fit information and the arrays mean[dim], scale[dim], centroids[k * dim]
+ * (standardized space, cluster 1 first), sizes[k], then init[k * dim] when KM_HAS_INIT.
+ */
+typedef struct KmModel
+{
+	int32		vl_len_;
+	uint8		version;
+	uint8		flags;
+	uint16		pad;
+	int32		k;
+	int32		dim;
+	int32		iterations;
+	int32		n_init;
+	int32		seed;
+	int32		pad2;
+	int64		n_points;
+	int64		sample_points;
+	float8		inertia;
+	float8		data[FLEXIBLE_ARRAY_MEMBER];
+} KmModel;
+
+#define KmMean(m) ((m)->data)
+#define KmScale(m) ((m)->data + (m)->dim)
+#define KmCentroids(m) ((m)->data + 2 * (Size) (m)->dim)
+#define KmSizes(m) ((m)->data + 2 * (Size) (m)->dim + (Size) (m)->k * (m)->dim)
+#define KmInit(m) (KmSizes(m) + (m)->k)
+
+/* The result of one fit: centroids and sizes renumbered by descending size, labels 0-based in that order. */
+typedef struct KmResult
+{
+	double	   *centroids;		/* k x d */
+	double	   *init;			/* k x d, the seeds of the best run in the order chosen */
+	int64	   *sizes;
+	int32	   *labels;			/* n, or NULL when not asked for */
+	double		inertia;
+	int			iterations;
+	bool		converged;
+} KmResult;
+
+/* Options of a fit. */
+typedef struct KmOptions
+{
+	int			k;
+	int			seed;
+	int			n_init;
+	int			max_iter;
+	double		tol;
+	bool		standardize;
+} KmOptions;
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Small helpers
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* Allocates n items of size bytes each (huge allocations allowed; errors on overflow). */
+static void *
+KmAlloc(int64 n, Size size)
+{
+	if (n < 0 || (double) n * size > (double) MaxAllocHugeSize / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("k-means working memory too large")));
+	return palloc_extended(Max((Size) n * size, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+/* Squared Euclidean distance of two d-vectors. */
+static inline double
+KmDist2(const double *a, const double *b, int d)
+{
+	double		s = 0;
+
+	for (int j = 0; j < d; j++)
+	{
+		double		t = a[j] - b[j];
+
+		s += t * t;
+	}
+	return s;
+}
+
+/* Index of the nearest of k centroids (ties: the lower index); its squared distance in *best2. */
+static int
+KmNearest(const double *x, const double *c, int k, int d, double *best2)
+{
+	int			best = 0;
+	double		bd = KmDist2(x, c, d);
+
+	for (int j = 1; j < k; j++)
+	{
+		double		t = KmDist2(x, c + (Size) j * d, d);
+
+		if (t < bd)
+		{
+			bd = t;
+			best = j;
+		}
+	}
+	*best2 = bd;
+	return best;
+}
+
+/* Reads a features array: 1-D, no NULLs, finite values within ±1e100; returns its values and length. */
+static double *
+KmFeatures(ArrayType *arr, int *len, double *buf, int buflen)
+{
+	int			n;
+	double	   *v;
+
+	if (ARR_NDIM(arr) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must not be an empty array")));
+	if (ARR_NDIM(arr) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must be a one-dimensional array, not %d-dimensional", ARR_NDIM(arr))));
+	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
+		elog(ERROR, "features must be double precision[]");
+	if (ARR_HASNULL(arr) && array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("features must not contain NULL elements"),
+				 errhint("Replace missing features with a value (e.g. coalesce(x, 0)) or leave the row out.")));
+	n = ARR_DIMS(arr)[0];
+	v = (double *) ARR_DATA_PTR(arr);
+	for (int j = 0; j < n; j++)
+	{
+		SmCheckFinite(v[j], "every feature");
+		if (fabs(v[j]) > KM_MAX_ABS)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("feature value %g is out of range for k-means: at most 1e100 in absolute value", v[j]),
+					 errhint("Rescale the feature (e.g. log or divide by a unit).")));
+	}
+	*len = n;
+	if (buf != NULL && n <= buflen)
+	{
+		memcpy(buf, v, n * sizeof(double));
+		return buf;
+	}
+	return v;
+}
+
+/* Raises the error for an argument that must not be NULL. */
+static void
+KmNullArgument(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s must not be NULL", name)));
+}
+
+/* Checks an integer option against [lo, hi]. */
+static void
+KmCheckRange(int64 v, int64 lo, int64 hi, const char *name)
+{
+	if (v < lo || v > hi)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between " INT64_FORMAT " and " INT64_FORMAT ", got " INT64_FORMAT, name, lo, hi, v)));
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * The fit
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* Mean and population variance of each column. */
+static void
+KmColumnMoments(const double *x, int64 n, int d, double *mean, double *var)
+{
+	for (int j = 0; j < d; j++)
+	{
+		double		s = 0,
+					v = 0;
+
+		for (int64 i = 0; i < n; i++)
+			s += x[i * d + j];
+		mean[j] = s / n;
+		for (int64 i = 0; i < n; i++)
+		{
+			double		t = x[i * d + j] - mean[j];
+
+			v += t * t / n;
+		}
+		var[j] = v;
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* The data in the fitting space (a standardized copy, or the rows themselves), with the mean and scale used. */
+static const double *
+KmFittingData(const double *raw, int64 n, int d, bool standardize, double *mean, double *scale)
+{
+	double	   *x;
+
+	if (!standardize)
+	{
+		for (int j = 0; j < d; j++)
+		{
+			mean[j] = 0;
+			scale[j] = 1;
+		}
+		return raw;
+	}
+	KmColumnMoments(raw, n, d, mean, scale);
+	for (int j = 0; j < d; j++)
+		scale[j] = scale[j] > 0 && isfinite(scale[j]) ? sqrt(scale[j]) : 1.0;
+	x = KmAlloc(n * (int64) d, sizeof(double));
+	for (int64 i = 0; i < n; i++)
+	{
+		for (int j = 0; j < d; j++)
+			x[i * d + j] = (raw[i * d + j] - mean[j]) / scale[j];
+		if ((i & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return x;
+}
+
+/* scikit-learn's absolute tolerance: tol times the mean of the per-feature variances of the fitting data. */
+static double
+KmAbsoluteTolerance(const double *x, int64 n, int d, double tol)
+{
+	double	   *mean = KmAlloc(d, sizeof(double)),
+			   *var = KmAlloc(d, sizeof(double)),
+				s = 0;
+
+	KmColumnMoments(x, n, d, mean, var);
+	for (int j = 0; j < d; j++)
+		s += var[j];
+	pfree(mean);
+	pfree(var);
+	return tol * s / d;
+}
+
+/*
+ * Greedy k-means++ seeding (scikit-learn's _kmeans_plusplus): the first centre uniformly, then for each next
+ * centre 2 + floor(ln k) candidates drawn with probability proportional to the squared distance to the nearest
+ * chosen centre, keeping the candidate that lowers the total the most.  Writes the centres; errors when the
+ * data have fewer than k distinct points (the total reaches 0 early).
+ */
+static void
+KmSeed(const double *x, int64 n, int d, int k, gsl_rng *rng, double *centers)
+{
+	int			trials = 2 + (int) floor(log((double) k));
+	double	   *closest = KmAlloc(n, sizeof(double)),
+			   *cumsum = KmAlloc(n, sizeof(double)),
+			   *cand = KmAlloc(n * (int64) trials, sizeof(double)),
+				pot = 0;
+	int64	   *ids = KmAlloc(trials, sizeof(int64));
+	int64		first = (int64) gsl_rng_uniform_int(rng, (unsigned long) n);
+
+	memcpy(centers, x + first * d, d * sizeof(double));
+	for (int64 i = 0; i < n; i++)
+	{
+		closest[i] = KmDist2(x + i * d, centers, d);
+		pot += closest[i];
+		if ((i & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	for (int c = 1; c < k; c++)
+	{
+		double		acc = 0,
+					best_pot = 0;
+		int			best = 0;
+
+		if (!(pot > 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("k = %d, but the points have only %d distinct values", k, c),
+					 errhint("Choose k at most the number of distinct points.")));
+		for (int64 i = 0; i < n; i++)
+		{
+			acc += closest[i];
+			cumsum[i] = acc;
+		}
+		for (int t = 0; t < trials; t++)
+		{
+			double		r = gsl_rng_uniform(rng) * pot;
+			int64		lo = 0,
+						hi = n - 1;
+
+			/* first index with cumsum > r ... numpy's searchsorted(side='left'): first cumsum >= r */
+			while (lo < hi)
+			{
+				int64		mid = lo + (hi - lo) / 2;
+
+				if (cumsum[mid] < r)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			ids[t] = lo;
+		}
+		for (int t = 0; t < trials; t++)
+		{
+			const double *cx = x + ids[t] * d;
+			double	   *ct = cand + (int64) t * n,
+						s = 0;
+
+			for (int64 i = 0; i < n; i++)
+			{
+				double		dd = KmDist2(x + i * d, cx, d);
+
+				ct[i] = dd < closest[i] ? dd : closest[i];
+				s += ct[i];
+				if ((i & 65535) == 0)
+					CHECK_FOR_INTERRUPTS();
+			}
+			if (t == 0 || s < best_pot)
+			{
+				best_pot = s;
+				best = t;
+			}
+		}
+		pot = best_pot;
+		memcpy(closest, cand + (int64) best * n, n * sizeof(double));
+		memcpy(centers + (Size) c * d, x + ids[best] * d, d * sizeof(double));
+	}
+	pfree(closest);
+	pfree(cumsum);
+	pfree(cand);
+	pfree(ids);
+}
+
+/* Half the distance from each centre to its nearest other centre (Hamerly's s), and their pairwise distances. */
+static void
+KmCenterGaps(const double *c, int k, int d, double *half_gap)
+{
+	for (int a = 0; a < k; a++)
+		half_gap[a] = INFINITY;
+	for (int a = 0; a < k; a++)
+	{
+		for (int b = a + 1; b < k; b++)
+		{
+			double		t = 0.5 * sqrt(KmDist2(c + (Size) a * d, c + (Size) b * d, d));
+
+			if (t < half_gap[a])
+				half_gap[a] = t;
+			if (t < half_gap[b])
+				half_gap[b] = t;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* Full scan of one point: nearest centre (ties: lower index), its distance and the second-nearest distance. */
+static inline int
+KmScan(const double *xi, const double *c, int k, int d, double *d1, double *d2)
+{
+	int			best = 0;
+	double		b1 = INFINITY,
+				b2 = INFINITY;
+
+	for (int j = 0; j < k; j++)
+	{
+		double		t = KmDist2(xi, c + (Size) j * d, d);
+
+		if (t < b1)
+		{
+			b2 = b1;
+			b1 = t;
+			best = j;
+		}
+		else if (t < b2)
+			b2 = t;
+	}
+	*d1 = sqrt(b1);
+	*d2 = sqrt(b2);
+	return best;
+}
+
+/* Working arrays of one Lloyd run. */
+typedef struct KmRun
+{
+	const double *x;
+	int64		n;
+	int			d;
+	int			k;
+	double	   *c;				/* centres k x d */
+	double	   *sums;			/* k x d */
+	double	   *counts;			/* k */
+	double	   *shift;			/* k: distance each centre moved */
+	double	   *half_gap;		/* k */
+	int32	   *labels;			/* n */
+	double	   *upper;			/* n: >= distance to the assigned centre */
+	double	   *lower;			/* n: <= distance to every other centre */
+} KmRun;
+
+/*
+ * Assignment step with Hamerly's bounds; returns whether any label changed.  On the first call (first = true)
+ * every point is scanned.
+ */
+static bool
+KmAssign(KmRun *r, bool first)
+{
+	bool		changed = false;
+
+	if (!first)
+		KmCenterGaps(r->c, r->k, r->d, r->half_gap);
+	for (int64 i = 0; i < r->n; i++)
+	{
+		const double *xi = r->x + i * r->d;
+		int			a;
+
+		if ((i & 16383) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (!first)
+		{
+			double		m;
+
+			a = r->labels[i];
+			m = Max(r->half_gap[a], r->lower[i]);
+			if (r->upper[i] <= m)
+				continue;
+			r->upper[i] = sqrt(KmDist2(xi, r->c + (Size) a * r->d, r->d));
+			if (r->upper[i] <= m)
+				continue;
+		}
+		a = KmScan(xi, r->c, r->k, r->d, &r->upper[i], &r->lower[i]);
+		if (first || a != r->labels[i])
+			changed = true;
+		r->labels[i] = a;
+	}
+	return changed;
+}
+
+/*
+ * Update step: centres to the means of their points; empty clusters take the points farthest from their
+ * centres (scikit-learn's relocation).  Records how far each centre moved, updates the bounds, and returns
+ * the total squared shift.
+ */
+static double
+KmUpdate(KmRun *r)
+{
+	int			k = r->k,
+				d = r->d,
+				nempty = 0;
+	double		total = 0,
+				max1 = 0,
+				max2 = 0;
+	int			arg1 = -1;
+
+	memset(r->sums, 0, (Size) k * d * sizeof(double));
+	memset(r->counts, 0, k * sizeof(double));
+	for (int64 i = 0; i < r->n; i++)
+	{
+		double	   *s = r->sums + (Size) r->labels[i] * d;
+		const double *xi = r->x + i * d;
+
+		for (int j = 0; j < d; j++)
+			s[j] += xi[j];
+		r->counts[r->labels[i]] += 1;
+	}
+	for (int j = 0; j < k; j++)
+		nempty += r->counts[j] == 0;
+	if (nempty > 0)
+	{
+		/* the nempty points farthest from their (old) centres, farthest first, ties by lower index */
+		int64	   *far = KmAlloc(nempty, sizeof(int64));
+		double	   *fard = KmAlloc(nempty, sizeof(double));
+		int			nfar = 0,
+					e = 0;
+
+		for (int64 i = 0; i < r->n; i++)
+		{
+			double		t = KmDist2(r->x + i * d, r->c + (Size) r->labels[i] * d, d);
+			int			p;
+
+			if (nfar == nempty && !(t > fard[nfar - 1]))
+				continue;
+			p = nfar < nempty ? nfar++ : nempty - 1;
+			while (p > 0 && fard[p - 1] < t)
+			{
+				far[p] = far[p - 1];
+				fard[p] = fard[p - 1];
+				p--;
+			}
+			far[p] = i;
+			fard[p] = t;
+		}
+		for (int j = 0; j < k && e < nfar; j++)
+		{
+			const double *xf;
+			int			old;
+
+			if (r->counts[j] != 0)
+				continue;
+			xf = r->x + far[e] * d;
+			old = r->labels[far[e]];
+			for (int q = 0; q < d; q++)
+			{
+				r->sums[(Size) old * d + q] -= xf[q];
+				r->sums[(Size) j * d + q] = xf[q];
+			}
+			r->counts[old] -= 1;
+			r->counts[j] = 1;
+			e++;
+		}
+		pfree(far);
+		pfree(fard);
+	}
+	for (int j = 0; j < k; j++)
+	{
+		double	   *cj = r->c + (Size) j * d,
+					moved = 0;
+
+		if (r->counts[j] > 0)
+			for (int q = 0; q < d; q++)
+			{
+				double		nv = r->sums[(Size) j * d + q] / r->counts[j],
+							t = nv - cj[q];
+
+				moved += t * t;
+				cj[q] = nv;
+			}
+		total += moved;
+		r->shift[j] = sqrt(moved);
+		if (r->shift[j] > max1)
+		{
+			max2 = max1;
+			max1 = r->shift[j];
+			arg1 = j;
+		}
+		else if (r->shift[j] > max2)
+			max2 = r->shift[j];
+	}
+	for (int64 i = 0; i < r->n; i++)
+	{
+		int			a = r->labels[i];
+
+		r->upper[i] += r->shift[a];
+		r->lower[i] -= a == arg1 ? max2 : max1;
+	}
+	return total;
+}
+
+/* One Lloyd run from the given centres (scikit-learn's stopping rules); returns the inertia. */
+static double
+KmLloyd(KmRun *r, int max_iter, double tol_abs, int *iterations, bool *converged)
+{
+	bool		strict = false;
+	double		inertia = 0;
+	int			it;
+
+	*converged = false;
+	for (it = 0; it < max_iter; it++)
+	{
+		bool		changed = KmAssign(r, it == 0);
+		double		shift = KmUpdate(r);
+
+		if (it > 0 && !changed)
+		{
+			strict = true;
+			*converged = true;
+			break;
+		}
+		if (shift <= tol_abs)
+		{
+			*converged = true;
+			break;
+		}
+	}
+	*iterations = Min(it + 1, max_iter);
+	if (!strict)
+		KmAssign(r, false);
+	for (int64 i = 0; i < r->n; i++)
+		inertia += KmDist2(r->x + i * r->d, r->c + (Size) r->labels[i] * r->d, r->d);
+	return inertia;
+}
+
+/* Orders clusters by descending size, then by lexicographic centroid (qsort context: the run). */
+static const KmRun *km_sort_run;
+static const int64 *km_sort_sizes;
+
+/* Comparator of cluster indices for the numbering rule. */
+static int
+KmClusterCmp(const void *pa, const void *pb)
+{
+	int			a = *(const int *) pa,
+				b = *(const int *) pb;
+	int			d = km_sort_run->d;
+
+	if (km_sort_sizes[a] != km_sort_sizes[b])
+		return km_sort_sizes[a] > km_sort_sizes[b] ? -1 : 1;
+	for (int j = 0; j < d; j++)
+	{
+		double		x = km_sort_run->c[(Size) a * d + j],
+					y = km_sort_run->c[(Size) b * d + j];
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return a < b ? -1 : (a > b);
+}
+
+/*
+ * Fits k-means on the fitting data: n_init seeded runs, the lowest inertia kept (the first on ties); the result
+ * renumbered by descending size.  Labels are returned when want_labels.
+ */
+static void
+KmFit(const double *x, int64 n, int d, const KmOptions *o, bool want_labels, KmResult *res)
+{
+	int			k = o->k;
+	KmRun		r;
+	gsl_rng    *rng;
+	double		tol_abs = KmAbsoluteTolerance(x, n, d, o->tol),
+				best = INFINITY;
+	double	   *best_c = KmAlloc((int64) k * d, sizeof(double)),
+			   *init = KmAlloc((int64) k * d, sizeof(double));
+	int32	   *best_labels = KmAlloc(n, sizeof(int32));
+	int		   *order = KmAlloc(k, sizeof(int));
+	int		   *rank = KmAlloc(k, sizeof(int));
+
+	if (k > n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k = %d exceeds the number of points (" INT64_FORMAT ")", k, n),
+				 errhint("Choose k at most the number of rows with features.")));
+	memset(&r, 0, sizeof(r));
+	r.x = x;
+	r.n = n;
+	r.d = d;
+	r.k = k;
+	r.c = KmAlloc((int64) k * d, sizeof(double));
+	r.sums = KmAlloc((int64) k * d, sizeof(double));
+	r.counts = KmAlloc(k, sizeof(double));
+	r.shift = KmAlloc(k, sizeof(double));
+	r.half_gap = KmAlloc(k, sizeof(double));
+	r.labels = KmAlloc(n, sizeof(int32));
+	r.upper = KmAlloc(n, sizeof(double));
+	r.lower = KmAlloc(n, sizeof(double));
+	res->init = KmAlloc((int64) k * d, sizeof(double));
+
+	gsl_set_error_handler_off();
+	rng = gsl_rng_alloc(gsl_rng_mt19937);
+	if (rng == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	gsl_rng_set(rng, (unsigned long) (uint32) o->seed);
+	PG_TRY();
+	{
+		for (int run = 0; run < o->n_init; run++)
+		{
+			int			iterations;
+			bool		converged;
+			double		inertia;
+
+			KmSeed(x, n, d, k, rng, r.c);
+			memcpy(init, r.c, (Size) k * d * sizeof(double));
+			inertia = KmLloyd(&r, o->max_iter, tol_abs, &iterations, &converged);
+			if (run == 0 || inertia < best)
+			{
+				best = inertia;
+				memcpy(best_c, r.c, (Size) k * d * sizeof(double));
+				memcpy(res->init, init, (Size) k * d * sizeof(double));
+				memcpy(best_labels, r.labels, n * sizeof(int32));
+				res->iterations = iterations;
+				res->converged = converged;
+			}
+		}
+	}
+	PG_FINALLY();
+	{
+		gsl_rng_free(rng);
+	}
+	PG_END_TRY();
+
+	/* renumber: clusters by descending size, then lexicographic centroid */
+	res->sizes = KmAlloc(k, sizeof(int64));
+	{
+		int64	   *sizes = KmAlloc(k, sizeof(int64));
+
+		for (int64 i = 0; i < n; i++)
+			sizes[best_labels[i]]++;
+		memcpy(r.c, best_c, (Size) k * d * sizeof(double));
+		for (int j = 0; j < k; j++)
+			order[j] = j;
+		km_sort_run = &r;
+		km_sort_sizes = sizes;
+		qsort(order, k, sizeof(int), KmClusterCmp);
+		res->centroids = KmAlloc((int64) k * d, sizeof(double));
+		for (int j = 0; j < k; j++)
+		{
+			rank[order[j]] = j;
+			memcpy(res->centroids + (Size) j * d, best_c + (Size) order[j] * d, d * sizeof(double));
+			res->sizes[j] = sizes[order[j]];
+		}
+		pfree(sizes);
+	}
+	res->inertia = best;
+	res->labels = NULL;
+	if (want_labels)
+	{
+		for (int64 i = 0; i < n; i++)
+			best_labels[i] = rank[best_labels[i]];
+		res->labels = best_labels;
+	}
+	else
+		pfree(best_labels);
+	pfree(r.c);
+	pfree(r.sums);
+	pfree(r.counts);
+	pfree(r.shift);
+	pfree(r.half_gap);
+	pfree(r.labels);
+	pfree(r.upper);
+	pfree(r.lower);
+	pfree(best_c);
+	pfree(init);
+	pfree(order);
+	pfree(rank);
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * kmeans_model
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* Bytes of a model with k clusters of dim features (and init when has_init). */
+static Size
+KmModelSize(int k, int dim, bool has_init)
+{
+	double		values = 2.0 * dim + (double) k * dim + k + (has_init ? (double) k * dim : 0);
+
+	if (k < 1 || dim < 1 || values * sizeof(float8) > (double) (MaxAllocSize - 1024))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("kmeans_model with k = %d and %d features is too large", k, dim)));
+	return offsetof(KmModel, data) + (Size) values * sizeof(float8);
+}
+
+/* Allocates a zeroed model. */
+static KmModel *
+KmModelNew(int k, int dim, bool has_init)
+{
+	Size		size = KmModelSize(k, dim, has_init);
+	KmModel    *m = palloc0(size);
+
+	SET_VARSIZE(m, size);
+	m->version = KM_MODEL_VERSION;
+	m->k = k;
+	m->dim = dim;
+	if (has_init)
+		m->flags |= KM_HAS_INIT;
+	return m;
+}
+
+/* Raises the error for an inconsistent kmeans_model read from outside. */
+static void
+KmInvalidModel(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid kmeans_model: %s", why)));
+}
+
+/* Checks a model read from text or binary: flags, counts, finite arrays, positive scales, sizes. */
+static void
+KmModelValidate(const KmModel *m)
+{
+	int64		total = 0;
+	Size		nvalues = (VARSIZE(m) - offsetof(KmModel, data)) / sizeof(float8);
+
+	if (m->flags & ~(KM_STANDARDIZE | KM_CONVERGED | KM_SAMPLED | KM_HAS_INIT))
+		KmInvalidModel("unknown flags");
+	if (m->k < 1 || m->k > KM_MAX_K || m->dim < 1 || m->iterations < 0 || m->n_init < 0 ||
+		m->n_points < 0 || m->sample_points < 0 || m->sample_points > m->n_points)
+		KmInvalidModel("k, dim, iterations, n_init, n_points and sample_points must be in range");
+	if (!isfinite(m->inertia) || m->inertia < 0)
+		KmInvalidModel("inertia must be a finite non-negative number");
+	for (Size i = 0; i < nvalues; i++)
+		if (!isfinite(m->data[i]))
+			KmInvalidModel("every number must be finite");
+	for (int j = 0; j < m->dim; j++)
+		if (!(KmScale(m)[j] > 0))
+			KmInvalidModel("every scale must be positive");
+	for (int j = 0; j < m->k; j++)
+	{
+		double		s = KmSizes(m)[j];
+
+		if (s < 0 || s != floor(s) || s > 9e15)
+			KmInvalidModel("sizes must be whole non-negative numbers");
+		total += (int64) s;
+	}
+	if (!(m->flags & KM_STANDARDIZE))
+		for (int j = 0; j < m->dim; j++)
+			if (KmMean(m)[j] != 0 || KmScale(m)[j] != 1)
+				KmInvalidModel("a model without standardize has mean 0 and scale 1");
+	if (m->n_points > 0 && total != m->sample_points && total != m->n_points)
+		KmInvalidModel("sizes must add up to sample_points");
+}
+
+/* The model argument, detoasted and checked. */
+static KmModel *
+KmModelArg(FunctionCallInfo fcinfo, int argno)
+{
+	KmModel    *m = (KmModel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+
+	if (m->version != KM_MODEL_VERSION || VARSIZE(m) != KmModelSize(m->k, m->dim, (m->flags & KM_HAS_INIT) != 0))
+		elog(ERROR, "kmeans_model of unexpected version or size");
+	return m;
+}
+
+/* Appends a JSON array of n floats. */
+static void
+KmAppendArray(StringInfo out, const double *v, int64 n)
+{
+	appendStringInfoChar(out, '[');
+	for (int64 i = 0; i < n; i++)
+	{
+		if (i)
+			appendStringInfoChar(out, ',');
+		SmAppendFloat8(out, v[i]);
+	}
+	appendStringInfoChar(out, ']');
+}
+
+PG_FUNCTION_INFO_V1(kmeans_model_in);
+/* Text input of kmeans_model: the JSON kmeans_model_out writes; k, dim and centroids are required. */
+Datum
+kmeans_model_in(PG_FUNCTION_ARGS)
+{
+	char	   *text = PG_GETARG_CSTRING(0);
+	SmJsonObject *obj = SmJsonParse(text, "kmeans_model");
+	int64		k,
+				dim,
+				ival;
+	bool		bval,
+				has_init;
+	KmModel    *m;
+	SmJsonField *f;
+	double	   *orig;
+
+	if (SmJsonOptInt64(obj, "version", &ival) && ival != KM_MODEL_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("unsupported kmeans_model version " INT64_FORMAT, ival)));
+	k = SmJsonGetInt64(obj, "k");
+	dim = SmJsonGetInt64(obj, "dim");
+	KmCheckRange(k, 1, KM_MAX_K, "k");
+	KmCheckRange(dim, 1, PG_INT32_MAX / 16, "dim");
+	f = SmJsonFind(obj, "init", false);
+	has_init = f != NULL && f->is_array;
+	m = KmModelNew((int) k, (int) dim, has_init);
+	for (int j = 0; j < dim; j++)
+		KmScale(m)[j] = 1;
+	if (SmJsonOptBool(obj, "standardize", &bval) && bval)
+		m->flags |= KM_STANDARDIZE;
+	SmJsonOptFloat8Array(obj, "mean", dim, KmMean(m));
+	SmJsonOptFloat8Array(obj, "scale", dim, KmScale(m));
+	if (!SmJsonOptFloat8Array(obj, "centroids", k * dim, KmCentroids(m)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type kmeans_model: \"centroids\" (k x dim numbers, row-major) is required")));
+	SmJsonOptFloat8Array(obj, "sizes", k, KmSizes(m));
+	if (has_init)
+		SmJsonOptFloat8Array(obj, "init", k * dim, KmInit(m));
+	SmJsonOptFloat8(obj, "inertia", &m->inertia);
+	if (SmJsonOptInt64(obj, "iterations", &ival))
+	{
+		KmCheckRange(ival, 0, PG_INT32_MAX, "iterations");
+		m->iterations = (int32) ival;
+	}
+	if (SmJsonOptBool(obj, "converged", &bval) && bval)
+		m->flags |= KM_CONVERGED;
+	if (SmJsonOptInt64(obj, "n_points", &ival))
+		m->n_points = ival;
+	m->sample_points = m->n_points;
+	if (SmJsonOptBool(obj, "sampled", &bval) && bval)
+		m->flags |= KM_SAMPLED;
+	if (SmJsonOptInt64(obj, "sample_points", &ival))
+		m->sample_points = ival;
+	if (SmJsonOptInt64(obj, "seed", &ival))
+	{
+		KmCheckRange(ival, PG_INT32_MIN, PG_INT32_MAX, "seed");
+		m->seed = (int32) ival;
+	}
+	if (SmJsonOptInt64(obj, "n_init", &ival))
+	{
+		KmCheckRange(ival, 0, KM_MAX_N_INIT, "n_init");
+		m->n_init = (int32) ival;
+	}
+	/* centroids_original is derived; when given it must agree with centroids, mean and scale */
+	orig = KmAlloc(k * dim, sizeof(double));
+	if (SmJsonOptFloat8Array(obj, "centroids_original", k * dim, orig))
+		for (int64 i = 0; i < k * dim; i++)
+		{
+			double		want = KmCentroids(m)[i] * KmScale(m)[i % dim] + KmMean(m)[i % dim];
+
+			if (fabs(orig[i] - want) > 1e-9 * Max(1.0, fabs(want)))
+				KmInvalidModel("centroids_original disagrees with centroids, mean and scale (edit \"centroids\", in the standardized space, instead)");
+		}
+	SmJsonRejectUnknown(obj);
+	KmModelValidate(m);
+	PG_RETURN_POINTER(m);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_model_out);
+/* Text output of kmeans_model: JSON with exact floats. */
+Datum
+kmeans_model_out(PG_FUNCTION_ARGS)
+{
+	KmModel    *m = KmModelArg(fcinfo, 0);
+	StringInfoData out;
+	int64		kd = (int64) m->k * m->dim;
+	double	   *orig = KmAlloc(kd, sizeof(double));
+
+	for (int64 i = 0; i < kd; i++)
+		orig[i] = KmCentroids(m)[i] * KmScale(m)[i % m->dim] + KmMean(m)[i % m->dim];
+	initStringInfo(&out);
+	appendStringInfoChar(&out, '{');
+	SmAppendJsonKey(&out, "version", true);
+	appendStringInfo(&out, "%d", m->version);
+	SmAppendJsonKey(&out, "k", false);
+	appendStringInfo(&out, "%d", m->k);
+	SmAppendJsonKey(&out, "dim", false);
+	appendStringInfo(&out, "%d", m->dim);
+	SmAppendJsonKey(&out, "standardize", false);
+	appendStringInfoString(&out, m->flags & KM_STANDARDIZE ? "true" : "false");
+	SmAppendJsonKey(&out, "mean", false);
+	KmAppendArray(&out, KmMean(m), m->dim);
+	SmAppendJsonKey(&out, "scale", false);
+	KmAppendArray(&out, KmScale(m), m->dim);
+	SmAppendJsonKey(&out, "centroids", false);
+	KmAppendArray(&out, KmCentroids(m), kd);
+	SmAppendJsonKey(&out, "centroids_original", false);
+	KmAppendArray(&out, orig, kd);
+	SmAppendJsonKey(&out, "sizes", false);
+	KmAppendArray(&out, KmSizes(m), m->k);
+	SmAppendJsonKey(&out, "inertia", false);
+	SmAppendFloat8(&out, m->inertia);
+	SmAppendJsonKey(&out, "iterations", false);
+	appendStringInfo(&out, "%d", m->iterations);
+	SmAppendJsonKey(&out, "converged", false);
+	appendStringInfoString(&out, m->flags & KM_CONVERGED ? "true" : "false");
+	SmAppendJsonKey(&out, "n_points", false);
+	appendStringInfo(&out, INT64_FORMAT, m->n_points);
+	SmAppendJsonKey(&out, "sampled", false);
+	appendStringInfoString(&out, m->flags & KM_SAMPLED ? "true" : "false");
+	SmAppendJsonKey(&out, "sample_points", false);
+	appendStringInfo(&out, INT64_FORMAT, m->sample_points);
+	SmAppendJsonKey(&out, "seed", false);
+	appendStringInfo(&out, "%d", m->seed);
+	SmAppendJsonKey(&out, "n_init", false);
+	appendStringInfo(&out, "%d", m->n_init);
+	if (m->flags & KM_HAS_INIT)
+	{
+		SmAppendJsonKey(&out, "init", false);
+		KmAppendArray(&out, KmInit(m), kd);
+	}
+	appendStringInfoChar(&out, '}');
+	PG_RETURN_CSTRING(out.data);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_model_recv);
+/* Binary input of kmeans_model: version, flags, sizes and counters, then every array; validated. */
+Datum
+kmeans_model_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+	int			version,
+				flags;
+	int32		k,
+				dim;
+	KmModel    *m;
+	Size		nvalues;
+
+	SmRecvCheckRemaining(msg, 2 + 4 * 5 + 8 * 3, "kmeans_model");
+	version = pq_getmsgbyte(msg);
+	if (version != KM_MODEL_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported kmeans_model version %d", version)));
+	flags = pq_getmsgbyte(msg);
+	k = (int32) pq_getmsgint(msg, 4);
+	dim = (int32) pq_getmsgint(msg, 4);
+	if (k < 1 || k > KM_MAX_K || dim < 1 || dim > PG_INT32_MAX / 16)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary input for type kmeans_model: k or dim out of range")));
+	m = KmModelNew(k, dim, (flags & KM_HAS_INIT) != 0);
+	m->flags = (uint8) flags;
+	m->iterations = (int32) pq_getmsgint(msg, 4);
+	m->n_init = (int32) pq_getmsgint(msg, 4);
+	m->seed = (int32) pq_getmsgint(msg, 4);
+	m->n_points = pq_getmsgint64(msg);
+	m->sample_points = pq_getmsgint64(msg);
+	m->inertia = pq_getmsgfloat8(msg);
+	nvalues = (VARSIZE(m) - offsetof(KmModel, data)) / sizeof(float8);
+	if ((double) nvalues * 8 != (double) (msg->len - msg->cursor))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary input for type kmeans_model: inconsistent size")));
+	for (Size i = 0; i < nvalues; i++)
+		m->data[i] = pq_getmsgfloat8(msg);
+	KmModelValidate(m);
+	PG_RETURN_POINTER(m);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_model_send);
+/* Binary output of kmeans_model. */
+Datum
+kmeans_model_send(PG_FUNCTION_ARGS)
+{
+	KmModel    *m = KmModelArg(fcinfo, 0);
+	StringInfoData out;
+	Size		nvalues = (VARSIZE(m) - offsetof(KmModel, data)) / sizeof(float8);
+
+	pq_begintypsend(&out);
+	pq_sendbyte(&out, m->version);
+	pq_sendbyte(&out, m->flags);
+	pq_sendint32(&out, m->k);
+	pq_sendint32(&out, m->dim);
+	pq_sendint32(&out, m->iterations);
+	pq_sendint32(&out, m->n_init);
+	pq_sendint32(&out, m->seed);
+	pq_sendint64(&out, m->n_points);
+	pq_sendint64(&out, m->sample_points);
+	pq_sendfloat8(&out, m->inertia);
+	for (Size i = 0; i < nvalues; i++)
+		pq_sendfloat8(&out, m->data[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&out));
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * kmeans_fit and kmeans_elbow: collect the points, fit in the final function
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* Parameter slots of kmeans_fit_state. */
+enum
+{
+	KM_P_K, KM_P_SEED, KM_P_N_INIT, KM_P_MAX_ITER, KM_P_TOL, KM_P_STANDARDIZE, KM_P_K_MAX
+};
+
+/* Reads an integer argument that must not be NULL. */
+static int32
+KmIntArg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		KmNullArgument(name);
+	return PG_GETARG_INT32(argno);
+}
+
+/* Most rows of ncols values a k-means state keeps before it samples (supplymkt.kmeans_max_memory). */
+static int64
+KmMaxRows(int ncols)
+{
+	return Max((int64) sm_kmeans_max_memory_kb * 1024 / ((int64) Max(ncols, 1) * (int64) sizeof(float8)), 1);
+}
+
+/* Adds one features row to a kmeans_fit_state (the transition of kmeans_fit and kmeans_elbow). */
+static Datum
+KmCollect(FunctionCallInfo fcinfo, const float8 *params)
+{
+	SmRowBuffer *buf;
+	int			d;
+	double	   *v = KmFeatures(PG_GETARG_ARRAYTYPE_P(1), &d, NULL, 0);
+
+	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_FIT);
+	SmRowBufferSetParams(buf, params);
+	SmRowBufferSetCols(buf, d, "features");
+	buf = SmRowBufferAppendSampled(buf, v, KmMaxRows(d), CurrentMemoryContext);
+	PG_RETURN_POINTER(buf);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_fit_transfn);
+/* Transition of kmeans_fit(features, k [, seed, n_init, max_iter, tol, standardize]): NULL arrays are skipped. */
+Datum
+kmeans_fit_transfn(PG_FUNCTION_ARGS)
+{
+	int			nargs = PG_NARGS();
+	float8		params[SM_ROWS_PARAMS] = {0};
+	double		tol = KM_DEFAULT_TOL;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	params[KM_P_K] = KmIntArg(fcinfo, 2, "k");
+	params[KM_P_SEED] = nargs > 3 ? KmIntArg(fcinfo, 3, "seed") : 0;
+	params[KM_P_N_INIT] = nargs > 4 ? KmIntArg(fcinfo, 4, "n_init") : KM_DEFAULT_N_INIT;
+	params[KM_P_MAX_ITER] = nargs > 5 ? KmIntArg(fcinfo, 5, "max_iter") : KM_DEFAULT_MAX_ITER;
+	if (nargs > 6)
+	{
+		if (PG_ARGISNULL(6))
+			KmNullArgument("tol");
+		tol = PG_GETARG_FLOAT8(6);
+		SmCheckNonNegative(tol, "tol");
+	}
+	params[KM_P_TOL] = tol;
+	if (nargs > 7 && PG_ARGISNULL(7))
+		KmNullArgument("standardize");
+	params[KM_P_STANDARDIZE] = nargs > 7 ? PG_GETARG_BOOL(7) : true;
+	KmCheckRange((int64) params[KM_P_K], 1, KM_MAX_K, "k");
+	KmCheckRange((int64) params[KM_P_N_INIT], 1, KM_MAX_N_INIT, "n_init");
+	KmCheckRange((int64) params[KM_P_MAX_ITER], 1, PG_INT32_MAX, "max_iter");
+	return KmCollect(fcinfo, params);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_elbow_transfn);
+/* Transition of kmeans_elbow(features, k_min, k_max [, seed]). */
+Datum
+kmeans_elbow_transfn(PG_FUNCTION_ARGS)
+{
+	float8		params[SM_ROWS_PARAMS] = {0};
+	int32		k_min,
+				k_max;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	k_min = KmIntArg(fcinfo, 2, "k_min");
+	k_max = KmIntArg(fcinfo, 3, "k_max");
+	KmCheckRange(k_min, 1, KM_MAX_K, "k_min");
+	KmCheckRange(k_max, k_min, Min((int64) k_min + KM_MAX_ELBOW_KS - 1, KM_MAX_K), "k_max");
+	params[KM_P_K] = k_min;
+	params[KM_P_SEED] = PG_NARGS() > 4 ? KmIntArg(fcinfo, 4, "seed") : 0;
+	params[KM_P_N_INIT] = KM_DEFAULT_N_INIT;
+	params[KM_P_MAX_ITER] = KM_DEFAULT_MAX_ITER;
+	params[KM_P_TOL] = KM_DEFAULT_TOL;
+	params[KM_P_STANDARDIZE] = 1;
+	params[KM_P_K_MAX] = k_max;
+	return KmCollect(fcinfo, params);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_fit_state_combine);
+/* Combine of kmeans_fit_state: appends the points, then re-applies the sampling bound. */
+Datum
+kmeans_fit_state_combine(PG_FUNCTION_ARGS)
+{
+	SmRowBuffer *buf,
+			   *other;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_KMEANS_FIT);
+	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_FIT);
+	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
+	SmRowBufferLimit(buf, KmMaxRows(buf->ncols));
+	PG_RETURN_POINTER(buf);
+}
+
+/* Reads the options stored in a kmeans_fit_state, re-checking them (the state may come from outside). */
+static void
+KmStateOptions(const SmRowBuffer *buf, KmOptions *o)
+{
+	const float8 *p = buf->params;
+
+	if (!(buf->flags & SM_ROWS_PARAMS_SET) || p[KM_P_K] != floor(p[KM_P_K]) || p[KM_P_K] < 1 ||
+		p[KM_P_K] > KM_MAX_K || p[KM_P_N_INIT] < 1 || p[KM_P_N_INIT] > KM_MAX_N_INIT ||
+		p[KM_P_N_INIT] != floor(p[KM_P_N_INIT]) || p[KM_P_MAX_ITER] < 1 || p[KM_P_MAX_ITER] > PG_INT32_MAX ||
+		p[KM_P_MAX_ITER] != floor(p[KM_P_MAX_ITER]) || p[KM_P_SEED] != floor(p[KM_P_SEED]) ||
+		p[KM_P_SEED] < PG_INT32_MIN || p[KM_P_SEED] > PG_INT32_MAX || p[KM_P_TOL] < 0 ||
+		(p[KM_P_STANDARDIZE] != 0 && p[KM_P_STANDARDIZE] != 1) || p[KM_P_K_MAX] < 0 ||
+		p[KM_P_K_MAX] > KM_MAX_K || p[KM_P_K_MAX] != floor(p[KM_P_K_MAX]) ||
+		(p[KM_P_K_MAX] > 0 && (p[KM_P_K_MAX] < p[KM_P_K] || p[KM_P_K_MAX] - p[KM_P_K] >= KM_MAX_ELBOW_KS)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid kmeans_fit_state: parameters out of range")));
+	o->k = (int) p[KM_P_K];
+	o->seed = (int) p[KM_P_SEED];
+	o->n_init = (int) p[KM_P_N_INIT];
+	o->max_iter = (int) p[KM_P_MAX_ITER];
+	o->tol = p[KM_P_TOL];
+	o->standardize = p[KM_P_STANDARDIZE] != 0;
+}
+
+/* Builds the model value of a fit. */
+static KmModel *
+KmModelFromFit(const KmOptions *o, int d, const double *mean, const double *scale, const KmResult *res,
+			   int64 n_points, int64 sample_points, bool sampled)
+{
+	KmModel    *m = KmModelNew(o->k, d, res->init != NULL);
+
+	memcpy(KmMean(m), mean, d * sizeof(double));
+	memcpy(KmScale(m), scale, d * sizeof(double));
+	memcpy(KmCentroids(m), res->centroids, (Size) o->k * d * sizeof(double));
+	for (int j = 0; j < o->k; j++)
+		KmSizes(m)[j] = (double) res->sizes[j];
+	if (res->init)
+		memcpy(KmInit(m), res->init, (Size) o->k * d * sizeof(double));
+	m->flags |= (o->standardize ? KM_STANDARDIZE : 0) | (res->converged ? KM_CONVERGED : 0) |
+		(sampled ? KM_SAMPLED : 0);
+	m->inertia = res->inertia;
+	m->iterations = res->iterations;
+	m->n_init = o->n_init;
+	m->seed = o->seed;
+	m->n_points = n_points;
+	m->sample_points = sample_points;
+	return m;
+}
+
+PG_FUNCTION_INFO_V1(kmeans_fit_final);
+/* Final of kmeans_fit: standardize, fit, and return the model (NULL without points). */
+Datum
+kmeans_fit_final(PG_FUNCTION_ARGS)
+{
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_KMEANS_FIT);
+	KmOptions	o;
+	KmResult	res;
+	int			d = buf->ncols;
+	double	   *mean,
+			   *scale;
+	const double *x;
+
+	if (buf->nrows == 0)
+		PG_RETURN_NULL();
+	KmStateOptions(buf, &o);
+	mean = KmAlloc(d, sizeof(double));
+	scale = KmAlloc(d, sizeof(double));
+	x = KmFittingData(buf->values, buf->nrows, d, o.standardize, mean, scale);
+	KmFit(x, buf->nrows, d, &o, false, &res);
+	PG_RETURN_POINTER(KmModelFromFit(&o, d, mean, scale, &res, buf->nseen, buf->nrows, buf->level > 0));
+}
+
+/*
+ * Mean silhouette of a sample of at most KM_SILHOUETTE_SAMPLE points (all when fewer), Euclidean, with the
+ * labels of the full fit; a point alone in its cluster scores 0 (scikit-learn's rule).  NaN when the sample
+ * has fewer than 2 clusters.
+ */
+static double
+KmSilhouette(const double *x, int64 n, int d, int k, const int32 *labels, int seed)
+{
+	int64		m = Min(n, KM_SILHOUETTE_SAMPLE);
+	int64	   *idx = KmAlloc(m, sizeof(int64));
+	double	   *sum = KmAlloc(k, sizeof(double)),
+				total = 0;
+	int64	   *cnt = KmAlloc(k, sizeof(int64));
+	int			nclusters = 0;
+
+	if (m == n)
+		for (int64 i = 0; i < n; i++)
+			idx[i] = i;
+	else
+	{
+		/* Knuth's selection sampling: a seeded sample of m indices in increasing order */
+		gsl_rng    *rng = gsl_rng_alloc(gsl_rng_mt19937);
+		int64		chosen = 0;
+
+		if (rng == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		gsl_rng_set(rng, (unsigned long) (uint32) seed + 1);
+		for (int64 i = 0; i < n && chosen < m; i++)
+			if ((double) (n - i) * gsl_rng_uniform(rng) < (double) (m - chosen))
+				idx[chosen++] = i;
+		gsl_rng_free(rng);
+	}
+	for (int64 s = 0; s < m; s++)
+		cnt[labels[idx[s]]]++;
+	for (int c = 0; c < k; c++)
+		nclusters += cnt[c] > 0;
+	if (nclusters < 2 || nclusters >= m)
+	{
+		pfree(idx);
+		pfree(sum);
+		pfree(cnt);
+		return NAN;
+	}
+	for (int64 s = 0; s < m; s++)
+	{
+		const double *xs = x + idx[s] * d;
+		int			own = labels[idx[s]];
+		double		a,
+					b = INFINITY;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(sum, 0, k * sizeof(double));
+		for (int64 t = 0; t < m; t++)
+			if (t != s)
+				sum[labels[idx[t]]] += sqrt(KmDist2(xs, x + idx[t] * d, d));
+		if (cnt[own] < 2)
+			continue;			/* scores 0 */
+		a = sum[own] / (cnt[own] - 1);
+		for (int c = 0; c < k; c++)
+			if (c != own && cnt[c] > 0 && sum[c] / cnt[c] < b)
+				b = sum[c] / cnt[c];
+		if (Max(a, b) > 0)
+			total += (b - a) / Max(a, b);
+	}
+	pfree(idx);
+	pfree(sum);
+	pfree(cnt);
+	return total / m;
+}
+
+PG_FUNCTION_INFO_V1(kmeans_elbow_final);
+/* Final of kmeans_elbow: one fit per k, as an array of kmeans_elbow_point (k, inertia, silhouette, ...). */
+Datum
+kmeans_elbow_final(PG_FUNCTION_ARGS)
+{
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_KMEANS_FIT);
+	KmOptions	o;
+	int			d = buf->ncols,
+				k_min,
+				k_max;
+	double	   *mean,
+			   *scale;
+	const double *x;
+	Oid			array_type = get_fn_expr_rettype(fcinfo->flinfo),
+				elem_type = get_element_type(array_type);
+	TupleDesc	tupdesc;
+	Datum	   *points;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (buf->nrows == 0)
+		PG_RETURN_NULL();
+	if (!OidIsValid(elem_type))
+		elog(ERROR, "kmeans_elbow_final must return an array of kmeans_elbow_point");
+	KmStateOptions(buf, &o);
+	if (buf->params[KM_P_K_MAX] == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid kmeans_fit_state for kmeans_elbow: k_max is missing")));
+	k_min = o.k;
+	k_max = (int) buf->params[KM_P_K_MAX];
+	tupdesc = lookup_rowtype_tupdesc_copy(elem_type, -1);
+	mean = KmAlloc(d, sizeof(double));
+	scale = KmAlloc(d, sizeof(double));
+	x = KmFittingData(buf->values, buf->nrows, d, o.standardize, mean, scale);
+	points = KmAlloc(k_max - k_min + 1, sizeof(Datum));
+	for (int k = k_min; k <= k_max; k++)
+	{
+		KmResult	res;
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+		double		sil;
+
+		o.k = k;
+		KmFit(x, buf->nrows, d, &o, true, &res);
+		sil = k > 1 ? KmSilhouette(x, buf->nrows, d, k, res.labels, o.seed) : NAN;
+		values[0] = Int32GetDatum(k);
+		values[1] = Float8GetDatum(res.inertia);
+		values[2] = Float8GetDatum(sil);
+		nulls[2] = isnan(sil);
+		values[3] = Int32GetDatum(res.iterations);
+		values[4] = BoolGetDatum(res.converged);
+		points[k - k_min] = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+		pfree(res.labels);
+	}
+	get_typlenbyvalalign(elem_type, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_array(points, k_max - k_min + 1, elem_type, typlen, typbyval, typalign));
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Readers
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* The features of a reader call in the model's fitting space (length checked against the model). */
+static double *
+KmStandardizedFeatures(const KmModel *m, ArrayType *arr)
+{
+	int			d;
+	double	   *v = KmFeatures(arr, &d, NULL, 0),
+			   *z;
+
+	if (d != m->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("features has %d elements, but the model was fitted on %d", d, m->dim)));
+	z = palloc(d * sizeof(double));
+	for (int j = 0; j < d; j++)
+		z[j] = (v[j] - KmMean(m)[j]) / KmScale(m)[j];
+	return z;
+}
+
+PG_FUNCTION_INFO_V1(kmeans_assign);
+/* kmeans_assign(model, features): the nearest cluster, 1..k. */
+Datum
+kmeans_assign(PG_FUNCTION_ARGS)
+{
+	KmModel    *m = KmModelArg(fcinfo, 0);
+	double	   *z = KmStandardizedFeatures(m, PG_GETARG_ARRAYTYPE_P(1)),
+				d2;
+
+	PG_RETURN_INT32(KmNearest(z, KmCentroids(m), m->k, m->dim, &d2) + 1);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_distance);
+/* kmeans_distance(model, features): Euclidean distance to the nearest centroid (standardized space). */
+Datum
+kmeans_distance(PG_FUNCTION_ARGS)
+{
+	KmModel    *m = KmModelArg(fcinfo, 0);
+	double	   *z = KmStandardizedFeatures(m, PG_GETARG_ARRAYTYPE_P(1)),
+				d2,
+				dist;
+
+	KmNearest(z, KmCentroids(m), m->k, m->dim, &d2);
+	dist = sqrt(d2);
+	if (!isfinite(dist))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("distance out of range for double precision")));
+	PG_RETURN_FLOAT8(dist);
+}
+
+/* A float8[] of n values. */
+static ArrayType *
+KmFloatArray(const double *v, int n)
+{
+	Datum	   *d = palloc(n * sizeof(Datum));
+
+	for (int i = 0; i < n; i++)
+		d[i] = Float8GetDatum(v[i]);
+	return construct_array(d, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_centroids);
+/* kmeans_centroids(model): one row per cluster (number, size, centroid standardized and in input units). */
+Datum
+kmeans_centroids(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	KmModel    *m = KmModelArg(fcinfo, 0);
+	double	   *orig = palloc(m->dim * sizeof(double));
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int c = 0; c < m->k; c++)
+	{
+		const double *cen = KmCentroids(m) + (Size) c * m->dim;
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		for (int j = 0; j < m->dim; j++)
+			orig[j] = cen[j] * KmScale(m)[j] + KmMean(m)[j];
+		values[0] = Int32GetDatum(c + 1);
+		values[1] = Int64GetDatum((int64) KmSizes(m)[c]);
+		values[2] = PointerGetDatum(KmFloatArray(cen, m->dim));
+		values[3] = PointerGetDatum(KmFloatArray(orig, m->dim));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * kmeans_refine: one Lloyd step as a partial aggregate
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* Parameter slots of kmeans_refine_state. */
+enum
+{
+	KR_P_K, KR_P_STANDARDIZE, KR_P_ITERATIONS, KR_P_INERTIA, KR_P_N_POINTS, KR_P_SEED, KR_P_N_INIT
+};
+
+/* Row of the state: k sum rows [count, sums], k centroid rows, the mean row, the scale row ([0, values]). */
+#define KrRow(buf, r) ((buf)->values + (Size) (r) * (buf)->ncols)
+
+/* Checks a refine state's shape: 2k + 2 rows of dim + 1 values, parameters in range. */
+static void
+KrCheck(const SmRowBuffer *buf)
+{
+	const float8 *p = buf->params;
+	int			k = (int) p[KR_P_K];
+
+	if (!(buf->flags & SM_ROWS_PARAMS_SET) || p[KR_P_K] != floor(p[KR_P_K]) || k < 1 || k > KM_MAX_K ||
+		buf->ncols < 2 || buf->nrows != 2 * (int64) k + 2 || buf->level != 0 ||
+		(p[KR_P_STANDARDIZE] != 0 && p[KR_P_STANDARDIZE] != 1) || p[KR_P_ITERATIONS] < 0 ||
+		p[KR_P_ITERATIONS] >= PG_INT32_MAX || p[KR_P_ITERATIONS] != floor(p[KR_P_ITERATIONS]) ||
+		p[KR_P_INERTIA] < 0 || p[KR_P_N_POINTS] < 0 || p[KR_P_N_POINTS] != floor(p[KR_P_N_POINTS]) ||
+		p[KR_P_SEED] != floor(p[KR_P_SEED]) || p[KR_P_SEED] < PG_INT32_MIN || p[KR_P_SEED] > PG_INT32_MAX ||
+		p[KR_P_N_INIT] < 0 || p[KR_P_N_INIT] > KM_MAX_N_INIT || p[KR_P_N_INIT] != floor(p[KR_P_N_INIT]))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid kmeans_refine_state: shape or parameters out of range")));
+	for (int r = 0; r < 2 * k + 2; r++)
+	{
+		double		c0 = KrRow(buf, r)[0];
+
+		if (r < k ? (c0 < 0 || c0 != floor(c0)) : c0 != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid kmeans_refine_state: counts must be whole and non-negative")));
+	}
+	for (int j = 1; j < buf->ncols; j++)
+		if (!(KrRow(buf, 2 * k + 1)[j] > 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid kmeans_refine_state: scales must be positive")));
+}
+
+/* Whether a refine state was started from this model. */
+static bool
+KrSameModel(const SmRowBuffer *buf, const KmModel *m)
+{
+	int			k = m->k,
+				d = m->dim;
+
+	if (buf->params[KR_P_K] != k || buf->ncols != d + 1 ||
+		buf->params[KR_P_STANDARDIZE] != ((m->flags & KM_STANDARDIZE) ? 1 : 0) ||
+		buf->params[KR_P_ITERATIONS] != m->iterations)
+		return false;
+	for (int c = 0; c < k; c++)
+		if (memcmp(KrRow(buf, k + c) + 1, KmCentroids(m) + (Size) c * d, d * sizeof(double)) != 0)
+			return false;
+	return memcmp(KrRow(buf, 2 * k) + 1, KmMean(m), d * sizeof(double)) == 0 &&
+		memcmp(KrRow(buf, 2 * k + 1) + 1, KmScale(m), d * sizeof(double)) == 0;
+}
+
+/* Raises the error for a model that changes between rows or partial states. */
+static void
+KrModelChanged(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("model must be the same on every row of kmeans_refine")));
+}
+
+PG_FUNCTION_INFO_V1(kmeans_refine_transfn);
+/* Transition of kmeans_refine(model, features): assigns the point, adds it to its cluster's count and sum. */
+Datum
+kmeans_refine_transfn(PG_FUNCTION_ARGS)
+{
+	SmRowBuffer *buf;
+	KmModel    *m;
+	double	   *z,
+				d2;
+	int			k,
+				d,
+				c;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+			KmNullArgument("model");
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	m = KmModelArg(fcinfo, 1);
+	k = m->k;
+	d = m->dim;
+	z = KmStandardizedFeatures(m, PG_GETARG_ARRAYTYPE_P(2));
+	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_REFINE);
+	if (buf->nrows == 0)
+	{
+		double	   *row = palloc0((d + 1) * sizeof(double));
+
+		SmRowBufferSetCols(buf, d + 1, "features");
+		for (int r = 0; r < 2 * k + 2; r++)
+		{
+			if (r >= k)
+				memcpy(row + 1, r < 2 * k ? KmCentroids(m) + (Size) (r - k) * d :
+					   r == 2 * k ? KmMean(m) : KmScale(m), d * sizeof(double));
+			buf = SmRowBufferAppend(buf, row, CurrentMemoryContext);
+		}
+		buf->flags |= SM_ROWS_PARAMS_SET;
+		buf->params[KR_P_K] = k;
+		buf->params[KR_P_STANDARDIZE] = (m->flags & KM_STANDARDIZE) ? 1 : 0;
+		buf->params[KR_P_ITERATIONS] = m->iterations;
+		buf->params[KR_P_SEED] = m->seed;
+		buf->params[KR_P_N_INIT] = m->n_init;
+	}
+	else if (!KrSameModel(buf, m))
+		KrModelChanged();
+	c = KmNearest(z, KmCentroids(m), k, d, &d2);
+	KrRow(buf, c)[0] += 1;
+	for (int j = 0; j < d; j++)
+		KrRow(buf, c)[j + 1] += z[j];
+	buf->params[KR_P_INERTIA] = SmAddChecked(buf->params[KR_P_INERTIA], d2);
+	buf->params[KR_P_N_POINTS] += 1;
+	PG_RETURN_POINTER(buf);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_refine_state_combine);
+/* Combine of kmeans_refine_state: adds counts, sums, inertia and points (same model on both sides). */
+Datum
+kmeans_refine_state_combine(PG_FUNCTION_ARGS)
+{
+	SmRowBuffer *buf,
+			   *other;
+	int			k;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_KMEANS_REFINE);
+	KrCheck(other);
+	if (PG_ARGISNULL(0))
+	{
+		MemoryContext cxt;
+
+		if (!AggCheckCallContext(fcinfo, &cxt))
+			cxt = CurrentMemoryContext;
+		buf = MemoryContextAllocHuge(cxt, VARSIZE(other));
+		memcpy(buf, other, VARSIZE(other));
+		PG_RETURN_POINTER(buf);
+	}
+	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_REFINE);
+	KrCheck(buf);
+	k = (int) buf->params[KR_P_K];
+	if (other->ncols != buf->ncols || other->params[KR_P_K] != k ||
+		memcmp(KrRow(buf, k), KrRow(other, k), (Size) (k + 2) * buf->ncols * sizeof(double)) != 0 ||
+		other->params[KR_P_STANDARDIZE] != buf->params[KR_P_STANDARDIZE] ||
+		other->params[KR_P_ITERATIONS] != buf->params[KR_P_ITERATIONS])
+		KrModelChanged();
+	for (int c = 0; c < k; c++)
+		for (int j = 0; j < buf->ncols; j++)
+			KrRow(buf, c)[j] = SmAddChecked(KrRow(buf, c)[j], KrRow(other, c)[j]);
+	buf->params[KR_P_INERTIA] = SmAddChecked(buf->params[KR_P_INERTIA], other->params[KR_P_INERTIA]);
+	buf->params[KR_P_N_POINTS] += other->params[KR_P_N_POINTS];
+	PG_RETURN_POINTER(buf);
+}
+
+PG_FUNCTION_INFO_V1(kmeans_refine_final);
+/* Final of kmeans_refine: each centroid moved to the mean of its points, clusters renumbered by size. */
+Datum
+kmeans_refine_final(PG_FUNCTION_ARGS)
+{
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_KMEANS_REFINE);
+	KmOptions	o;
+	KmResult	res;
+	KmRun		r;
+	int			k,
+				d;
+	int		   *order;
+	int64	   *sizes;
+	bool		moved = false;
+
+	KrCheck(buf);
+	k = (int) buf->params[KR_P_K];
+	d = buf->ncols - 1;
+	memset(&o, 0, sizeof(o));
+	o.k = k;
+	o.seed = (int) buf->params[KR_P_SEED];
+	o.n_init = (int) buf->params[KR_P_N_INIT];
+	o.standardize = buf->params[KR_P_STANDARDIZE] != 0;
+	memset(&r, 0, sizeof(r));
+	r.d = d;
+	r.k = k;
+	r.c = KmAlloc((int64) k * d, sizeof(double));
+	sizes = KmAlloc(k, sizeof(int64));
+	for (int c = 0; c < k; c++)
+	{
+		const double *sum = KrRow(buf, c),
+				   *old = KrRow(buf, k + c) + 1;
+
+		sizes[c] = (int64) sum[0];
+		for (int j = 0; j < d; j++)
+		{
+			double		nv = sum[0] > 0 ? sum[j + 1] / sum[0] : old[j];
+
+			if (fabs(nv - old[j]) > 1e-12 * Max(1.0, fabs(old[j])))
+				moved = true;
+			r.c[(Size) c * d + j] = nv;
+		}
+	}
+	order = KmAlloc(k, sizeof(int));
+	for (int j = 0; j < k; j++)
+		order[j] = j;
+	km_sort_run = &r;
+	km_sort_sizes = sizes;
+	qsort(order, k, sizeof(int), KmClusterCmp);
+	memset(&res, 0, sizeof(res));
+	res.centroids = KmAlloc((int64) k * d, sizeof(double));
+	res.sizes = KmAlloc(k, sizeof(int64));
+	for (int j = 0; j < k; j++)
+	{
+		memcpy(res.centroids + (Size) j * d, r.c + (Size) order[j] * d, d * sizeof(double));
+		res.sizes[j] = sizes[order[j]];
+	}
+	res.inertia = buf->params[KR_P_INERTIA];
+	res.iterations = (int) buf->params[KR_P_ITERATIONS] + 1;
+	res.converged = !moved;
+	PG_RETURN_POINTER(KmModelFromFit(&o, d, KrRow(buf, 2 * k) + 1, KrRow(buf, 2 * k + 1) + 1, &res,
+									 (int64) buf->params[KR_P_N_POINTS], (int64) buf->params[KR_P_N_POINTS],
+									 false));
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * kmeans_segment: fit on the window partition, label each row
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* Per-partition cache of kmeans_segment: the label of every row (0 = NULL features). */
+typedef struct KmSegmentCache
+{
+	bool		done;
+	int32		k;
+	int32		seed;
+	int64		nrows;
+	int32	   *labels;
+} KmSegmentCache;
+
+PG_FUNCTION_INFO_V1(kmeans_segment);
+/* kmeans_segment(features, k, seed) OVER (...): the row's cluster in a fit on its partition. */
+Datum
+kmeans_segment(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	KmSegmentCache *cache = WinGetPartitionLocalMemory(winobj, sizeof(KmSegmentCache));
+	bool		isnull;
+	int32		k,
+				seed;
+	int64		pos;
+
+	k = DatumGetInt32(WinGetFuncArgCurrent(winobj, 1, &isnull));
+	if (isnull)
+		KmNullArgument("k");
+	seed = DatumGetInt32(WinGetFuncArgCurrent(winobj, 2, &isnull));
+	if (isnull)
+		KmNullArgument("seed");
+	if (!cache->done)
+	{
+		MemoryContext partcxt = GetMemoryChunkContext(cache),
+					work = AllocSetContextCreate(CurrentMemoryContext, "kmeans_segment",
+												 ALLOCSET_DEFAULT_SIZES),
+					old;
+		int64		cap = 1024,
+					n = 0,
+					total = 0;
+		int			d = -1;
+		double	   *x;
+		int64	   *rowpos;
+		KmOptions	o = {k, seed, KM_DEFAULT_N_INIT, KM_DEFAULT_MAX_ITER, KM_DEFAULT_TOL, true};
+
+		KmCheckRange(k, 1, KM_MAX_K, "k");
+		old = MemoryContextSwitchTo(work);
+		x = NULL;
+		rowpos = KmAlloc(cap, sizeof(int64));
+		for (;;)
+		{
+			bool		isout;
+			Datum		v = WinGetFuncArgInPartition(winobj, 0, (int) total, WINDOW_SEEK_HEAD, false,
+													 &isnull, &isout);
+			int			len;
+			double	   *f;
+
+			if (isout)
+				break;
+			if ((total & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			total++;
+			if (isnull)
+				continue;
+			f = KmFeatures(DatumGetArrayTypeP(v), &len, NULL, 0);
+			if (d < 0)
+			{
+				d = len;
+				x = KmAlloc(cap * d, sizeof(double));
+			}
+			else if (len != d)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("every features array must have the same length: %d elements, not %d", d, len)));
+			if (n == cap)
+			{
+				x = repalloc_huge(x, (Size) cap * 2 * d * sizeof(double));
+				rowpos = repalloc_huge(rowpos, (Size) cap * 2 * sizeof(int64));
+				cap *= 2;
+			}
+			memcpy(x + n * d, f, d * sizeof(double));
+			rowpos[n++] = total - 1;
+		}
+		cache->labels = MemoryContextAllocExtended(partcxt, Max(total, 1) * sizeof(int32),
+												   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		if (n > 0)
+		{
+			double	   *mean = KmAlloc(d, sizeof(double)),
+					   *scale = KmAlloc(d, sizeof(double));
+			const double *z = KmFittingData(x, n, d, true, mean, scale);
+			KmResult	res;
+
+			KmFit(z, n, d, &o, true, &res);
+			for (int64 i = 0; i < n; i++)
+				cache->labels[rowpos[i]] = res.labels[i] + 1;
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(work);
+		cache->k = k;
+		cache->seed = seed;
+		cache->nrows = total;
+		cache->done = true;
+	}
+	else if (k != cache->k || seed != cache->seed)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k and seed must be the same on every row of a kmeans_segment partition")));
+	pos = WinGetCurrentPosition(winobj);
+	if (pos < 0 || pos >= cache->nrows || cache->labels[pos] == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(cache->labels[pos]);
+}
