@@ -26,3 +26,6 @@ include $(PGXS)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ > $@
+
+# Every family includes the shared header (PGXS does not track header dependencies).
+$(OBJS) $(OBJS:.o=.bc): src/common.h

@@ -1445,6 +1445,18 @@ SmRowBufferValidate(const SmRowBuffer *buf)
 			SmInvalidState(k->typname, "a row does not belong to the sample of its level");
 }
 
+/* Number of parameters of a kind (the text form lists these; the rest are 0). */
+static int
+SmRowKindParams(const SmRowKind *k)
+{
+	int			n = 0;
+
+	for (int i = 0; i < SM_ROWS_PARAMS; i++)
+		if (k->param_names[i])
+			n = i + 1;
+	return n;
+}
+
 /* The row width of text or binary input: fixed by the kind, or given (variable-width kinds). */
 static int
 SmRowBufferInputCols(const SmRowKind *k, int64 given, bool have, int sqlstate)
@@ -1462,7 +1474,8 @@ SmRowBufferInputCols(const SmRowKind *k, int64 given, bool have, int sqlstate)
 
 PG_FUNCTION_INFO_V1(row_buffer_in);
 /*
- * Text input of row buffers: {"state":..., "version":1, "params":[...], "rows":n, "values":[row-major]}, plus
+ * Text input of row buffers: {"state":..., "version":1, "params":[...] (the kind's parameters; missing ones are
+ * 0), "rows":n, "values":[row-major]}, plus
  * "cols" (variable-width kinds) and "level" / "seen" (sampled buffers).
  */
 Datum
@@ -1510,16 +1523,16 @@ row_buffer_in(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"values\" must be an array of rows x %d numbers",
 						typname, ncols)));
-	if (!pf->is_array || (pf->nvalues != 0 && pf->nvalues != SM_ROWS_PARAMS))
+	if (!pf->is_array || pf->nvalues > SM_ROWS_PARAMS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: \"params\" must be [] or an array of %d numbers",
+				 errmsg("invalid input syntax for type %s: \"params\" must be [] or an array of at most %d numbers",
 						typname, SM_ROWS_PARAMS)));
 	buf = SmRowBufferNew(kind, ncols, Max(nrows, 1), CurrentMemoryContext);
 	if (pf->nvalues > 0)
 	{
 		buf->flags |= SM_ROWS_PARAMS_SET;
-		for (int i = 0; i < SM_ROWS_PARAMS; i++)
+		for (int i = 0; i < pf->nvalues; i++)
 			buf->params[i] = SmParseFloat8(pf->values[i], typname);
 	}
 	for (int64 i = 0; i < vf->nvalues; i++)
@@ -1551,7 +1564,7 @@ row_buffer_out(PG_FUNCTION_ARGS)
 	SmAppendJsonKey(&out, "params", false);
 	appendStringInfoChar(&out, '[');
 	if (buf->flags & SM_ROWS_PARAMS_SET)
-		for (int i = 0; i < SM_ROWS_PARAMS; i++)
+		for (int i = 0; i < SmRowKindParams(&sm_row_kinds[buf->kind]); i++)
 		{
 			if (i)
 				appendStringInfoChar(&out, ',');
