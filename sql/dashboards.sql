@@ -414,8 +414,9 @@ SELECT persona, label, customers, customer_share, revenue, round(revenue_share::
 SELECT DISTINCT feature_names FROM dash.persona_segments;
 
 -- Independent computation of the personas: features, favourites and category revenue in plain SQL from the
--- source; persona and distance against a model fitted here on the view's features; persona_segments against
--- a GROUP BY of the personas, the label rule applied to medians computed here.
+-- source; persona and distance against a model fitted here on the view's features, scaled here (z-scores, the
+-- shares divided by sqrt(number of categories) too); persona_segments against a GROUP BY of the personas, the
+-- label rule applied to medians computed here.
 CREATE FUNCTION pg_temp.persona_comparison(src text, dst text, segments integer)
     RETURNS TABLE (customers bigint, missing bigint, unexpected bigint, rfm boolean, features boolean,
                    favourites boolean, category_revenue boolean, personas bigint, persona boolean,
@@ -455,17 +456,27 @@ BEGIN
                       FROM (SELECT DISTINCT category FROM cr) x ORDER BY x.category COLLATE "C") AS features
       FROM c
     $q$, src);
-    EXECUTE format('SELECT least(%s, count(DISTINCT features)) FROM %I.customer_personas', segments, dst) INTO k;
+    EXECUTE format($q$
+    CREATE TEMP TABLE persona_points ON COMMIT DROP AS
+    WITH u AS (SELECT customer_id, i, v FROM %I.customer_personas, unnest(features) WITH ORDINALITY AS x(v, i)),
+         st AS (SELECT i, avg(v) AS mean, coalesce(nullif(stddev_pop(v), 0), 1) AS sd FROM u GROUP BY i),
+         nc AS (SELECT count(*) - 3 AS categories FROM st)
+    SELECT u.customer_id, array_agg((u.v - st.mean) / st.sd / CASE WHEN u.i > 3 THEN sqrt(nc.categories) ELSE 1 END
+                                    ORDER BY u.i) AS z
+      FROM u JOIN st USING (i) CROSS JOIN nc GROUP BY u.customer_id
+    $q$, dst);
+    SELECT least(segments, count(DISTINCT z)) INTO k FROM persona_points;
     EXECUTE format('CREATE TEMP TABLE persona_model ON COMMIT DROP AS
-                    SELECT supplymkt.kmeans_fit(features, %s, 0) AS m FROM %I.customer_personas', k, dst);
+                    SELECT supplymkt.kmeans_fit(z, %s, 0, 10, 300, 1e-4, false) AS m FROM persona_points', k);
     RETURN QUERY EXECUTE format($q$
     WITH cmp AS (
         SELECT p.customer_id AS p_id, e.customer_id AS e_id, p.*, d.segment, d.rfm_code AS d_code, d.r_score AS d_r,
                d.f_score AS d_f, d.m_score AS d_m, d.clv_12m AS d_clv, e.features AS e_features,
                e.favourite_category AS e_category, e.favourite_channel AS e_channel, e.category_revenue AS e_revenue,
-               supplymkt.kmeans_assign(x.m, p.features) AS e_persona, supplymkt.kmeans_distance(x.m, p.features) AS e_distance
+               supplymkt.kmeans_assign(x.m, z.z) AS e_persona, supplymkt.kmeans_distance(x.m, z.z) AS e_distance
           FROM %1$I.customer_personas p
           FULL JOIN expected_personas e ON e.customer_id = p.customer_id
+          LEFT JOIN persona_points z ON z.customer_id = p.customer_id
           LEFT JOIN %1$I.customer_dashboard d ON d.customer_id = p.customer_id
          CROSS JOIN persona_model x
     ), member AS (
@@ -503,7 +514,7 @@ BEGIN
            bool_and(persona = e_persona),
            (SELECT bool_and(c.size = (SELECT count(*) FROM member WHERE member.persona = c.cluster))
               FROM persona_model, supplymkt.kmeans_centroids(persona_model.m) AS c),
-           bool_and(abs(persona_distance - e_distance) <= 1e-12),
+           bool_and(abs(persona_distance - e_distance) <= 1e-9),
            (SELECT count(*) = (SELECT count(*) FROM g) AND count(*) = count(g.persona) FROM %1$I.persona_segments s
               LEFT JOIN g USING (persona)),
            (SELECT bool_and(s.customers = g.n AND s.customer_share = g.n::float8 / t.n
@@ -529,7 +540,7 @@ BEGIN
               FROM %1$I.persona_segments s JOIN g USING (persona) CROSS JOIN medians md)
       FROM cmp
     $q$, dst);
-    DROP TABLE expected_personas, persona_model;
+    DROP TABLE expected_personas, persona_points, persona_model;
 END;
 $f$;
 SELECT * FROM pg_temp.persona_comparison('dash_src', 'dash', 5);
@@ -557,19 +568,64 @@ SELECT count(DISTINCT segment) >= 8 AS most_segments_used, bool_and(p_alive BETW
        corr(clv_12m, monetary_total) > 0 AS clv_grows_with_past_value
   FROM dash_demo.customer_dashboard;
 SELECT obj_description('dash_demo.customer_dashboard_mv'::regclass, 'pg_class') ~ 'BG/NBD' AS clv_documented;
+-- the demo world's personas: every value against the independent computation; five personas, their sizes and
+-- labels; the CLV carried over from the customer dashboard
+SELECT customers > 250 AS many_customers, missing, unexpected, rfm, features, favourites, category_revenue, personas,
+       persona, model_sizes, distance, segment_rows, segment_values, labels
+  FROM pg_temp.persona_comparison('dash_demo_src', 'dash_demo', 5);
+SELECT persona, customers, label, top_category, mean_clv_12m > 0 AS has_mean_clv FROM dash_demo.persona_segments ORDER BY persona;
+SELECT count(DISTINCT favourite_channel) AS channels, count(*) FILTER (WHERE favourite_category IS NULL) AS without_category,
+       count(clv_12m) = (SELECT count(clv_12m) FROM dash_demo.customer_dashboard) AS clv_carried_over,
+       min(cardinality(features)) = max(cardinality(features)) AS one_feature_length,
+       max(cardinality(features)) = 3 + (SELECT count(DISTINCT category) FROM dash_demo_src.products) AS three_plus_categories
+  FROM dash_demo.customer_personas;
+-- segments = 2: two personas, same checks
+SELECT count(*) AS objects FROM supplymkt.create_dashboards('dash_demo_src', 'dash_demo', 'UTC', segments => 2);
+SELECT personas, persona, model_sizes, distance, segment_rows, segment_values, labels
+  FROM pg_temp.persona_comparison('dash_demo_src', 'dash_demo', 2);
+SELECT persona, customers, label FROM dash_demo.persona_segments ORDER BY persona;
+SELECT obj_description('dash_demo.customer_personas_mv'::regclass, 'pg_class') ~ 'k = least\(2, distinct customers\)' AS k_documented;
 DROP SCHEMA dash_demo CASCADE;
 DROP SCHEMA dash_demo_src CASCADE;
 DELETE FROM supplymkt.dashboards WHERE target_schema = 'dash_demo';
+
+-- A source without orders.channel (favourite_channel NULL everywhere), with a customer whose only order has no
+-- items (monetary total 0: no category revenue, all shares 0, no favourite category); segments = 1: one persona
+-- of all five, its centroid exp(mean ln(1 + x)) - 1: orders 2^0.8 * 3^0.2 - 1 = 1.169 above the median 1
+-- (frequent), monetary total (166 * 57 * 38 * 43 * 1)^0.2 - 1 = 26.4 below the median 42 (low value), recency
+-- (18.375 + 36.25 + 19.770833 + 0 + 10.25) / 5 = 16.93 below the median 18.375 (recent); top category grocery
+-- 75 + 56 + 18 = 149 of 300
+CREATE SCHEMA dash_nochan_src;
+CREATE VIEW dash_nochan_src.orders AS
+    SELECT order_id, customer_id, order_time FROM dash_src.orders
+    UNION ALL SELECT 199, 9, timestamptz '2024-02-10 12:00+00';
+CREATE VIEW dash_nochan_src.products AS SELECT * FROM dash_src.products;
+CREATE VIEW dash_nochan_src.order_items AS SELECT * FROM dash_src.order_items;
+CREATE VIEW dash_nochan_src.inventory_snapshots AS SELECT * FROM dash_src.inventory_snapshots;
+CREATE VIEW dash_nochan_src.purchase_orders AS SELECT * FROM dash_src.purchase_orders;
+CREATE VIEW dash_nochan_src.shipments AS SELECT * FROM dash_src.shipments;
+CREATE VIEW dash_nochan_src.returns AS SELECT * FROM dash_src.returns;
+CREATE VIEW dash_nochan_src.reviews AS SELECT * FROM dash_src.reviews;
+SELECT count(*) AS objects FROM supplymkt.create_dashboards('dash_nochan_src', 'dash_nochan', 'UTC', 1);
+SELECT customer_id, persona, monetary_total, favourite_category, favourite_channel, category_revenue,
+       (SELECT array_agg(round(f::numeric, 6)) FROM unnest(features) AS f) AS features
+  FROM dash_nochan.customer_personas ORDER BY customer_id;
+SELECT persona, label, customers, revenue, top_category, round(top_category_share::numeric, 6) AS top_category_share
+  FROM dash_nochan.persona_segments;
+DROP SCHEMA dash_nochan CASCADE;
+DROP SCHEMA dash_nochan_src CASCADE;
+DELETE FROM supplymkt.dashboards WHERE target_schema = 'dash_nochan';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Catalog properties: unique indexes, security_invoker views, comments on everything
 -- ---------------------------------------------------------------------------------------------------------
 SELECT i.indexrelid::regclass AS index, i.indrelid::regclass AS on_relation, i.indisunique,
-       pg_get_indexdef(i.indexrelid) ~ '\(scope, category, month\)|\(product_id\)|\(customer_id\)|\(segment\)|\(cohort_month, month_offset\)' AS expected_columns
+       pg_get_indexdef(i.indexrelid) ~ '\(scope, category, month\)|\(product_id\)|\(customer_id\)|\(segment\)|\(cohort_month, month_offset\)|\(persona\)' AS expected_columns
   FROM pg_index i
  WHERE i.indrelid IN ('dash.supply_dashboard_mv'::regclass, 'dash.product_abc_xyz_mv'::regclass,
                       'dash.customer_dashboard_mv'::regclass, 'dash.customer_segments_mv'::regclass,
-                      'dash.retention_mv'::regclass)
+                      'dash.retention_mv'::regclass, 'dash.customer_personas_mv'::regclass,
+                      'dash.persona_segments_mv'::regclass)
  ORDER BY i.indexrelid::regclass::text;
 
 SELECT c.oid::regclass AS relation, c.relkind, c.reloptions, obj_description(c.oid, 'pg_class') IS NOT NULL AS commented
@@ -608,6 +664,7 @@ SELECT scope, category, units_sold, revenue, round(inventory_turnover::numeric, 
 -- the comparison notices the stale view
 SELECT units_sold, revenue, turnover, demand_cv, mean_rating FROM pg_temp.comparison();
 SELECT customers, missing, summary, retention FROM pg_temp.customer_comparison('dash_src', 'dash');
+SELECT customers, missing, unexpected FROM pg_temp.persona_comparison('dash_src', 'dash', 5);
 SELECT object_name, refreshed_concurrently, row_count FROM supplymkt.refresh_dashboards('dash');
 -- grocery February: units 8 + 7 = 15, revenue 43 + 35 = 78, turnover (19 + 14) / 122.5 = 0.269388,
 -- ratings (4 + 1) / 2 = 2.5; overall: 18 units, turnover (45 + 14) / 254.5 = 0.231827, ratings (2+4+1)/3
@@ -620,6 +677,10 @@ SELECT * FROM pg_temp.comparison();
 SELECT customer_id, orders, round(recency_days::numeric, 6) AS recency_days, age_days, monetary_total, rfm_code, segment
   FROM dash.customer_dashboard ORDER BY customer_id;
 SELECT * FROM pg_temp.customer_comparison('dash_src', 'dash');
+-- five customers now, so five personas; customer 5 (grocery 35, web) among them
+SELECT * FROM pg_temp.persona_comparison('dash_src', 'dash', 5);
+SELECT persona, customer_id, favourite_category, favourite_channel, category_revenue
+  FROM dash.customer_personas WHERE customer_id = 5;
 SELECT product_id, units_sold, revenue, abc_class FROM dash.product_abc_xyz WHERE product_id = 1;
 
 -- an unpopulated view is refreshed without CONCURRENTLY (which would fail); plain refresh on request
@@ -675,6 +736,8 @@ SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('no_such_schema', 'dash_
 SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'supplymkt')$$);
 SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'pg_catalog')$$);
 SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'dash_x', 'Mars/Olympus_Mons')$$);
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'dash_x', 'UTC', NULL)$$);
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'dash_x', 'UTC', 0)$$);
 CREATE SCHEMA dash_partial;
 CREATE TABLE dash_partial.products (product_id bigint, category text, first_listed date, unit_cost numeric);
 CREATE TABLE dash_partial.orders (order_id bigint, order_time timestamptz);

@@ -234,7 +234,7 @@ SELECT count(DISTINCT m::text) AS distinct_models, min(j->>'sampled') AS sampled
        bool_and((SELECT sum(x::int) FROM jsonb_array_elements_text(j->'sizes') AS s(x)) = (j->>'sample_points')::int) AS sizes_sum_to_sample
   FROM kmeans_sampled, LATERAL (SELECT m::text::jsonb) AS s(j);
 -- the sampled fit still finds the three groups; a few refine steps over all rows give the full-data sizes
-SELECT c.cluster, pg_temp.sigs(c.centroid_original, 2) AS centroid
+SELECT c.cluster, (SELECT array_agg(round(x::numeric, 1) ORDER BY i) FROM unnest(c.centroid_original) WITH ORDINALITY AS u(x, i)) AS centroid
   FROM (SELECT m FROM kmeans_sampled LIMIT 1) AS s, LATERAL supplymkt.kmeans_centroids(m) AS c ORDER BY c.cluster;
 SELECT r.m::text::jsonb->'sizes' AS sizes, r.m::text::jsonb->'n_points' AS n_points, r.m::text::jsonb->'sampled' AS sampled
   FROM (SELECT supplymkt.kmeans_refine(m, f) AS m FROM (SELECT m FROM kmeans_sampled LIMIT 1) AS s, kmeans_big GROUP BY m::text) AS r;
@@ -276,6 +276,10 @@ SELECT name, pg_temp.try(format('SELECT %L::supplymkt.kmeans_refine_state', s::t
        s::text = pg_temp.kmeans_refine_state_text(s::text) AS refine_state_roundtrip
   FROM (SELECT 'hand', pg_temp.kmeans_refine_state(m0, f) FROM kmeans_hand, kmeans_points GROUP BY m0::text
         UNION ALL SELECT 'default', (SELECT pg_temp.kmeans_refine_state(m, f) FROM kmeans_points) FROM kmeans_models WHERE name = 'default') AS v(name, s)
+ ORDER BY name;
+-- the refined model is the same from a state that went through its text form (as between Citus nodes)
+SELECT name, supplymkt.kmeans_refine_final(s::text::supplymkt.kmeans_refine_state)::text = supplymkt.kmeans_refine_final(s)::text AS same_after_text
+  FROM (SELECT name, (SELECT pg_temp.kmeans_refine_state(m, f) FROM kmeans_points) FROM kmeans_models WHERE name IN ('default', 'seed7')) AS v(name, s)
  ORDER BY name;
 -- binary round trip through COPY (model, fit state, refine state)
 CREATE TABLE kmeans_bin AS

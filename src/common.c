@@ -1142,7 +1142,7 @@ const SmRowKind sm_row_kinds[] = {
 	{"k", "seed", "n_init", "max_iter", "tol", "standardize", "k_max"}, 64},
 	/* k rows [count, sums], k centroid rows [0, centroid], a mean row and a scale row [0, ...] (kmeans.c) */
 	[SM_ROWS_KIND_KMEANS_REFINE] = {"kmeans_refine_state", 0,
-	{"k", "standardize", "iterations", "inertia", "n_points"}, 0},
+	{"k", "standardize", "iterations", "inertia", "n_points", "seed", "n_init"}, 0},
 };
 const int	sm_num_row_kinds = lengthof(sm_row_kinds);
 

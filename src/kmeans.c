@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include <gsl/gsl_errno.h>
@@ -241,6 +242,48 @@ KmColumnMoments(const double *x, int64 n, int d, double *mean, double *var)
 	}
 }
 
+/* Orders row indices by the rows' values (lexicographic), ties by index. */
+static int
+KmRowCmp(const void *pa, const void *pb, void *arg)
+{
+	const double *rows = ((const double **) arg)[0];
+	int			d = (int) (intptr_t) ((const double **) arg)[1];
+	int64		a = *(const int64 *) pa,
+				b = *(const int64 *) pb;
+	const double *ra = rows + a * d,
+			   *rb = rows + b * d;
+
+	for (int j = 0; j < d; j++)
+		if (ra[j] != rb[j])
+			return ra[j] < rb[j] ? -1 : 1;
+	return a < b ? -1 : (a > b);
+}
+
+/*
+ * The rows sorted by value, so that a fit does not depend on the order in which they arrived (serial, parallel
+ * and Citus plans, any ORDER BY): the same multiset of points gives the same model bit for bit.  The permutation
+ * (sorted position -> original row) is returned when perm is not NULL.
+ */
+static double *
+KmSortedRows(const double *rows, int64 n, int d, int64 **perm)
+{
+	int64	   *idx = KmAlloc(n, sizeof(int64));
+	double	   *sorted = KmAlloc(n * (int64) d, sizeof(double));
+	const double *arg[2] = {rows, (const double *) (intptr_t) d};
+
+	for (int64 i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_arg(idx, n, sizeof(int64), KmRowCmp, arg);
+	CHECK_FOR_INTERRUPTS();
+	for (int64 i = 0; i < n; i++)
+		memcpy(sorted + i * d, rows + idx[i] * d, d * sizeof(double));
+	if (perm)
+		*perm = idx;
+	else
+		pfree(idx);
+	return sorted;
+}
+
 /* The data in the fitting space (a standardized copy, or the rows themselves), with the mean and scale used. */
 static const double *
 KmFittingData(const double *raw, int64 n, int d, bool standardize, double *mean, double *scale)
@@ -258,7 +301,16 @@ KmFittingData(const double *raw, int64 n, int d, bool standardize, double *mean,
 	}
 	KmColumnMoments(raw, n, d, mean, scale);
 	for (int j = 0; j < d; j++)
-		scale[j] = scale[j] > 0 && isfinite(scale[j]) ? sqrt(scale[j]) : 1.0;
+	{
+		/*
+		 * A constant feature keeps scale 1.  Its computed variance may be a rounding residue (the mean of n
+		 * copies of 0.1 is not exactly 0.1), so "constant" is scikit-learn's test: var <= n eps var + (n mean eps)^2.
+		 */
+		double		var = scale[j],
+					bound = n * DBL_EPSILON * var + pow(n * mean[j] * DBL_EPSILON, 2);
+
+		scale[j] = var > bound && isfinite(var) ? sqrt(var) : 1.0;
+	}
 	x = KmAlloc(n * (int64) d, sizeof(double));
 	for (int64 i = 0; i < n; i++)
 	{
@@ -407,8 +459,28 @@ KmScan(const double *xi, const double *c, int k, int d, double *d1, double *d2)
 
 	for (int j = 0; j < k; j++)
 	{
-		double		t = KmDist2(xi, c + (Size) j * d, d);
+		const double *cj = c + (Size) j * d;
+		double		t = 0;
+		int			q = 0;
 
+		/* partial distances: stop once this centre cannot be among the two nearest */
+		for (; q + 4 <= d && t < b2; q += 4)
+		{
+			double		e0 = xi[q] - cj[q],
+						e1 = xi[q + 1] - cj[q + 1],
+						e2 = xi[q + 2] - cj[q + 2],
+						e3 = xi[q + 3] - cj[q + 3];
+
+			t += (e0 * e0 + e1 * e1) + (e2 * e2 + e3 * e3);
+		}
+		if (t >= b2)
+			continue;
+		for (; q < d; q++)
+		{
+			double		e = xi[q] - cj[q];
+
+			t += e * e;
+		}
 		if (t < b1)
 		{
 			b2 = b1;
@@ -838,8 +910,8 @@ KmModelValidate(const KmModel *m)
 		for (int j = 0; j < m->dim; j++)
 			if (KmMean(m)[j] != 0 || KmScale(m)[j] != 1)
 				KmInvalidModel("a model without standardize has mean 0 and scale 1");
-	if (m->n_points > 0 && total != m->sample_points && total != m->n_points)
-		KmInvalidModel("sizes must add up to sample_points");
+	if (total != 0 && total != m->sample_points)
+		KmInvalidModel("sizes must add up to sample_points (n_points when not sampled), or be all 0");
 }
 
 /* The model argument, detoasted and checked. */
@@ -1269,7 +1341,7 @@ kmeans_fit_final(PG_FUNCTION_ARGS)
 	KmStateOptions(buf, &o);
 	mean = KmAlloc(d, sizeof(double));
 	scale = KmAlloc(d, sizeof(double));
-	x = KmFittingData(buf->values, buf->nrows, d, o.standardize, mean, scale);
+	x = KmFittingData(KmSortedRows(buf->values, buf->nrows, d, NULL), buf->nrows, d, o.standardize, mean, scale);
 	KmFit(x, buf->nrows, d, &o, false, &res);
 	PG_RETURN_POINTER(KmModelFromFit(&o, d, mean, scale, &res, buf->nseen, buf->nrows, buf->level > 0));
 }
@@ -1379,7 +1451,7 @@ kmeans_elbow_final(PG_FUNCTION_ARGS)
 	tupdesc = lookup_rowtype_tupdesc_copy(elem_type, -1);
 	mean = KmAlloc(d, sizeof(double));
 	scale = KmAlloc(d, sizeof(double));
-	x = KmFittingData(buf->values, buf->nrows, d, o.standardize, mean, scale);
+	x = KmFittingData(KmSortedRows(buf->values, buf->nrows, d, NULL), buf->nrows, d, o.standardize, mean, scale);
 	points = KmAlloc(k_max - k_min + 1, sizeof(Datum));
 	for (int k = k_min; k <= k_max; k++)
 	{
@@ -1822,12 +1894,13 @@ kmeans_segment(PG_FUNCTION_ARGS)
 		{
 			double	   *mean = KmAlloc(d, sizeof(double)),
 					   *scale = KmAlloc(d, sizeof(double));
-			const double *z = KmFittingData(x, n, d, true, mean, scale);
+			int64	   *perm;
+			const double *z = KmFittingData(KmSortedRows(x, n, d, &perm), n, d, true, mean, scale);
 			KmResult	res;
 
 			KmFit(z, n, d, &o, true, &res);
 			for (int64 i = 0; i < n; i++)
-				cache->labels[rowpos[i]] = res.labels[i] + 1;
+				cache->labels[rowpos[perm[i]]] = res.labels[i] + 1;
 		}
 		MemoryContextSwitchTo(old);
 		MemoryContextDelete(work);

@@ -439,6 +439,16 @@ SELECT k, jsonb_build_object('version', 1, 'bins', {bins}, 'customers', n, 'rece
                              'frequency', jsonb_agg(t2 ORDER BY j), 'monetary', jsonb_agg(t3 ORDER BY j))
   FROM th GROUP BY k, n"""
 
+# kmeans.c: the fits sort their points first; refine starts from a hand-typed raw-units model
+_KM_SORTED = ("the final function sorts the points before fitting, so the same rows give a bit-identical model in "
+              "any order (serial, parallel, Citus)")
+_KM_MODEL = """'{"k":2,"dim":3,"centroids":[2,2,2,7,7,7]}'::supplymkt.kmeans_model"""
+_KM_ROWS = [("ARRAY[1,2,3]::float8[]", "3", "7", "2", "50", "0.0001", "false"),
+            ("ARRAY[4,5,6.5]::float8[]", "3", "7", "2", "50", "0.0001", "false"),
+            ("NULL", "3", "7", "2", "50", "0.0001", "false"),
+            ("ARRAY[0,0,0]::float8[]", "3", "7", "2", "50", "0.0001", "false"),
+            ("ARRAY[10,1,2]::float8[]", "3", "7", "2", "50", "0.0001", "false")]
+
 AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
     (AggCase("inventory_turnover", ["cogs", "inv_value"], 1e-12, _SUM_ORDER,
              [("120.5", "1000"), ("80.25", "NULL"), ("NULL", "950.75"), ("0", "0"), ("33", "12.5")],
@@ -545,10 +555,34 @@ AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
      ", ".join(["double precision"] * min(n, 4) + ["text"] * (n - 4)))
     # the 5-argument case fits Pareto/NBD, the 6-argument one BG/NBD in weeks (Pareto/NBD once: it is the slower fit)
     for n, extra in ((3, []), (4, []), (5, ["'pnbd'"]), (6, ["'bgnbd'", "'weeks'"]))
+] + [  # kmeans_fit: one case per overload; oracle: test/kmeans_oracle.py (scikit-learn)
+    (AggCase("kmeans_fit", ["features", "3", "7", "2", "50", "0.0001", "false"][:n], 0.0, _KM_SORTED,
+             [r[:n] for r in _KM_ROWS],
+             notes="returns kmeans_model (compared as its JSON text); NULL without non-NULL features; k > points or "
+                   "> distinct points, bad options, ragged/empty/2-D arrays and NaN raise 22023/2202E/22004",
+             where="grp % 5 = 0"),
+     ", ".join(["double precision[]"] + ["integer"] * min(n - 1, 4) + ["double precision", "boolean"][:max(0, n - 5)]))
+    for n in range(2, 8)
+] + [
+    (AggCase("kmeans_elbow", ["features", "1", "4", "3"][:n], 0.0, _KM_SORTED,
+             [("ARRAY[1,2,3]::float8[]", "1", "3", "5"), ("ARRAY[4,5,6.5]::float8[]", "1", "3", "5"),
+              ("NULL", "1", "3", "5"), ("ARRAY[0,0,0]::float8[]", "1", "3", "5"), ("ARRAY[10,1,2]::float8[]", "1", "3", "5")],
+             notes="kmeans_elbow_point[] per k; k_max - k_min < 50", where="grp % 10 = 0"),
+     ", ".join(["double precision[]", "integer", "integer", "integer"][:n]))
+    for n in (3, 4)
+] + [
+    (AggCase("kmeans_refine", [_KM_MODEL, "features"], 1e-12, _SUM_ORDER,
+             [(_KM_MODEL, "ARRAY[1,2,3]::float8[]"), (_KM_MODEL, "ARRAY[8,8,9]::float8[]"), (_KM_MODEL, "NULL"),
+              ("NULL", "NULL")],
+             notes="one Lloyd step; a model that differs between rows raises 22023; features of another length 22023"),
+     "supplymkt.kmeans_model, double precision[]"),
 ]}
 
 # Optional notes on plain functions for the hostile sweep (shown with their TAP line).
 FUNCTION_NOTES = {
+    "kmeans_segment": "window function; fits on its partition (k and seed constant per partition)",
+    "kmeans_assign": "features must have the model's dim elements",
+    "kmeans_distance": "features must have the model's dim elements",
     "days_of_supply": "returns 0 for on_hand <= 0 and NULL for zero daily demand",
     "xyz_class": "thresholds must be ordered and non-negative",
     "abc_class": "window function; a_max/b_max are fractions, read from the first row of the partition",

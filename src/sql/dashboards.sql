@@ -543,13 +543,33 @@ feature AS MATERIALIZED (
       FROM customer AS c
       LEFT JOIN mix AS m ON m.customer_id = c.customer_id
 ),
+scaling AS (
+    -- z-scores over all customers (population standard deviation; 1 for a constant feature), each category
+    -- share further divided by sqrt(number of categories) so that the category mix as a whole weighs as much as
+    -- recency, frequency or monetary value alone: unweighted, 16 categories would outvote the three RFM features,
+    -- and a customer alone in a rare category (a share many standard deviations from its mean of ~0) would
+    -- become a persona of its own
+    SELECT array_agg(x.mean ORDER BY x.position) AS mean, array_agg(x.scale ORDER BY x.position) AS scale
+      FROM (SELECT u.position, avg(u.value) AS mean,
+                   COALESCE(NULLIF(stddev_pop(u.value), 0), 1)
+                   * CASE WHEN u.position > 3 THEN sqrt(max(cardinality(f.features)) - 3) ELSE 1 END AS scale
+              FROM feature AS f CROSS JOIN LATERAL unnest(f.features) WITH ORDINALITY AS u(value, position)
+             GROUP BY u.position) AS x
+),
+point AS MATERIALIZED (
+    SELECT f.customer_id,
+           ARRAY(SELECT (f.features[i] - sc.mean[i]) / sc.scale[i] FROM generate_subscripts(f.features, 1) AS i
+                  ORDER BY i) AS z
+      FROM feature AS f CROSS JOIN scaling AS sc
+),
 fit AS (
     -- kmeans_fit needs k distinct points: fewer personas when there are fewer distinct customers
-    SELECT least(%3$s, count(DISTINCT features))::integer AS k FROM feature
+    SELECT least(%3$s, count(DISTINCT z))::integer AS k FROM point
 ),
 model AS (
-    -- one standardized fit over all customers (seed 0, n_init 10), recomputed by every refresh
-    SELECT @extschema@.kmeans_fit(f.features, (SELECT k FROM fit), 0) AS m FROM feature AS f
+    -- one fit over all customers on the scaled points (seed 0, n_init 10, max_iter 300, tol 1e-4, no further
+    -- standardization), recomputed by every refresh
+    SELECT @extschema@.kmeans_fit(p.z, (SELECT k FROM fit), 0, 10, 300, 1e-4, false) AS m FROM point AS p
 ),
 favourite_category AS (
     SELECT DISTINCT ON (s.customer_id) s.customer_id, s.category
@@ -566,12 +586,13 @@ category_revenue AS (
       FROM spend AS s
      GROUP BY s.customer_id
 )
-SELECT f.customer_id, @extschema@.kmeans_assign(md.m, f.features) AS persona,
-       @extschema@.kmeans_distance(md.m, f.features) AS persona_distance,
+SELECT f.customer_id, @extschema@.kmeans_assign(md.m, p.z) AS persona,
+       @extschema@.kmeans_distance(md.m, p.z) AS persona_distance,
        f.rfm_segment, f.rfm_code, f.r_score, f.f_score, f.m_score, f.recency_days, f.orders, f.monetary_total%4$s,
        fc.category AS favourite_category, fh.channel AS favourite_channel,
        COALESCE(cr.category_revenue, '{}'::jsonb) AS category_revenue, f.features, f.as_of
   FROM feature AS f
+  JOIN point AS p ON p.customer_id = f.customer_id
  CROSS JOIN model AS md
   LEFT JOIN favourite_category AS fc ON fc.customer_id = f.customer_id
   LEFT JOIN favourite_channel AS fh ON fh.customer_id = f.customer_id
@@ -581,7 +602,7 @@ $q$, source_schema, target_schema, segments,
      CASE WHEN with_channel THEN 'o.channel::text' ELSE 'NULL::text' END)
 $body$;
 COMMENT ON FUNCTION @extschema@.customer_personas_query(text, text, integer, boolean, boolean) IS
-    'The SELECT behind customer_personas_mv: one row per customer of target_schema.customer_dashboard_mv with its persona, kmeans_assign of a kmeans_fit (standardized, seed 0, k = least(segments, distinct feature vectors)) over all customers on the features [recency_days, ln(1 + orders), ln(1 + monetary_total), revenue share of each category in byte order of the names], favourite category and channel from the orders of source_schema up to the dashboard''s as_of; with_clv carries clv_12m over, with_channel reads orders.channel (used by create_dashboards; handy to read or EXPLAIN).';
+    'The SELECT behind customer_personas_mv: one row per customer of target_schema.customer_dashboard_mv with its persona, kmeans_assign of a kmeans_fit (seed 0, k = least(segments, distinct customers)) over all customers on the features [recency_days, ln(1 + orders), ln(1 + monetary_total), revenue share of each category in byte order of the names], z-scored and the shares weighted by 1/sqrt(number of categories), favourite category and channel from the orders of source_schema up to the dashboard''s as_of; with_clv carries clv_12m over, with_channel reads orders.channel (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Text of the persona summary query over target_schema.customer_personas_mv (one row per persona).
 CREATE FUNCTION @extschema@.persona_segments_query(target_schema text, with_clv boolean)
@@ -740,7 +761,7 @@ BEGIN
     -- the personas need the k-means functions (src/sql/kmeans.sql); orders.channel is optional there
     with_kmeans := to_regtype('@extschema@.kmeans_model') IS NOT NULL;
     IF with_kmeans THEN
-        with_kmeans := to_regprocedure('@extschema@.kmeans_fit(double precision[], integer, integer)') IS NOT NULL
+        with_kmeans := to_regprocedure('@extschema@.kmeans_fit(double precision[], integer, integer, integer, integer, double precision, boolean)') IS NOT NULL
             AND to_regprocedure('@extschema@.kmeans_assign(@extschema@.kmeans_model, double precision[])') IS NOT NULL
             AND to_regprocedure('@extschema@.kmeans_distance(@extschema@.kmeans_model, double precision[])') IS NOT NULL;
     END IF;
@@ -965,10 +986,10 @@ BEGIN
         EXECUTE format('CREATE UNIQUE INDEX persona_segments_mv_key ON %I.persona_segments_mv (persona)', target_schema);
         FOR mv IN
             SELECT * FROM (VALUES
-                ('customer_personas', format('Customer personas built by supplymkt.create_dashboards from %I.customer_dashboard_mv and the orders of schema %s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). The model is supplymkt.kmeans_fit(features, k, 0) (z-scored features, seed 0, n_init 10) over all customers with k = least(%s, distinct feature vectors), fitted again by every refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%L) refreshes it after customer_dashboard_mv (views are refreshed in name order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
+                ('customer_personas', format('Customer personas built by supplymkt.create_dashboards from %I.customer_dashboard_mv and the orders of schema %s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). Each feature is z-scored over all customers (population standard deviation) and each share further divided by sqrt(number of categories), so the category mix as a whole weighs as much as recency, frequency or monetary value alone (unweighted, the many share features would outvote the three RFM features and a lone buyer of a rare category would become a persona of its own). The model is supplymkt.kmeans_fit(scaled features, k, 0, 10, 300, 1e-4, false) (seed 0, n_init 10) over all customers with k = least(%s, distinct customers), fitted again by every refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%L) refreshes it after customer_dashboard_mv (views are refreshed in name order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
                                              target_schema, source_schema, segments, target_schema),
                  'Unique key (customer_id) of customer_personas_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
-                ('persona_segments', format('Persona summary built by supplymkt.create_dashboards from %I.customer_personas_mv: one row per persona with its size, customer and revenue shares%s, centroid (recency, orders and monetary total in their own units, and the whole feature vector), plain means, top category and a descriptive label. refresh_dashboards(%L) refreshes it after customer_personas_mv (views are refreshed in name order); refreshing it alone summarises the personas as last refreshed. Query the view persona_segments.',
+                ('persona_segments', format('Persona summary built by supplymkt.create_dashboards from %I.customer_personas_mv: one row per persona with its size, customer and revenue shares%s, centroid (the mean of its customers'' feature vectors; recency, orders and monetary total also back in their own units), plain means, top category and a descriptive label. refresh_dashboards(%L) refreshes it after customer_personas_mv (views are refreshed in name order); refreshing it alone summarises the personas as last refreshed. Query the view persona_segments.',
                                             target_schema, CASE WHEN with_clv THEN ', mean CLV over 12 months' ELSE '' END, target_schema),
                  'Unique key (persona) of persona_segments_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
             ) AS v(name, mv_comment, key_comment)
@@ -985,8 +1006,8 @@ BEGIN
         FOR col IN
             SELECT v.relname, v.name, v.description FROM (VALUES
                 ('customer_personas', 'customer_id', 'Customer (customer_dashboard_mv.customer_id).'),
-                ('customer_personas', 'persona', 'k-means persona 1..k: kmeans_assign(model, features), the nearest centroid of the model fitted on all customers of this refresh. Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'),
-                ('customer_personas', 'persona_distance', 'Euclidean distance from the customer''s features to the persona''s centroid in the standardized (z-score) space of the model (kmeans_distance): small = typical of the persona.'),
+                ('customer_personas', 'persona', 'k-means persona 1..k: kmeans_assign(model, scaled features), the nearest centroid of the model fitted on all customers of this refresh (see the comment on customer_personas_mv for the scaling). Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'),
+                ('customer_personas', 'persona_distance', 'Euclidean distance from the customer''s scaled features to the persona''s centroid, in the space the model was fitted in (z-scores, shares weighted by 1/sqrt(number of categories); kmeans_distance): small = typical of the persona.'),
                 ('customer_personas', 'rfm_segment', 'Named RFM segment (customer_dashboard_mv.segment).'),
                 ('customer_personas', 'rfm_code', 'The R, F and M scores as one code (customer_dashboard_mv.rfm_code).'),
                 ('customer_personas', 'r_score', 'Recency score 1..5, 5 = most recent (customer_dashboard_mv.r_score).'),
@@ -999,7 +1020,7 @@ BEGIN
                 ('customer_personas', 'favourite_category', 'Category with the most revenue from the customer (sum(quantity * unit_price) of the order lines; ties: the first name in byte order). NULL when no category has a positive revenue.'),
                 ('customer_personas', 'favourite_channel', 'orders.channel of most of the customer''s orders (ties: the first name in byte order; NULL channels left out). NULL when no order has a channel, and in every row when the source orders have no channel column.'),
                 ('customer_personas', 'category_revenue', 'Revenue by category as a JSON object {category: revenue}, categories with a positive revenue only (NULL category or unknown product: ''(uncategorized)''): the basis of the share features and of favourite_category.'),
-                ('customer_personas', 'features', 'The feature vector the model was fitted on and the persona assigned from, before standardization: [recency_days, ln(1 + orders), ln(1 + monetary_total), share of category_revenue in each category], the categories being every category with a positive revenue from some customer, in byte order of their names (persona_segments.feature_names lists them). The shares are 0 for a customer without positive category revenue.'),
+                ('customer_personas', 'features', 'The feature vector the model was fitted on and the persona assigned from, before scaling: [recency_days, ln(1 + orders), ln(1 + monetary_total), share of category_revenue in each category], the categories being every category with a positive revenue from some customer, in byte order of their names (persona_segments.feature_names lists them). The shares are 0 for a customer without positive category revenue.'),
                 ('customer_personas', 'as_of', 'The time the customer dashboard was taken at (customer_dashboard_mv.as_of); orders after it are left out here too.'),
                 ('persona_segments', 'persona', 'k-means persona 1..k (customer_personas.persona).'),
                 ('persona_segments', 'label', 'Description from the centroid (centroid_* columns) against the medians of all customers, each rounded to 6 decimals: ''high value'' when centroid_monetary_total is above the median monetary_total, else ''low value''; ''frequent'' when centroid_orders is above the median orders, else ''occasional''; ''recent'' when centroid_recency_days is below the median recency_days, else ''lapsing''; joined with '' / ''. Several personas can share a label.'),
@@ -1016,7 +1037,7 @@ BEGIN
                 ('persona_segments', 'mean_monetary_total', 'Plain mean of monetary_total of the persona''s customers.'),
                 ('persona_segments', 'top_category', 'Category with the most revenue from the persona''s customers (sum of their category_revenue; ties: the first name in byte order). NULL when none has category revenue.'),
                 ('persona_segments', 'top_category_share', 'top_category''s share of the persona''s category revenue, 0..1.'),
-                ('persona_segments', 'centroid', 'The centroid in feature space (input units, before standardization): the mean of the members'' feature vectors, the layout of customer_personas.features and feature_names. It is the fitted centroid (kmeans_centroids(model).centroid_original) when the assignment matches the fit''s final labels.'),
+                ('persona_segments', 'centroid', 'The centroid in feature space (input units, before standardization): the mean of the members'' feature vectors, in the layout of customer_personas.features and feature_names. The model''s own centroid (kmeans_centroids(model).centroid_original) can differ slightly: a fit that stops on its tolerance ends with an assignment step that is not followed by a centroid update.'),
                 ('persona_segments', 'feature_names', 'Names of the features, in order: recency_days, ln(1 + orders), ln(1 + monetary_total), then share:<category> per category in byte order. The same in every row.')
             ) AS v(relname, name, description)
              WHERE EXISTS (SELECT 1 FROM pg_attribute AS a
