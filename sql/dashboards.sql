@@ -738,6 +738,7 @@ SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'pg_catalog'
 SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'dash_x', 'Mars/Olympus_Mons')$$);
 SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'dash_x', 'UTC', NULL)$$);
 SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'dash_x', 'UTC', 0)$$);
+SELECT pg_temp.err($$SELECT supplymkt.create_dashboards('dash_src', 'dash_x', 'UTC', 101)$$);
 CREATE SCHEMA dash_partial;
 CREATE TABLE dash_partial.products (product_id bigint, category text, first_listed date, unit_cost numeric);
 CREATE TABLE dash_partial.orders (order_id bigint, order_time timestamptz);
