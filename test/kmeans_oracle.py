@@ -62,7 +62,7 @@ DEMO = "kmeans_demo"
 SAME_TOL = 1e-9                   # same-init comparison with scikit-learn (see the docstring)
 STEP_TOL = 1e-12                  # one Lloyd step / readers against numpy (naive sums of <= 3,000 terms: 3e-13)
 SEED_SLACK = 1.005
-PLAN = 40
+PLAN = 42
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -621,8 +621,26 @@ def sec_sampling(conn, D):
             f"{r_ser['inertia']!r} / {r_par['inertia']!r}"])
 
 
+def sec_cancel(conn, D):
+    """cancel"""
+    # A long fit (400k points x 8 features, k = 50, n_init 10 takes minutes) must stop on statement_timeout:
+    # the loops check for interrupts every few thousand points, so the error comes well within a second of the
+    # deadline (allowance 1.5 s on a loaded 2-core machine).
+    sql = ("SELECT supplymkt.kmeans_fit(ARRAY[random(), random(), random(), random(), random(), random(), "
+           "random(), random()], 50, 0, 10) FROM generate_series(1, 400000)")
+    for phase, timeout_ms in (("while collecting or seeding", 300), ("while iterating", 2500)):
+        h.query(conn, f"SET statement_timeout = {timeout_ms}")
+        t = time.time()
+        state = sqlstate_of(conn, sql)
+        elapsed = time.time() - t
+        h.query(conn, "RESET statement_timeout")
+        yield (state == "57014" and elapsed < timeout_ms / 1000 + 1.5,
+               f"statement_timeout {timeout_ms} ms stops a long kmeans_fit {phase} (57014, within 1.5 s)",
+               [f"SQLSTATE {state}, {elapsed:.2f} s"])
+
+
 SECTIONS = [(sec_same_init, 6), (sec_seeding, 3), (sec_content, 6), (sec_refine, 3), (sec_segment, 3),
-            (sec_elbow, 3), (sec_edges, 8), (sec_sampling, 8)]
+            (sec_elbow, 3), (sec_edges, 8), (sec_sampling, 8), (sec_cancel, 2)]
 
 
 def setup(conn):
