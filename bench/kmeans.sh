@@ -103,6 +103,13 @@ def to_copy_binary(x):
     return COPY_HEADER + rec.tobytes() + struct.pack(">h", -1)
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process on this machine (the server's backend: the script runs as root)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 conn = psycopg2.connect("")
 conn.autocommit = True
 cur = conn.cursor()
@@ -134,14 +141,16 @@ mdl = json.loads(model)
 cur.execute("EXPLAIN (COSTS OFF) " + sql)
 plan = " <- ".join(r[0].strip().replace("->  ", "") for r in cur.fetchall())
 cur.execute("SET max_parallel_workers_per_gather = 0")
-t1 = time.time()
+cur.execute("SELECT pg_backend_pid()")
+backend = cur.fetchone()[0]
+c1, t1 = cpu_seconds(backend), time.time()
 cur.execute(sql)
 serial_model = json.loads(cur.fetchone()[0])
-t_serial = time.time() - t1
+t_serial, cpu_serial = time.time() - t1, cpu_seconds(backend) - c1
 cur.execute("RESET max_parallel_workers_per_gather")
 db = min(db_times)
 print(f"\n== supplymkt.kmeans_fit: best of {RUNS} {db:.2f} s (runs {', '.join(f'{t:.2f}' for t in db_times)}); "
-      f"plan: {plan}; serially {t_serial:.2f} s")
+      f"plan: {plan}; serially {t_serial:.2f} s ({cpu_serial:.2f} s of backend CPU)")
 print(f"   inertia {mdl['inertia']:.6f}, iterations {mdl['iterations']}, converged {mdl['converged']}, "
       f"n_points {mdl['n_points']}, sampled {mdl['sampled']}, sizes {mdl['sizes']}")
 
@@ -196,17 +205,17 @@ print(f"   the three exports give the same array as the one loaded (as a multise
       f"fastest: {export_label}")
 
 # --- analyst: StandardScaler + KMeans
-t2 = time.time()
+t2, c2 = time.time(), time.process_time()
 scaler = StandardScaler()
 Xs = scaler.fit_transform(X)
 km = KMeans(n_clusters=K, n_init=10, max_iter=300, tol=1e-4, algorithm="lloyd", random_state=0).fit(Xs)
-t_fit = time.time() - t2
+t_fit, cpu_fit = time.time() - t2, time.process_time() - c2
 try:
     from threadpoolctl import threadpool_info
     pools = ", ".join(f"{p['user_api']}/{p['internal_api']} {p['num_threads']} threads" for p in threadpool_info())
 except ImportError:
     pools = "threadpoolctl not available"
-print(f"\n== scikit-learn: StandardScaler + KMeans(n_init=10, lloyd) {t_fit:.2f} s; inertia {km.inertia_:.6f}, "
+print(f"\n== scikit-learn: StandardScaler + KMeans(n_init=10, lloyd) {t_fit:.2f} s ({cpu_fit:.2f} s of CPU); inertia {km.inertia_:.6f}, "
       f"iterations {km.n_iter_}; thread pools: {pools}")
 
 # --- checks: supplymkt's model against numpy and scikit-learn

@@ -1429,7 +1429,8 @@ kmeans_elbow_final(PG_FUNCTION_ARGS)
 	double	   *mean,
 			   *scale;
 	const double *x;
-	Oid			array_type = get_fn_expr_rettype(fcinfo->flinfo),
+	/* the declared return type (Citus calls final functions without an expression to ask) */
+	Oid			array_type = get_func_rettype(fcinfo->flinfo->fn_oid),
 				elem_type = get_element_type(array_type);
 	TupleDesc	tupdesc;
 	Datum	   *points;
