@@ -42,6 +42,12 @@ SELECT segment, customers, round(customer_share::numeric, 3) AS customer_share,
        round(revenue_share::numeric, 3) AS revenue_share, round(mean_clv_12m::numeric, 2) AS mean_clv_12m
   FROM dash.customer_segments ORDER BY revenue DESC NULLS LAST;
 \echo
+\echo '== Personas: k-means on recency, frequency, value and category mix (dash.persona_segments)'
+SELECT persona, label, customers, round(customer_share::numeric, 3) AS customer_share,
+       round(revenue_share::numeric, 3) AS revenue_share, round(mean_clv_12m::numeric, 2) AS mean_clv_12m,
+       top_category
+  FROM dash.persona_segments ORDER BY persona;
+\echo
 \echo '== Cohort retention, first three months after the first order (dash.retention)'
 SELECT cohort_month, cohort_customers, month_offset, round(retention_rate::numeric, 3) AS retention
   FROM dash.retention WHERE month_offset BETWEEN 1 AND 3 AND cohort_month <= '2024-03-01'
