@@ -14,7 +14,7 @@
 #                (k 8, n_init 10, max_iter 300, tol 1e-4, standardized), best of SM_BENCH_RUNS (3) after a
 #                warm-up, default planner settings; plus one serial run for information
 #   analyst:     the 8 columns into numpy with psycopg2, the fastest of three ways (best of SM_BENCH_RUNS each,
-#                all three checked to give the same array): cursor fetchall, COPY text + np.loadtxt, COPY
+#                all three checked to give the rows loaded): cursor fetchall, COPY text + np.loadtxt, COPY
 #                binary + np.frombuffer; then StandardScaler().fit_transform and KMeans(n_clusters=8,
 #                n_init=10, max_iter=300, tol=1e-4, algorithm='lloyd', random_state=0) with scikit-learn's
 #                default threads (once: it takes long)
@@ -22,7 +22,7 @@
 # its mean and scale) must equal the reported one, and must be <= scikit-learn's inertia x 1.005 (PASS/FAIL);
 # reports the adjusted Rand index of the two partitions, and prints
 #     | path | export s | fit s | total s | inertia | ratio to supplymkt |
-# SM_BENCH_KEEP=1 leaves the cluster running.  Takes about 3 minutes on 2 cores.
+# SM_BENCH_KEEP=1 leaves the cluster running.  Takes about 2 minutes on 2 cores.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

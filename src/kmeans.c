@@ -1434,6 +1434,8 @@ kmeans_elbow_final(PG_FUNCTION_ARGS)
 				elem_type = get_element_type(array_type);
 	TupleDesc	tupdesc;
 	Datum	   *points;
+	double	   *sorted;
+	int64		distinct = 0;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
@@ -1452,8 +1454,12 @@ kmeans_elbow_final(PG_FUNCTION_ARGS)
 	tupdesc = lookup_rowtype_tupdesc_copy(elem_type, -1);
 	mean = KmAlloc(d, sizeof(double));
 	scale = KmAlloc(d, sizeof(double));
-	x = KmFittingData(KmSortedRows(buf->values, buf->nrows, d, NULL), buf->nrows, d, o.standardize, mean, scale);
-	points = KmAlloc(k_max - k_min + 1, sizeof(Datum));
+	sorted = KmSortedRows(buf->values, buf->nrows, d, NULL);
+	for (int64 i = 0; i < buf->nrows && distinct <= k_max; i++)
+		distinct += i == 0 || memcmp(sorted + i * d, sorted + (i - 1) * d, d * sizeof(double)) != 0;
+	k_max = (int) Min(k_max, distinct);
+	x = KmFittingData(sorted, buf->nrows, d, o.standardize, mean, scale);
+	points = KmAlloc(Max(k_max - k_min + 1, 1), sizeof(Datum));
 	for (int k = k_min; k <= k_max; k++)
 	{
 		KmResult	res;
@@ -1474,7 +1480,7 @@ kmeans_elbow_final(PG_FUNCTION_ARGS)
 		pfree(res.labels);
 	}
 	get_typlenbyvalalign(elem_type, &typlen, &typbyval, &typalign);
-	PG_RETURN_ARRAYTYPE_P(construct_array(points, k_max - k_min + 1, elem_type, typlen, typbyval, typalign));
+	PG_RETURN_ARRAYTYPE_P(construct_array(points, Max(k_max - k_min + 1, 0), elem_type, typlen, typbyval, typalign));
 }
 
 /* ---------------------------------------------------------------------------------------------------------

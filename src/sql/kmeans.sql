@@ -148,7 +148,7 @@ CREATE AGGREGATE @extschema@.kmeans_elbow(features double precision[], k_min int
     SFUNC = @extschema@.kmeans_elbow_transfn, STYPE = @extschema@.kmeans_fit_state,
     COMBINEFUNC = @extschema@.kmeans_fit_state_combine, FINALFUNC = @extschema@.kmeans_elbow_final,
     PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.kmeans_elbow(double precision[], integer, integer) IS 'For each k in k_min..k_max (at most 50 values): inertia and sampled silhouette of a standardized kmeans_fit (seed 0, n_init 10), as an array of kmeans_elbow_point; unnest it: SELECT (unnest(kmeans_elbow(f, 1, 10))).*';
+COMMENT ON AGGREGATE @extschema@.kmeans_elbow(double precision[], integer, integer) IS 'For each k in k_min..k_max (at most 50 values): inertia and sampled silhouette of a standardized kmeans_fit (seed 0, n_init 10), as an array of kmeans_elbow_point (k above the number of distinct points is left out; empty when k_min is); unnest it: SELECT (unnest(kmeans_elbow(f, 1, 10))).*';
 COMMENT ON AGGREGATE @extschema@.kmeans_elbow(double precision[], integer, integer, integer) IS 'kmeans_elbow with a seed.';
 
 -- kmeans_refine: one exact Lloyd step as a partial aggregate (fit on a sample, refine over all rows, even on Citus).
