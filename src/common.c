@@ -1274,7 +1274,7 @@ SmRowBufferAppend(SmRowBuffer *buf, const float8 *row, MemoryContext cxt)
  * a mergeable, order-independent sample in which each kept row stands for about 2^L rows.  Identical rows
  * share a hash and are kept or dropped together.
  */
-static uint64
+uint64
 SmRowHash(const float8 *row, int ncols)
 {
 	uint64		h = UINT64CONST(0x5eed5eed5eed5eed);

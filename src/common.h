@@ -154,6 +154,7 @@ extern void SmRowBufferSetParams(SmRowBuffer *buf, const float8 *params);
 extern void SmRowBufferSetCols(SmRowBuffer *buf, int ncols, const char *what);
 extern SmRowBuffer *SmRowBufferAppendSampled(SmRowBuffer *buf, const float8 *row, int64 max_rows, MemoryContext cxt);
 extern void SmRowBufferLimit(SmRowBuffer *buf, int64 max_rows);
+extern uint64 SmRowHash(const float8 *row, int ncols);
 
 /* supplymkt.kmeans_max_memory (kB): past it, k-means states keep a sample of their points. */
 extern int	sm_kmeans_max_memory_kb;

@@ -118,13 +118,35 @@ KmAlloc(int64 n, Size size)
 	return palloc_extended(Max((Size) n * size, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
-/* Squared Euclidean distance of two d-vectors. */
+/* Two doubles, for the distance kernel (GCC/clang vector extension: SSE2 on x86-64, NEON on arm64). */
+typedef double KmV2 __attribute__((vector_size(16)));
+
+/* Squared Euclidean distance of two d-vectors (two-wide lanes, a fixed summation order). */
 static inline double
 KmDist2(const double *a, const double *b, int d)
 {
-	double		s = 0;
+	KmV2		acc0 = {0, 0},
+				acc1 = {0, 0},
+				x0,
+				y0,
+				x1,
+				y1;
+	double		s;
+	int			j = 0;
 
-	for (int j = 0; j < d; j++)
+	for (; j + 4 <= d; j += 4)
+	{
+		memcpy(&x0, a + j, sizeof(KmV2));
+		memcpy(&y0, b + j, sizeof(KmV2));
+		memcpy(&x1, a + j + 2, sizeof(KmV2));
+		memcpy(&y1, b + j + 2, sizeof(KmV2));
+		x0 -= y0;
+		x1 -= y1;
+		acc0 += x0 * x0;
+		acc1 += x1 * x1;
+	}
+	s = (acc0[0] + acc0[1]) + (acc1[0] + acc1[1]);
+	for (; j < d; j++)
 	{
 		double		t = a[j] - b[j];
 
@@ -242,45 +264,73 @@ KmColumnMoments(const double *x, int64 n, int d, double *mean, double *var)
 	}
 }
 
-/* Orders row indices by the rows' values (lexicographic), ties by index. */
-static int
-KmRowCmp(const void *pa, const void *pb, void *arg)
+/* Whether two rows are the same point (-0 equals 0). */
+static bool
+KmSameRow(const double *a, const double *b, int d)
 {
+	for (int j = 0; j < d; j++)
+		if (a[j] != b[j])
+			return false;
+	return true;
+}
+
+/* A row's sort key: the hash of its values, then its index. */
+typedef struct KmRowKey
+{
+	uint64		hash;
+	int64		index;
+} KmRowKey;
+
+/* Orders rows by hash, then (a collision) by value, then by index. */
+static int
+KmRowKeyCmp(const void *pa, const void *pb, void *arg)
+{
+	const KmRowKey *a = pa,
+			   *b = pb;
 	const double *rows = ((const double **) arg)[0];
 	int			d = (int) (intptr_t) ((const double **) arg)[1];
-	int64		a = *(const int64 *) pa,
-				b = *(const int64 *) pb;
-	const double *ra = rows + a * d,
-			   *rb = rows + b * d;
 
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
 	for (int j = 0; j < d; j++)
-		if (ra[j] != rb[j])
-			return ra[j] < rb[j] ? -1 : 1;
-	return a < b ? -1 : (a > b);
+	{
+		double		x = rows[a->index * d + j],
+					y = rows[b->index * d + j];
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return a->index < b->index ? -1 : (a->index > b->index);
 }
 
 /*
- * The rows sorted by value, so that a fit does not depend on the order in which they arrived (serial, parallel
- * and Citus plans, any ORDER BY): the same multiset of points gives the same model bit for bit.  The permutation
- * (sorted position -> original row) is returned when perm is not NULL.
+ * The rows in a canonical order (by a hash of their values), so that a fit does not depend on the order in
+ * which they arrived (serial, parallel and Citus plans, any ORDER BY): the same multiset of points gives the
+ * same model bit for bit.  The permutation (new position -> original row) is returned when perm is not NULL.
  */
 static double *
 KmSortedRows(const double *rows, int64 n, int d, int64 **perm)
 {
-	int64	   *idx = KmAlloc(n, sizeof(int64));
+	KmRowKey   *keys = KmAlloc(n, sizeof(KmRowKey));
 	double	   *sorted = KmAlloc(n * (int64) d, sizeof(double));
 	const double *arg[2] = {rows, (const double *) (intptr_t) d};
 
 	for (int64 i = 0; i < n; i++)
-		idx[i] = i;
-	qsort_arg(idx, n, sizeof(int64), KmRowCmp, arg);
+	{
+		keys[i].hash = SmRowHash(rows + i * d, d);
+		keys[i].index = i;
+	}
+	qsort_arg(keys, n, sizeof(KmRowKey), KmRowKeyCmp, arg);
 	CHECK_FOR_INTERRUPTS();
 	for (int64 i = 0; i < n; i++)
-		memcpy(sorted + i * d, rows + idx[i] * d, d * sizeof(double));
+		memcpy(sorted + i * d, rows + keys[i].index * d, d * sizeof(double));
 	if (perm)
-		*perm = idx;
-	else
-		pfree(idx);
+	{
+		*perm = KmAlloc(n, sizeof(int64));
+		for (int64 i = 0; i < n; i++)
+			(*perm)[i] = keys[i].index;
+	}
+	pfree(keys);
 	return sorted;
 }
 
@@ -341,18 +391,20 @@ KmAbsoluteTolerance(const double *x, int64 n, int d, double tol)
 /*
  * Greedy k-means++ seeding (scikit-learn's _kmeans_plusplus): the first centre uniformly, then for each next
  * centre 2 + floor(ln k) candidates drawn with probability proportional to the squared distance to the nearest
- * chosen centre, keeping the candidate that lowers the total the most.  Writes the centres; errors when the
- * data have fewer than k distinct points (the total reaches 0 early).
+ * chosen centre, keeping the candidate that lowers the total the most (the first on ties).  Writes the
+ * centres; errors when the data have fewer than k distinct points (the total reaches 0 early).  Each centre
+ * costs two passes over the points: one finds the candidates and scores them all, one updates the distances.
  */
 static void
 KmSeed(const double *x, int64 n, int d, int k, gsl_rng *rng, double *centers)
 {
 	int			trials = 2 + (int) floor(log((double) k));
 	double	   *closest = KmAlloc(n, sizeof(double)),
-			   *cumsum = KmAlloc(n, sizeof(double)),
-			   *cand = KmAlloc(n * (int64) trials, sizeof(double)),
+			   *draw = KmAlloc(trials, sizeof(double)),
+			   *pots = KmAlloc(trials, sizeof(double)),
 				pot = 0;
 	int64	   *ids = KmAlloc(trials, sizeof(int64));
+	int		   *order = KmAlloc(trials, sizeof(int));
 	int64		first = (int64) gsl_rng_uniform_int(rng, (unsigned long) n);
 
 	memcpy(centers, x + first * d, d * sizeof(double));
@@ -365,67 +417,71 @@ KmSeed(const double *x, int64 n, int d, int k, gsl_rng *rng, double *centers)
 	}
 	for (int c = 1; c < k; c++)
 	{
-		double		acc = 0,
-					best_pot = 0;
-		int			best = 0;
+		double		acc = 0;
+		int			best = 0,
+					next = 0;
+		const double *cx;
 
 		if (!(pot > 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("k = %d, but the points have only %d distinct values", k, c),
 					 errhint("Choose k at most the number of distinct points.")));
-		for (int64 i = 0; i < n; i++)
+		/* candidates: the first index whose cumulative distance reaches each draw (numpy's searchsorted) */
+		for (int t = 0; t < trials; t++)
+		{
+			int			p = t;
+
+			draw[t] = gsl_rng_uniform(rng) * pot;
+			while (p > 0 && draw[order[p - 1]] > draw[t])
+			{
+				order[p] = order[p - 1];
+				p--;
+			}
+			order[p] = t;
+			ids[t] = n - 1;
+		}
+		for (int64 i = 0; i < n && next < trials; i++)
 		{
 			acc += closest[i];
-			cumsum[i] = acc;
+			while (next < trials && acc >= draw[order[next]])
+				ids[order[next++]] = i;
 		}
-		for (int t = 0; t < trials; t++)
+		/* each candidate's total: the sum over points of min(current distance, distance to the candidate) */
+		memset(pots, 0, trials * sizeof(double));
+		for (int64 i = 0; i < n; i++)
 		{
-			double		r = gsl_rng_uniform(rng) * pot;
-			int64		lo = 0,
-						hi = n - 1;
+			const double *xi = x + i * d;
 
-			/* first index with cumsum > r ... numpy's searchsorted(side='left'): first cumsum >= r */
-			while (lo < hi)
+			for (int t = 0; t < trials; t++)
 			{
-				int64		mid = lo + (hi - lo) / 2;
+				double		dd = KmDist2(xi, x + ids[t] * d, d);
 
-				if (cumsum[mid] < r)
-					lo = mid + 1;
-				else
-					hi = mid;
+				pots[t] += dd < closest[i] ? dd : closest[i];
 			}
-			ids[t] = lo;
+			if ((i & 65535) == 0)
+				CHECK_FOR_INTERRUPTS();
 		}
-		for (int t = 0; t < trials; t++)
-		{
-			const double *cx = x + ids[t] * d;
-			double	   *ct = cand + (int64) t * n,
-						s = 0;
-
-			for (int64 i = 0; i < n; i++)
-			{
-				double		dd = KmDist2(x + i * d, cx, d);
-
-				ct[i] = dd < closest[i] ? dd : closest[i];
-				s += ct[i];
-				if ((i & 65535) == 0)
-					CHECK_FOR_INTERRUPTS();
-			}
-			if (t == 0 || s < best_pot)
-			{
-				best_pot = s;
+		for (int t = 1; t < trials; t++)
+			if (pots[t] < pots[best])
 				best = t;
-			}
+		cx = x + ids[best] * d;
+		pot = 0;
+		for (int64 i = 0; i < n; i++)
+		{
+			double		dd = KmDist2(x + i * d, cx, d);
+
+			if (dd < closest[i])
+				closest[i] = dd;
+			pot += closest[i];
 		}
-		pot = best_pot;
-		memcpy(closest, cand + (int64) best * n, n * sizeof(double));
-		memcpy(centers + (Size) c * d, x + ids[best] * d, d * sizeof(double));
+		memcpy(centers + (Size) c * d, cx, d * sizeof(double));
 	}
 	pfree(closest);
-	pfree(cumsum);
-	pfree(cand);
+	pfree(draw);
+	pfree(pots);
 	pfree(ids);
+	pfree(order);
 }
 
 /* Half the distance from each centre to its nearest other centre (Hamerly's s), and their pairwise distances. */
@@ -459,28 +515,8 @@ KmScan(const double *xi, const double *c, int k, int d, double *d1, double *d2)
 
 	for (int j = 0; j < k; j++)
 	{
-		const double *cj = c + (Size) j * d;
-		double		t = 0;
-		int			q = 0;
+		double		t = KmDist2(xi, c + (Size) j * d, d);
 
-		/* partial distances: stop once this centre cannot be among the two nearest */
-		for (; q + 4 <= d && t < b2; q += 4)
-		{
-			double		e0 = xi[q] - cj[q],
-						e1 = xi[q + 1] - cj[q + 1],
-						e2 = xi[q + 2] - cj[q + 2],
-						e3 = xi[q + 3] - cj[q + 3];
-
-			t += (e0 * e0 + e1 * e1) + (e2 * e2 + e3 * e3);
-		}
-		if (t >= b2)
-			continue;
-		for (; q < d; q++)
-		{
-			double		e = xi[q] - cj[q];
-
-			t += e * e;
-		}
 		if (t < b1)
 		{
 			b2 = b1;
@@ -503,30 +539,43 @@ typedef struct KmRun
 	int			d;
 	int			k;
 	double	   *c;				/* centres k x d */
-	double	   *sums;			/* k x d */
+	double	   *sums;			/* k x d: coordinate sums of each cluster's points */
 	double	   *counts;			/* k */
-	double	   *shift;			/* k: distance each centre moved */
+	double	   *shift;			/* k: distance each centre moved in the last update */
 	double	   *half_gap;		/* k */
 	int32	   *labels;			/* n */
 	double	   *upper;			/* n: >= distance to the assigned centre */
 	double	   *lower;			/* n: <= distance to every other centre */
+	double		max_shift;		/* largest shift, and the largest of the other centres' (for the bounds) */
+	double		second_shift;
+	int			max_shift_centre;
+	bool		sums_stale;		/* recount sums from the labels at the next update (after a relocation) */
 } KmRun;
 
 /*
  * Assignment step with Hamerly's bounds; returns whether any label changed.  On the first call (first = true)
- * every point is scanned.
+ * every point is scanned and the cluster sums are counted; later calls first move each point's bounds by the
+ * last update's shifts, re-scan only the points the bounds cannot settle, and keep the sums up to date by
+ * moving the points that change cluster (so an iteration is one pass over the points).
  */
 static bool
 KmAssign(KmRun *r, bool first)
 {
 	bool		changed = false;
+	int			d = r->d;
 
-	if (!first)
-		KmCenterGaps(r->c, r->k, r->d, r->half_gap);
+	if (first)
+	{
+		memset(r->sums, 0, (Size) r->k * d * sizeof(double));
+		memset(r->counts, 0, r->k * sizeof(double));
+	}
+	else
+		KmCenterGaps(r->c, r->k, d, r->half_gap);
 	for (int64 i = 0; i < r->n; i++)
 	{
-		const double *xi = r->x + i * r->d;
-		int			a;
+		const double *xi = r->x + i * d;
+		int			a = r->labels[i],
+					b;
 
 		if ((i & 16383) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -534,26 +583,42 @@ KmAssign(KmRun *r, bool first)
 		{
 			double		m;
 
-			a = r->labels[i];
+			r->upper[i] += r->shift[a];
+			r->lower[i] -= a == r->max_shift_centre ? r->second_shift : r->max_shift;
 			m = Max(r->half_gap[a], r->lower[i]);
 			if (r->upper[i] <= m)
 				continue;
-			r->upper[i] = sqrt(KmDist2(xi, r->c + (Size) a * r->d, r->d));
+			r->upper[i] = sqrt(KmDist2(xi, r->c + (Size) a * d, d));
 			if (r->upper[i] <= m)
 				continue;
 		}
-		a = KmScan(xi, r->c, r->k, r->d, &r->upper[i], &r->lower[i]);
-		if (first || a != r->labels[i])
+		b = KmScan(xi, r->c, r->k, d, &r->upper[i], &r->lower[i]);
+		if (first || b != a)
+		{
+			double	   *sb = r->sums + (Size) b * d;
+
 			changed = true;
-		r->labels[i] = a;
+			if (!first)
+			{
+				double	   *sa = r->sums + (Size) a * d;
+
+				for (int j = 0; j < d; j++)
+					sa[j] -= xi[j];
+				r->counts[a] -= 1;
+			}
+			for (int j = 0; j < d; j++)
+				sb[j] += xi[j];
+			r->counts[b] += 1;
+			r->labels[i] = b;
+		}
 	}
 	return changed;
 }
 
 /*
  * Update step: centres to the means of their points; empty clusters take the points farthest from their
- * centres (scikit-learn's relocation).  Records how far each centre moved, updates the bounds, and returns
- * the total squared shift.
+ * centres (scikit-learn's relocation: the point's label stays, its coordinates move to the empty cluster).
+ * Records how far each centre moved (for the bounds) and returns the total squared shift.
  */
 static double
 KmUpdate(KmRun *r)
@@ -561,21 +626,22 @@ KmUpdate(KmRun *r)
 	int			k = r->k,
 				d = r->d,
 				nempty = 0;
-	double		total = 0,
-				max1 = 0,
-				max2 = 0;
-	int			arg1 = -1;
+	double		total = 0;
 
-	memset(r->sums, 0, (Size) k * d * sizeof(double));
-	memset(r->counts, 0, k * sizeof(double));
-	for (int64 i = 0; i < r->n; i++)
+	if (r->sums_stale)
 	{
-		double	   *s = r->sums + (Size) r->labels[i] * d;
-		const double *xi = r->x + i * d;
+		memset(r->sums, 0, (Size) k * d * sizeof(double));
+		memset(r->counts, 0, k * sizeof(double));
+		for (int64 i = 0; i < r->n; i++)
+		{
+			double	   *sa = r->sums + (Size) r->labels[i] * d;
+			const double *xi = r->x + i * d;
 
-		for (int j = 0; j < d; j++)
-			s[j] += xi[j];
-		r->counts[r->labels[i]] += 1;
+			for (int j = 0; j < d; j++)
+				sa[j] += xi[j];
+			r->counts[r->labels[i]] += 1;
+		}
+		r->sums_stale = false;
 	}
 	for (int j = 0; j < k; j++)
 		nempty += r->counts[j] == 0;
@@ -624,7 +690,10 @@ KmUpdate(KmRun *r)
 		}
 		pfree(far);
 		pfree(fard);
+		r->sums_stale = true;	/* the labels no longer match the sums */
 	}
+	r->max_shift = r->second_shift = 0;
+	r->max_shift_centre = -1;
 	for (int j = 0; j < k; j++)
 	{
 		double	   *cj = r->c + (Size) j * d,
@@ -641,21 +710,14 @@ KmUpdate(KmRun *r)
 			}
 		total += moved;
 		r->shift[j] = sqrt(moved);
-		if (r->shift[j] > max1)
+		if (r->shift[j] > r->max_shift)
 		{
-			max2 = max1;
-			max1 = r->shift[j];
-			arg1 = j;
+			r->second_shift = r->max_shift;
+			r->max_shift = r->shift[j];
+			r->max_shift_centre = j;
 		}
-		else if (r->shift[j] > max2)
-			max2 = r->shift[j];
-	}
-	for (int64 i = 0; i < r->n; i++)
-	{
-		int			a = r->labels[i];
-
-		r->upper[i] += r->shift[a];
-		r->lower[i] -= a == arg1 ? max2 : max1;
+		else if (r->shift[j] > r->second_shift)
+			r->second_shift = r->shift[j];
 	}
 	return total;
 }
@@ -669,6 +731,7 @@ KmLloyd(KmRun *r, int max_iter, double tol_abs, int *iterations, bool *converged
 	int			it;
 
 	*converged = false;
+	r->sums_stale = false;
 	for (it = 0; it < max_iter; it++)
 	{
 		bool		changed = KmAssign(r, it == 0);
@@ -1456,7 +1519,7 @@ kmeans_elbow_final(PG_FUNCTION_ARGS)
 	scale = KmAlloc(d, sizeof(double));
 	sorted = KmSortedRows(buf->values, buf->nrows, d, NULL);
 	for (int64 i = 0; i < buf->nrows && distinct <= k_max; i++)
-		distinct += i == 0 || memcmp(sorted + i * d, sorted + (i - 1) * d, d * sizeof(double)) != 0;
+		distinct += i == 0 || !KmSameRow(sorted + i * d, sorted + (i - 1) * d, d);
 	k_max = (int) Min(k_max, distinct);
 	x = KmFittingData(sorted, buf->nrows, d, o.standardize, mean, scale);
 	points = KmAlloc(Max(k_max - k_min + 1, 1), sizeof(Datum));
