@@ -1675,6 +1675,7 @@ row_buffer_send(PG_FUNCTION_ARGS)
  * --------------------------------------------------------------------------------------------------------- */
 
 int			sm_kmeans_max_memory_kb = 256 * 1024;
+int			sm_kmeans_threads = 2;
 
 void		_PG_init(void);
 
@@ -1688,5 +1689,11 @@ _PG_init(void)
 							"refine the sampled model over all rows with kmeans_refine.",
 							&sm_kmeans_max_memory_kb, 256 * 1024, 64, 400 * 1024,
 							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("supplymkt.kmeans_threads",
+							"Threads a k-means fit may use for its n_init runs.",
+							"The runs are independent; the result does not depend on the number of threads. "
+							"1 keeps every fit in the backend's own thread.",
+							&sm_kmeans_threads, 2, 1, 64,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("supplymkt");
 }

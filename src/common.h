@@ -159,6 +159,9 @@ extern uint64 SmRowHash(const float8 *row, int ncols);
 /* supplymkt.kmeans_max_memory (kB): past it, k-means states keep a sample of their points. */
 extern int	sm_kmeans_max_memory_kb;
 
+/* supplymkt.kmeans_threads: threads a k-means fit may use for its n_init runs. */
+extern int	sm_kmeans_threads;
+
 /* ---------------------------------------------------------------------------------------------------------
  * Input validation: every SQL-visible function checks its arguments with these, so analysts get one
  * consistent message and SQLSTATE for the same mistake everywhere.

@@ -16,6 +16,9 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
@@ -274,14 +277,14 @@ KmSameRow(const double *a, const double *b, int d)
 	return true;
 }
 
-/* A row's sort key: the hash of its values, then its index. */
+/* A row's sort key: its first value (the rest of the row breaks ties), then its index. */
 typedef struct KmRowKey
 {
-	uint64		hash;
+	double		first;
 	int64		index;
 } KmRowKey;
 
-/* Orders rows by hash, then (a collision) by value, then by index. */
+/* Orders rows lexicographically by value, then by index. */
 static int
 KmRowKeyCmp(const void *pa, const void *pb, void *arg)
 {
@@ -290,9 +293,9 @@ KmRowKeyCmp(const void *pa, const void *pb, void *arg)
 	const double *rows = ((const double **) arg)[0];
 	int			d = (int) (intptr_t) ((const double **) arg)[1];
 
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
-	for (int j = 0; j < d; j++)
+	if (a->first != b->first)
+		return a->first < b->first ? -1 : 1;
+	for (int j = 1; j < d; j++)
 	{
 		double		x = rows[a->index * d + j],
 					y = rows[b->index * d + j];
@@ -304,9 +307,10 @@ KmRowKeyCmp(const void *pa, const void *pb, void *arg)
 }
 
 /*
- * The rows in a canonical order (by a hash of their values), so that a fit does not depend on the order in
- * which they arrived (serial, parallel and Citus plans, any ORDER BY): the same multiset of points gives the
- * same model bit for bit.  The permutation (new position -> original row) is returned when perm is not NULL.
+ * The rows sorted by value, so that a fit does not depend on the order in which they arrived (serial, parallel
+ * and Citus plans, any ORDER BY): the same multiset of points gives the same model bit for bit, and points that
+ * differ by rounding noise keep their order.  The permutation (new position -> original row) is returned when
+ * perm is not NULL.
  */
 static double *
 KmSortedRows(const double *rows, int64 n, int d, int64 **perm)
@@ -317,7 +321,7 @@ KmSortedRows(const double *rows, int64 n, int d, int64 **perm)
 
 	for (int64 i = 0; i < n; i++)
 	{
-		keys[i].hash = SmRowHash(rows + i * d, d);
+		keys[i].first = rows[i * d] == 0 ? 0.0 : rows[i * d];	/* -0 sorts with 0 */
 		keys[i].index = i;
 	}
 	qsort_arg(keys, n, sizeof(KmRowKey), KmRowKeyCmp, arg);
@@ -388,32 +392,102 @@ KmAbsoluteTolerance(const double *x, int64 n, int d, double tol)
 	return tol * s / d;
 }
 
+/* ---------------------------------------------------------------------------------------------------------
+ * Runs.  The n_init runs of a fit are independent (run r seeds its own GSL generator from (seed, r)), so they
+ * are shared out among up to supplymkt.kmeans_threads threads; each keeps its best run and the fit keeps the
+ * lowest inertia, the lower run number on ties, so the result does not depend on the threads.  Everything a run
+ * touches is allocated before the threads start, and the code they run never calls into PostgreSQL (no palloc,
+ * no ereport, no CHECK_FOR_INTERRUPTS): they poll a shared stop flag, which the backend's own thread raises
+ * when a cancel or termination is pending; the backend then joins them and only then lets the error happen.
+ * Worker threads block every signal, so PostgreSQL's signal handlers keep running in the backend thread.
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* What the threads of one fit share. */
+typedef struct KmShared
+{
+	int			next_run;		/* the next run to start (taken with an atomic add) */
+	int			n_init;
+	uint32		seed;
+	volatile int stop;			/* set by the backend thread on a pending cancel / termination */
+} KmShared;
+
+/* Working arrays of one thread of a fit (each run of the thread reuses them). */
+typedef struct KmRun
+{
+	const double *x;
+	int64		n;
+	int			d;
+	int			k;
+	bool		is_backend;		/* the backend's own thread: watches for pending interrupts */
+	KmShared   *shared;
+	double	   *c;				/* centres k x d */
+	double	   *sums;			/* k x d: coordinate sums of each cluster's points */
+	double	   *counts;			/* k */
+	double	   *shift;			/* k: distance each centre moved in the last update */
+	double	   *half_gap;		/* k */
+	int32	   *labels;			/* n */
+	double	   *upper;			/* n: >= distance to the assigned centre */
+	double	   *lower;			/* n: <= distance to every other centre */
+	double	   *closest;		/* n: seeding, squared distance to the nearest chosen centre */
+	double	   *draw;			/* trials: seeding */
+	double	   *pots;			/* trials */
+	int64	   *ids;			/* trials */
+	int		   *order;			/* trials */
+	int64	   *far;			/* k: relocation of empty clusters */
+	double	   *fard;			/* k */
+	double	   *init;			/* k x d: the seeds of the current run */
+	double		max_shift;		/* largest shift, and the largest of the other centres' (for the bounds) */
+	double		second_shift;
+	int			max_shift_centre;
+	bool		sums_stale;		/* recount sums from the labels at the next update (after a relocation) */
+	int			distinct;		/* > 0: seeding found only this many distinct points (k too large) */
+	gsl_rng    *rng;
+	/* the thread's best run */
+	int			best_run;
+	double		best_inertia;
+	double	   *best_c;
+	double	   *best_init;
+	int32	   *best_labels;
+	int			best_iterations;
+	bool		best_converged;
+	pthread_t	thread;
+	bool		started;
+} KmRun;
+
+/* Whether the run must stop: the shared flag, raised by the backend thread when a cancel is pending. */
+static inline bool
+KmStop(KmRun *r)
+{
+	if (r->is_backend && unlikely(InterruptPending && (QueryCancelPending || ProcDiePending)))
+		r->shared->stop = 1;
+	return r->shared->stop != 0;
+}
+
 /*
  * Greedy k-means++ seeding (scikit-learn's _kmeans_plusplus): the first centre uniformly, then for each next
  * centre 2 + floor(ln k) candidates drawn with probability proportional to the squared distance to the nearest
- * chosen centre, keeping the candidate that lowers the total the most (the first on ties).  Writes the
- * centres; errors when the data have fewer than k distinct points (the total reaches 0 early).  Each centre
- * costs two passes over the points: one finds the candidates and scores them all, one updates the distances.
+ * chosen centre, keeping the candidate that lowers the total the most (the first on ties).  Each centre costs
+ * two passes over the points: one finds the candidates and scores them all, one updates the distances.  Writes
+ * r->c; false when stopped or when the points have fewer than k distinct values (r->distinct says how many).
  */
-static void
-KmSeed(const double *x, int64 n, int d, int k, gsl_rng *rng, double *centers)
+static bool
+KmSeed(KmRun *r)
 {
-	int			trials = 2 + (int) floor(log((double) k));
-	double	   *closest = KmAlloc(n, sizeof(double)),
-			   *draw = KmAlloc(trials, sizeof(double)),
-			   *pots = KmAlloc(trials, sizeof(double)),
-				pot = 0;
-	int64	   *ids = KmAlloc(trials, sizeof(int64));
-	int		   *order = KmAlloc(trials, sizeof(int));
-	int64		first = (int64) gsl_rng_uniform_int(rng, (unsigned long) n);
+	const double *x = r->x;
+	int64		n = r->n;
+	int			d = r->d,
+				k = r->k,
+				trials = 2 + (int) floor(log((double) k));
+	double		pot = 0;
+	int64		first = (int64) gsl_rng_uniform_int(r->rng, (unsigned long) n);
 
-	memcpy(centers, x + first * d, d * sizeof(double));
+	memcpy(r->c, x + first * d, d * sizeof(double));
 	for (int64 i = 0; i < n; i++)
 	{
-		closest[i] = KmDist2(x + i * d, centers, d);
-		pot += closest[i];
-		if ((i & 65535) == 0)
-			CHECK_FOR_INTERRUPTS();
+		r->closest[i] = KmDist2(x + i * d, r->c, d);
+		pot += r->closest[i];
+		if ((i & 65535) == 0 && KmStop(r))
+			return false;
 	}
 	for (int c = 1; c < k; c++)
 	{
@@ -423,75 +497,70 @@ KmSeed(const double *x, int64 n, int d, int k, gsl_rng *rng, double *centers)
 		const double *cx;
 
 		if (!(pot > 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("k = %d, but the points have only %d distinct values", k, c),
-					 errhint("Choose k at most the number of distinct points.")));
+		{
+			r->distinct = c;
+			return false;
+		}
 		/* candidates: the first index whose cumulative distance reaches each draw (numpy's searchsorted) */
 		for (int t = 0; t < trials; t++)
 		{
 			int			p = t;
 
-			draw[t] = gsl_rng_uniform(rng) * pot;
-			while (p > 0 && draw[order[p - 1]] > draw[t])
+			r->draw[t] = gsl_rng_uniform(r->rng) * pot;
+			while (p > 0 && r->draw[r->order[p - 1]] > r->draw[t])
 			{
-				order[p] = order[p - 1];
+				r->order[p] = r->order[p - 1];
 				p--;
 			}
-			order[p] = t;
-			ids[t] = n - 1;
+			r->order[p] = t;
+			r->ids[t] = n - 1;
 		}
 		for (int64 i = 0; i < n && next < trials; i++)
 		{
-			acc += closest[i];
-			while (next < trials && acc >= draw[order[next]])
-				ids[order[next++]] = i;
+			acc += r->closest[i];
+			while (next < trials && acc >= r->draw[r->order[next]])
+				r->ids[r->order[next++]] = i;
 		}
 		/* each candidate's total: the sum over points of min(current distance, distance to the candidate) */
-		memset(pots, 0, trials * sizeof(double));
+		memset(r->pots, 0, trials * sizeof(double));
 		for (int64 i = 0; i < n; i++)
 		{
 			const double *xi = x + i * d;
 
 			for (int t = 0; t < trials; t++)
 			{
-				double		dd = KmDist2(xi, x + ids[t] * d, d);
+				double		dd = KmDist2(xi, x + r->ids[t] * d, d);
 
-				pots[t] += dd < closest[i] ? dd : closest[i];
+				r->pots[t] += dd < r->closest[i] ? dd : r->closest[i];
 			}
-			if ((i & 65535) == 0)
-				CHECK_FOR_INTERRUPTS();
+			if ((i & 65535) == 0 && KmStop(r))
+				return false;
 		}
 		for (int t = 1; t < trials; t++)
-			if (pots[t] < pots[best])
+			if (r->pots[t] < r->pots[best])
 				best = t;
-		cx = x + ids[best] * d;
+		cx = x + r->ids[best] * d;
 		pot = 0;
 		for (int64 i = 0; i < n; i++)
 		{
 			double		dd = KmDist2(x + i * d, cx, d);
 
-			if (dd < closest[i])
-				closest[i] = dd;
-			pot += closest[i];
+			if (dd < r->closest[i])
+				r->closest[i] = dd;
+			pot += r->closest[i];
 		}
-		memcpy(centers + (Size) c * d, cx, d * sizeof(double));
+		memcpy(r->c + (Size) c * d, cx, d * sizeof(double));
 	}
-	pfree(closest);
-	pfree(draw);
-	pfree(pots);
-	pfree(ids);
-	pfree(order);
+	return true;
 }
 
-/* Half the distance from each centre to its nearest other centre (Hamerly's s), and their pairwise distances. */
+/* Half the distance from each centre to its nearest other centre (Hamerly's s). */
 static void
 KmCenterGaps(const double *c, int k, int d, double *half_gap)
 {
 	for (int a = 0; a < k; a++)
 		half_gap[a] = INFINITY;
 	for (int a = 0; a < k; a++)
-	{
 		for (int b = a + 1; b < k; b++)
 		{
 			double		t = 0.5 * sqrt(KmDist2(c + (Size) a * d, c + (Size) b * d, d));
@@ -501,8 +570,6 @@ KmCenterGaps(const double *c, int k, int d, double *half_gap)
 			if (t < half_gap[b])
 				half_gap[b] = t;
 		}
-		CHECK_FOR_INTERRUPTS();
-	}
 }
 
 /* Full scan of one point: nearest centre (ties: lower index), its distance and the second-nearest distance. */
@@ -531,27 +598,6 @@ KmScan(const double *xi, const double *c, int k, int d, double *d1, double *d2)
 	return best;
 }
 
-/* Working arrays of one Lloyd run. */
-typedef struct KmRun
-{
-	const double *x;
-	int64		n;
-	int			d;
-	int			k;
-	double	   *c;				/* centres k x d */
-	double	   *sums;			/* k x d: coordinate sums of each cluster's points */
-	double	   *counts;			/* k */
-	double	   *shift;			/* k: distance each centre moved in the last update */
-	double	   *half_gap;		/* k */
-	int32	   *labels;			/* n */
-	double	   *upper;			/* n: >= distance to the assigned centre */
-	double	   *lower;			/* n: <= distance to every other centre */
-	double		max_shift;		/* largest shift, and the largest of the other centres' (for the bounds) */
-	double		second_shift;
-	int			max_shift_centre;
-	bool		sums_stale;		/* recount sums from the labels at the next update (after a relocation) */
-} KmRun;
-
 /*
  * Assignment step with Hamerly's bounds; returns whether any label changed.  On the first call (first = true)
  * every point is scanned and the cluster sums are counted; later calls first move each point's bounds by the
@@ -577,8 +623,8 @@ KmAssign(KmRun *r, bool first)
 		int			a = r->labels[i],
 					b;
 
-		if ((i & 16383) == 0)
-			CHECK_FOR_INTERRUPTS();
+		if ((i & 16383) == 0 && KmStop(r))
+			return false;
 		if (!first)
 		{
 			double		m;
@@ -648,8 +694,6 @@ KmUpdate(KmRun *r)
 	if (nempty > 0)
 	{
 		/* the nempty points farthest from their (old) centres, farthest first, ties by lower index */
-		int64	   *far = KmAlloc(nempty, sizeof(int64));
-		double	   *fard = KmAlloc(nempty, sizeof(double));
 		int			nfar = 0,
 					e = 0;
 
@@ -658,17 +702,17 @@ KmUpdate(KmRun *r)
 			double		t = KmDist2(r->x + i * d, r->c + (Size) r->labels[i] * d, d);
 			int			p;
 
-			if (nfar == nempty && !(t > fard[nfar - 1]))
+			if (nfar == nempty && !(t > r->fard[nfar - 1]))
 				continue;
 			p = nfar < nempty ? nfar++ : nempty - 1;
-			while (p > 0 && fard[p - 1] < t)
+			while (p > 0 && r->fard[p - 1] < t)
 			{
-				far[p] = far[p - 1];
-				fard[p] = fard[p - 1];
+				r->far[p] = r->far[p - 1];
+				r->fard[p] = r->fard[p - 1];
 				p--;
 			}
-			far[p] = i;
-			fard[p] = t;
+			r->far[p] = i;
+			r->fard[p] = t;
 		}
 		for (int j = 0; j < k && e < nfar; j++)
 		{
@@ -677,8 +721,8 @@ KmUpdate(KmRun *r)
 
 			if (r->counts[j] != 0)
 				continue;
-			xf = r->x + far[e] * d;
-			old = r->labels[far[e]];
+			xf = r->x + r->far[e] * d;
+			old = r->labels[r->far[e]];
 			for (int q = 0; q < d; q++)
 			{
 				r->sums[(Size) old * d + q] -= xf[q];
@@ -688,8 +732,6 @@ KmUpdate(KmRun *r)
 			r->counts[j] = 1;
 			e++;
 		}
-		pfree(far);
-		pfree(fard);
 		r->sums_stale = true;	/* the labels no longer match the sums */
 	}
 	r->max_shift = r->second_shift = 0;
@@ -722,7 +764,7 @@ KmUpdate(KmRun *r)
 	return total;
 }
 
-/* One Lloyd run from the given centres (scikit-learn's stopping rules); returns the inertia. */
+/* One Lloyd run from the centres in r->c (scikit-learn's stopping rules); returns the inertia. */
 static double
 KmLloyd(KmRun *r, int max_iter, double tol_abs, int *iterations, bool *converged)
 {
@@ -735,8 +777,11 @@ KmLloyd(KmRun *r, int max_iter, double tol_abs, int *iterations, bool *converged
 	for (it = 0; it < max_iter; it++)
 	{
 		bool		changed = KmAssign(r, it == 0);
-		double		shift = KmUpdate(r);
+		double		shift;
 
+		if (r->shared->stop)
+			return 0;
+		shift = KmUpdate(r);
 		if (it > 0 && !changed)
 		{
 			strict = true;
@@ -757,8 +802,133 @@ KmLloyd(KmRun *r, int max_iter, double tol_abs, int *iterations, bool *converged
 	return inertia;
 }
 
-/* Orders clusters by descending size, then by lexicographic centroid (qsort context: the run). */
-static const KmRun *km_sort_run;
+/* What a thread of a fit needs besides its arrays. */
+typedef struct KmRunArgs
+{
+	const KmOptions *o;
+	double		tol_abs;
+} KmRunArgs;
+
+static KmRunArgs km_run_args;	/* set before the threads start, read-only while they run */
+
+/* Takes runs until none is left (or a stop), keeping the thread's best.  Runs in any thread. */
+static void
+KmRuns(KmRun *r)
+{
+	const KmOptions *o = km_run_args.o;
+
+	for (;;)
+	{
+		int			run = __atomic_fetch_add(&r->shared->next_run, 1, __ATOMIC_RELAXED);
+		int			iterations = 0;
+		bool		converged = false;
+		double		inertia;
+
+		if (run >= r->shared->n_init || r->shared->stop)
+			return;
+		gsl_rng_set(r->rng, (unsigned long) (r->shared->seed + (uint32) run * (uint32) 0x9E3779B9));
+		if (!KmSeed(r))
+		{
+			if (r->distinct > 0)
+				r->shared->stop = 1;	/* every run would fail the same way */
+			return;
+		}
+		memcpy(r->init, r->c, (Size) r->k * r->d * sizeof(double));
+		inertia = KmLloyd(r, o->max_iter, km_run_args.tol_abs, &iterations, &converged);
+		if (r->shared->stop)
+			return;
+		if (r->best_run < 0 || inertia < r->best_inertia)
+		{
+			int32	   *swap = r->best_labels;
+
+			r->best_run = run;
+			r->best_inertia = inertia;
+			r->best_iterations = iterations;
+			r->best_converged = converged;
+			memcpy(r->best_c, r->c, (Size) r->k * r->d * sizeof(double));
+			memcpy(r->best_init, r->init, (Size) r->k * r->d * sizeof(double));
+			r->best_labels = r->labels;		/* the next run rewrites all labels anyway */
+			r->labels = swap;
+		}
+	}
+}
+
+/* Thread body of a worker thread. */
+static void *
+KmThreadMain(void *arg)
+{
+	KmRuns((KmRun *) arg);
+	return NULL;
+}
+
+/* Allocates the arrays of one thread (in the backend thread, before any thread starts). */
+static void
+KmRunInit(KmRun *r, const double *x, int64 n, int d, int k, KmShared *shared)
+{
+	int			trials = 2 + (int) floor(log((double) k));
+
+	memset(r, 0, sizeof(*r));
+	r->x = x;
+	r->n = n;
+	r->d = d;
+	r->k = k;
+	r->shared = shared;
+	r->c = KmAlloc((int64) k * d, sizeof(double));
+	r->sums = KmAlloc((int64) k * d, sizeof(double));
+	r->counts = KmAlloc(k, sizeof(double));
+	r->shift = KmAlloc(k, sizeof(double));
+	r->half_gap = KmAlloc(k, sizeof(double));
+	r->labels = KmAlloc(n, sizeof(int32));
+	r->upper = KmAlloc(n, sizeof(double));
+	r->lower = KmAlloc(n, sizeof(double));
+	r->closest = KmAlloc(n, sizeof(double));
+	r->draw = KmAlloc(trials, sizeof(double));
+	r->pots = KmAlloc(trials, sizeof(double));
+	r->ids = KmAlloc(trials, sizeof(int64));
+	r->order = KmAlloc(trials, sizeof(int));
+	r->far = KmAlloc(k, sizeof(int64));
+	r->fard = KmAlloc(k, sizeof(double));
+	r->init = KmAlloc((int64) k * d, sizeof(double));
+	r->best_c = KmAlloc((int64) k * d, sizeof(double));
+	r->best_init = KmAlloc((int64) k * d, sizeof(double));
+	r->best_labels = KmAlloc(n, sizeof(int32));
+	r->best_run = -1;
+	r->rng = gsl_rng_alloc(gsl_rng_mt19937);
+	if (r->rng == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+}
+
+/* Frees the arrays of one thread (but its best labels when the caller keeps them). */
+static void
+KmRunFree(KmRun *r, bool keep_best_labels)
+{
+	if (r->rng)
+		gsl_rng_free(r->rng);
+	pfree(r->c);
+	pfree(r->sums);
+	pfree(r->counts);
+	pfree(r->shift);
+	pfree(r->half_gap);
+	pfree(r->labels);
+	pfree(r->upper);
+	pfree(r->lower);
+	pfree(r->closest);
+	pfree(r->draw);
+	pfree(r->pots);
+	pfree(r->ids);
+	pfree(r->order);
+	pfree(r->far);
+	pfree(r->fard);
+	pfree(r->init);
+	pfree(r->best_c);
+	pfree(r->best_init);
+	if (!keep_best_labels)
+		pfree(r->best_labels);
+}
+
+/* Orders clusters by descending size, then by lexicographic centroid (qsort context). */
+static const double *km_sort_centroids;
+static int	km_sort_d;
 static const int64 *km_sort_sizes;
 
 /* Comparator of cluster indices for the numbering rule. */
@@ -767,14 +937,14 @@ KmClusterCmp(const void *pa, const void *pb)
 {
 	int			a = *(const int *) pa,
 				b = *(const int *) pb;
-	int			d = km_sort_run->d;
+	int			d = km_sort_d;
 
 	if (km_sort_sizes[a] != km_sort_sizes[b])
 		return km_sort_sizes[a] > km_sort_sizes[b] ? -1 : 1;
 	for (int j = 0; j < d; j++)
 	{
-		double		x = km_sort_run->c[(Size) a * d + j],
-					y = km_sort_run->c[(Size) b * d + j];
+		double		x = km_sort_centroids[(Size) a * d + j],
+					y = km_sort_centroids[(Size) b * d + j];
 
 		if (x != y)
 			return x < y ? -1 : 1;
@@ -782,121 +952,132 @@ KmClusterCmp(const void *pa, const void *pb)
 	return a < b ? -1 : (a > b);
 }
 
+/* The numbering of k clusters: order[new] = old, by descending size, then lexicographic centroid. */
+static void
+KmNumbering(const double *centroids, const int64 *sizes, int k, int d, int *order)
+{
+	for (int j = 0; j < k; j++)
+		order[j] = j;
+	km_sort_centroids = centroids;
+	km_sort_d = d;
+	km_sort_sizes = sizes;
+	qsort(order, k, sizeof(int), KmClusterCmp);
+}
+
 /*
- * Fits k-means on the fitting data: n_init seeded runs, the lowest inertia kept (the first on ties); the result
- * renumbered by descending size.  Labels are returned when want_labels.
+ * Fits k-means on the fitting data: n_init seeded runs (on up to supplymkt.kmeans_threads threads), the lowest
+ * inertia kept (the lower run number on ties); the result renumbered by descending size.  Labels are returned
+ * when want_labels.
  */
 static void
 KmFit(const double *x, int64 n, int d, const KmOptions *o, bool want_labels, KmResult *res)
 {
-	int			k = o->k;
-	KmRun		r;
-	gsl_rng    *rng;
-	double		tol_abs = KmAbsoluteTolerance(x, n, d, o->tol),
-				best = INFINITY;
-	double	   *best_c = KmAlloc((int64) k * d, sizeof(double)),
-			   *init = KmAlloc((int64) k * d, sizeof(double));
-	int32	   *best_labels = KmAlloc(n, sizeof(int32));
+	int			k = o->k,
+				nthreads = Max(1, Min(sm_kmeans_threads, o->n_init));
+	KmShared	shared;
+	KmRun	   *runs;
+	KmRun	   *best = NULL;
 	int		   *order = KmAlloc(k, sizeof(int));
 	int		   *rank = KmAlloc(k, sizeof(int));
+	int64	   *sizes = KmAlloc(k, sizeof(int64));
+	sigset_t	all,
+				old;
 
 	if (k > n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k = %d exceeds the number of points (" INT64_FORMAT ")", k, n),
 				 errhint("Choose k at most the number of rows with features.")));
-	memset(&r, 0, sizeof(r));
-	r.x = x;
-	r.n = n;
-	r.d = d;
-	r.k = k;
-	r.c = KmAlloc((int64) k * d, sizeof(double));
-	r.sums = KmAlloc((int64) k * d, sizeof(double));
-	r.counts = KmAlloc(k, sizeof(double));
-	r.shift = KmAlloc(k, sizeof(double));
-	r.half_gap = KmAlloc(k, sizeof(double));
-	r.labels = KmAlloc(n, sizeof(int32));
-	r.upper = KmAlloc(n, sizeof(double));
-	r.lower = KmAlloc(n, sizeof(double));
-	res->init = KmAlloc((int64) k * d, sizeof(double));
-
+	if ((double) n * k < 200000)
+		nthreads = 1;			/* not worth a thread */
+	memset(&shared, 0, sizeof(shared));
+	shared.n_init = o->n_init;
+	shared.seed = (uint32) o->seed;
+	km_run_args.o = o;
+	km_run_args.tol_abs = KmAbsoluteTolerance(x, n, d, o->tol);
 	gsl_set_error_handler_off();
-	rng = gsl_rng_alloc(gsl_rng_mt19937);
-	if (rng == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	gsl_rng_set(rng, (unsigned long) (uint32) o->seed);
-	PG_TRY();
-	{
-		for (int run = 0; run < o->n_init; run++)
-		{
-			int			iterations;
-			bool		converged;
-			double		inertia;
+	runs = KmAlloc(nthreads, sizeof(KmRun));
+	for (int t = 0; t < nthreads; t++)
+		KmRunInit(&runs[t], x, n, d, k, &shared);
+	runs[0].is_backend = true;
 
-			KmSeed(x, n, d, k, rng, r.c);
-			memcpy(init, r.c, (Size) k * d * sizeof(double));
-			inertia = KmLloyd(&r, o->max_iter, tol_abs, &iterations, &converged);
-			if (run == 0 || inertia < best)
+	/* from here until every thread is joined, nothing may raise an error */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int t = 1; t < nthreads; t++)
+		runs[t].started = pthread_create(&runs[t].thread, NULL, KmThreadMain, &runs[t]) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	KmRuns(&runs[0]);
+	for (int t = 1; t < nthreads; t++)
+		while (runs[t].started)
+		{
+			struct timespec deadline;
+
+			clock_gettime(CLOCK_REALTIME, &deadline);
+			deadline.tv_nsec += 10 * 1000 * 1000;
+			if (deadline.tv_nsec >= 1000 * 1000 * 1000)
 			{
-				best = inertia;
-				memcpy(best_c, r.c, (Size) k * d * sizeof(double));
-				memcpy(res->init, init, (Size) k * d * sizeof(double));
-				memcpy(best_labels, r.labels, n * sizeof(int32));
-				res->iterations = iterations;
-				res->converged = converged;
+				deadline.tv_sec++;
+				deadline.tv_nsec -= 1000 * 1000 * 1000;
 			}
+			if (pthread_timedjoin_np(runs[t].thread, NULL, &deadline) == 0)
+				runs[t].started = false;
+			else
+				(void) KmStop(&runs[0]);	/* watch for a cancel while waiting */
 		}
-	}
-	PG_FINALLY();
+
+	/* all threads are done: errors may happen again */
+	if (shared.stop)
 	{
-		gsl_rng_free(rng);
+		for (int t = 0; t < nthreads; t++)
+			if (runs[t].distinct > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("k = %d, but the points have only %d distinct values", k, runs[t].distinct),
+						 errhint("Choose k at most the number of distinct points.")));
+		CHECK_FOR_INTERRUPTS();
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling the k-means fit")));
 	}
-	PG_END_TRY();
+	for (int t = 0; t < nthreads; t++)
+		if (runs[t].best_run >= 0 &&
+			(best == NULL || runs[t].best_inertia < best->best_inertia ||
+			 (runs[t].best_inertia == best->best_inertia && runs[t].best_run < best->best_run)))
+			best = &runs[t];
+	if (best == NULL)
+		elog(ERROR, "k-means fit ended without a run");
 
 	/* renumber: clusters by descending size, then lexicographic centroid */
+	for (int64 i = 0; i < n; i++)
+		sizes[best->best_labels[i]]++;
+	KmNumbering(best->best_c, sizes, k, d, order);
+	res->centroids = KmAlloc((int64) k * d, sizeof(double));
 	res->sizes = KmAlloc(k, sizeof(int64));
+	res->init = KmAlloc((int64) k * d, sizeof(double));
+	memcpy(res->init, best->best_init, (Size) k * d * sizeof(double));
+	for (int j = 0; j < k; j++)
 	{
-		int64	   *sizes = KmAlloc(k, sizeof(int64));
-
-		for (int64 i = 0; i < n; i++)
-			sizes[best_labels[i]]++;
-		memcpy(r.c, best_c, (Size) k * d * sizeof(double));
-		for (int j = 0; j < k; j++)
-			order[j] = j;
-		km_sort_run = &r;
-		km_sort_sizes = sizes;
-		qsort(order, k, sizeof(int), KmClusterCmp);
-		res->centroids = KmAlloc((int64) k * d, sizeof(double));
-		for (int j = 0; j < k; j++)
-		{
-			rank[order[j]] = j;
-			memcpy(res->centroids + (Size) j * d, best_c + (Size) order[j] * d, d * sizeof(double));
-			res->sizes[j] = sizes[order[j]];
-		}
-		pfree(sizes);
+		rank[order[j]] = j;
+		memcpy(res->centroids + (Size) j * d, best->best_c + (Size) order[j] * d, d * sizeof(double));
+		res->sizes[j] = sizes[order[j]];
 	}
-	res->inertia = best;
+	res->inertia = best->best_inertia;
+	res->iterations = best->best_iterations;
+	res->converged = best->best_converged;
 	res->labels = NULL;
 	if (want_labels)
 	{
 		for (int64 i = 0; i < n; i++)
-			best_labels[i] = rank[best_labels[i]];
-		res->labels = best_labels;
+			best->best_labels[i] = rank[best->best_labels[i]];
+		res->labels = best->best_labels;
 	}
-	else
-		pfree(best_labels);
-	pfree(r.c);
-	pfree(r.sums);
-	pfree(r.counts);
-	pfree(r.shift);
-	pfree(r.half_gap);
-	pfree(r.labels);
-	pfree(r.upper);
-	pfree(r.lower);
-	pfree(best_c);
-	pfree(init);
+	for (int t = 0; t < nthreads; t++)
+		KmRunFree(&runs[t], want_labels && &runs[t] == best);
+	pfree(runs);
 	pfree(order);
 	pfree(rank);
+	pfree(sizes);
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -1817,7 +1998,7 @@ kmeans_refine_final(PG_FUNCTION_ARGS)
 	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_KMEANS_REFINE);
 	KmOptions	o;
 	KmResult	res;
-	KmRun		r;
+	double	   *centres;
 	int			k,
 				d;
 	int		   *order;
@@ -1832,10 +2013,7 @@ kmeans_refine_final(PG_FUNCTION_ARGS)
 	o.seed = (int) buf->params[KR_P_SEED];
 	o.n_init = (int) buf->params[KR_P_N_INIT];
 	o.standardize = buf->params[KR_P_STANDARDIZE] != 0;
-	memset(&r, 0, sizeof(r));
-	r.d = d;
-	r.k = k;
-	r.c = KmAlloc((int64) k * d, sizeof(double));
+	centres = KmAlloc((int64) k * d, sizeof(double));
 	sizes = KmAlloc(k, sizeof(int64));
 	for (int c = 0; c < k; c++)
 	{
@@ -1849,21 +2027,17 @@ kmeans_refine_final(PG_FUNCTION_ARGS)
 
 			if (fabs(nv - old[j]) > 1e-12 * Max(1.0, fabs(old[j])))
 				moved = true;
-			r.c[(Size) c * d + j] = nv;
+			centres[(Size) c * d + j] = nv;
 		}
 	}
 	order = KmAlloc(k, sizeof(int));
-	for (int j = 0; j < k; j++)
-		order[j] = j;
-	km_sort_run = &r;
-	km_sort_sizes = sizes;
-	qsort(order, k, sizeof(int), KmClusterCmp);
+	KmNumbering(centres, sizes, k, d, order);
 	memset(&res, 0, sizeof(res));
 	res.centroids = KmAlloc((int64) k * d, sizeof(double));
 	res.sizes = KmAlloc(k, sizeof(int64));
 	for (int j = 0; j < k; j++)
 	{
-		memcpy(res.centroids + (Size) j * d, r.c + (Size) order[j] * d, d * sizeof(double));
+		memcpy(res.centroids + (Size) j * d, centres + (Size) order[j] * d, d * sizeof(double));
 		res.sizes[j] = sizes[order[j]];
 	}
 	res.inertia = buf->params[KR_P_INERTIA];
