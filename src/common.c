@@ -15,6 +15,7 @@
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/guc.h"
@@ -1143,6 +1144,10 @@ const SmRowKind sm_row_kinds[] = {
 	/* k rows [count, sums], k centroid rows [0, centroid], a mean row and a scale row [0, ...] (kmeans.c) */
 	[SM_ROWS_KIND_KMEANS_REFINE] = {"kmeans_refine_state", 0,
 	{"k", "standardize", "iterations", "inertia", "n_points", "seed", "n_init"}, 0},
+	/* [user, item, weight] interactions, or [item, features...] for content similarity (recommend.c) */
+	[SM_ROWS_KIND_ITEM_SIMILARITY] = {"item_similarity_state", 0, {"top_k", "measure", "min_support"}, 64},
+	/* basket, item */
+	[SM_ROWS_KIND_ASSOC_RULES] = {"assoc_rules_state", 2, {"min_support", "min_confidence", "max_len"}, 64},
 };
 const int	sm_num_row_kinds = lengthof(sm_row_kinds);
 
@@ -1668,6 +1673,50 @@ row_buffer_send(PG_FUNCTION_ARGS)
 	for (int64 i = 0; i < buf->nrows * buf->ncols; i++)
 		pq_sendfloat8(&out, buf->values[i]);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&out));
+}
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Feature arrays
+ * --------------------------------------------------------------------------------------------------------- */
+
+/*
+ * Reads a features array (k-means, content similarity): 1-D, double precision, no NULLs, finite values within
+ * ±1e100 (squared distances stay finite); returns its values (in the array) and length.
+ */
+double *
+SmFeatures(ArrayType *arr, int *len)
+{
+	int			n;
+	double	   *v;
+
+	if (ARR_NDIM(arr) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must not be an empty array")));
+	if (ARR_NDIM(arr) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must be a one-dimensional array, not %d-dimensional", ARR_NDIM(arr))));
+	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
+		elog(ERROR, "features must be double precision[]");
+	if (ARR_HASNULL(arr) && array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("features must not contain NULL elements"),
+				 errhint("Replace missing features with a value (e.g. coalesce(x, 0)) or leave the row out.")));
+	n = ARR_DIMS(arr)[0];
+	v = (double *) ARR_DATA_PTR(arr);
+	for (int j = 0; j < n; j++)
+	{
+		SmCheckFinite(v[j], "every feature");
+		if (fabs(v[j]) > SM_MAX_FEATURE)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("feature value %g is out of range for supplymkt: at most 1e100 in absolute value", v[j]),
+					 errhint("Rescale the feature (e.g. log or divide by a unit).")));
+	}
+	*len = n;
+	return v;
 }
 
 /* ---------------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "fmgr.h"
+#include "utils/array.h"
 #include "lib/stringinfo.h"
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -131,6 +132,8 @@ typedef struct SmRowBuffer
 #define SM_ROWS_KIND_CLV_FIT 2
 #define SM_ROWS_KIND_KMEANS_FIT 3
 #define SM_ROWS_KIND_KMEANS_REFINE 4
+#define SM_ROWS_KIND_ITEM_SIMILARITY 5
+#define SM_ROWS_KIND_ASSOC_RULES 6
 
 /* Kinds of row buffers: the SQL type name, columns (0: variable), parameter names (NULL = unused). */
 typedef struct SmRowKind
@@ -155,6 +158,10 @@ extern void SmRowBufferSetCols(SmRowBuffer *buf, int ncols, const char *what);
 extern SmRowBuffer *SmRowBufferAppendSampled(SmRowBuffer *buf, const float8 *row, int64 max_rows, MemoryContext cxt);
 extern void SmRowBufferLimit(SmRowBuffer *buf, int64 max_rows);
 extern uint64 SmRowHash(const float8 *row, int ncols);
+
+/* Feature arrays (float8[]) of k-means and content similarity. */
+#define SM_MAX_FEATURE 1e100
+extern double *SmFeatures(ArrayType *arr, int *len);
 
 /* supplymkt.kmeans_max_memory (kB): past it, k-means states keep a sample of their points. */
 extern int	sm_kmeans_max_memory_kb;

@@ -43,7 +43,6 @@
 #define KM_MAX_K 10000
 #define KM_MAX_N_INIT 1000
 #define KM_MAX_ELBOW_KS 50
-#define KM_MAX_ABS 1e100		/* larger feature values are rejected: squared distances must stay finite */
 #define KM_SILHOUETTE_SAMPLE 2000
 #define KM_DEFAULT_N_INIT 10
 #define KM_DEFAULT_MAX_ITER 300
@@ -177,48 +176,6 @@ KmNearest(const double *x, const double *c, int k, int d, double *best2)
 	}
 	*best2 = bd;
 	return best;
-}
-
-/* Reads a features array: 1-D, no NULLs, finite values within ±1e100; returns its values and length. */
-static double *
-KmFeatures(ArrayType *arr, int *len, double *buf, int buflen)
-{
-	int			n;
-	double	   *v;
-
-	if (ARR_NDIM(arr) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("features must not be an empty array")));
-	if (ARR_NDIM(arr) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("features must be a one-dimensional array, not %d-dimensional", ARR_NDIM(arr))));
-	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
-		elog(ERROR, "features must be double precision[]");
-	if (ARR_HASNULL(arr) && array_contains_nulls(arr))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("features must not contain NULL elements"),
-				 errhint("Replace missing features with a value (e.g. coalesce(x, 0)) or leave the row out.")));
-	n = ARR_DIMS(arr)[0];
-	v = (double *) ARR_DATA_PTR(arr);
-	for (int j = 0; j < n; j++)
-	{
-		SmCheckFinite(v[j], "every feature");
-		if (fabs(v[j]) > KM_MAX_ABS)
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("feature value %g is out of range for k-means: at most 1e100 in absolute value", v[j]),
-					 errhint("Rescale the feature (e.g. log or divide by a unit).")));
-	}
-	*len = n;
-	if (buf != NULL && n <= buflen)
-	{
-		memcpy(buf, v, n * sizeof(double));
-		return buf;
-	}
-	return v;
 }
 
 /* Raises the error for an argument that must not be NULL. */
@@ -1422,7 +1379,7 @@ KmCollect(FunctionCallInfo fcinfo, const float8 *params)
 {
 	SmRowBuffer *buf;
 	int			d;
-	double	   *v = KmFeatures(PG_GETARG_ARRAYTYPE_P(1), &d, NULL, 0);
+	double	   *v = SmFeatures(PG_GETARG_ARRAYTYPE_P(1), &d);
 
 	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_FIT);
 	SmRowBufferSetParams(buf, params);
@@ -1736,7 +1693,7 @@ static double *
 KmStandardizedFeatures(const KmModel *m, ArrayType *arr)
 {
 	int			d;
-	double	   *v = KmFeatures(arr, &d, NULL, 0),
+	double	   *v = SmFeatures(arr, &d),
 			   *z;
 
 	if (d != m->dim)
@@ -2113,7 +2070,7 @@ kmeans_segment(PG_FUNCTION_ARGS)
 			total++;
 			if (isnull)
 				continue;
-			f = KmFeatures(DatumGetArrayTypeP(v), &len, NULL, 0);
+			f = SmFeatures(DatumGetArrayTypeP(v), &len);
 			if (d < 0)
 			{
 				d = len;

@@ -576,10 +576,42 @@ AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
               ("NULL", "NULL")],
              notes="one Lloyd step; a model that differs between rows raises 22023; features of another length 22023"),
      "supplymkt.kmeans_model, double precision[]"),
+] + [  # item_similarity: one case per overload; oracle: test/recommend_oracle.py (numpy)
+    (AggCase("item_similarity", ["user_id", "item_id", "amount", "5", "'jaccard'", "2"][:n], 1e-12,
+             "duplicate (user, item) weights are summed in weight order; scores are computed in the same order "
+             "everywhere, but the last bits of a summed weight may differ",
+             [r[:n] for r in [("1", "10", "2.5", "5", "'jaccard'", "2"), ("1", "11", "1", "5", "'jaccard'", "2"),
+                              ("2", "10", "NULL", "5", "'jaccard'", "2"), ("NULL", "12", "1", "5", "'jaccard'", "2"),
+                              ("2", "11", "0", "5", "'jaccard'", "2"), ("3", "12", "4", "5", "'jaccard'", "2")]],
+             notes="returns item_neighbors (compared as its JSON text); ids beyond 2^53 raise 22003; top_k, measure, "
+                   "min_support must be constant; a negative or NaN weight raises 22023",
+             where="grp % 2 = 0"),
+     ", ".join(["bigint", "bigint", "double precision", "integer", "text", "integer"][:n]))
+    for n in range(2, 7)
+] + [
+    (AggCase("item_content_similarity", ["rid", "features", "5"][:n], 0.0,
+             "one cosine per pair, computed in the same order everywhere (rows sorted by item)",
+             [r[:n] for r in [("1", "ARRAY[1,0,2]::float8[]", "5"), ("2", "ARRAY[0,1,1]::float8[]", "5"),
+                              ("3", "NULL", "5"), ("4", "ARRAY[1,1,1]::float8[]", "5")]],
+             notes="one row per item (rid here); a repeated item raises 22023", where="rid % 300 = 0"),
+     ", ".join(["bigint", "double precision[]", "integer"][:n]))
+    for n in (2, 3)
+] + [
+    (AggCase("assoc_rules", ["user_id", "item_id % 40", "0.05", "0.2", "3"][:n], 0.0,
+             "integer counts of itemsets; the same Eclat over sorted rows everywhere",
+             [r[:n] for r in [("1", "10", "0.05", "0.2", "3"), ("1", "11", "0.05", "0.2", "3"),
+                              ("2", "10", "0.05", "0.2", "3"), ("NULL", "12", "0.05", "0.2", "3"),
+                              ("2", "10", "0.05", "0.2", "3")]],
+             notes="returns assoc_rules_model; min_support in (0, 1], min_confidence in [0, 1], max_len 1..10",
+             where="grp % 5 = 0"),
+     ", ".join(["bigint", "bigint", "double precision", "double precision", "integer"][:n]))
+    for n in (4, 5)
 ]}
 
 # Optional notes on plain functions for the hostile sweep (shown with their TAP line).
 FUNCTION_NOTES = {
+    "recommend": "k 1..10000; NULL history = popular items only; exclude NULL = the history",
+    "item_neighbors_blend": "weight_a in [0, 1]; NULL models give NULL",
     "kmeans_segment": "window function; fits on its partition (k and seed constant per partition)",
     "kmeans_assign": "features must have the model's dim elements",
     "kmeans_distance": "features must have the model's dim elements",
