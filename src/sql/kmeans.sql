@@ -183,3 +183,19 @@ COMMENT ON FUNCTION @extschema@.kmeans_centroids(@extschema@.kmeans_model) IS 'O
 CREATE FUNCTION @extschema@.kmeans_segment(features double precision[], k integer, seed integer DEFAULT 0) RETURNS integer
     AS 'MODULE_PATHNAME', 'kmeans_segment' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kmeans_segment(double precision[], integer, integer) IS 'Window function: fits kmeans_fit(features, k, seed) (n_init 10, max_iter 300, tol 1e-4, standardized) on the rows of its partition and returns each row''s cluster 1..k (NULL for a NULL features row). Use OVER (PARTITION BY ...) or OVER ().';
+
+-- Transition functions (and composite columns).
+COMMENT ON FUNCTION @extschema@.kmeans_elbow_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer) IS 'Transition function of kmeans_elbow(double precision[], integer, integer).';
+COMMENT ON FUNCTION @extschema@.kmeans_elbow_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer) IS 'Transition function of kmeans_elbow(double precision[], integer, integer, integer).';
+COMMENT ON FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer) IS 'Transition function of kmeans_fit(double precision[], integer).';
+COMMENT ON FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer) IS 'Transition function of kmeans_fit(double precision[], integer, integer).';
+COMMENT ON FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer) IS 'Transition function of kmeans_fit(double precision[], integer, integer, integer).';
+COMMENT ON FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer, integer) IS 'Transition function of kmeans_fit(double precision[], integer, integer, integer, integer).';
+COMMENT ON FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer, integer, double precision) IS 'Transition function of kmeans_fit(double precision[], integer, integer, integer, integer, double precision).';
+COMMENT ON FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer, integer, double precision, boolean) IS 'Transition function of kmeans_fit(double precision[], integer, integer, integer, integer, double precision, boolean).';
+COMMENT ON FUNCTION @extschema@.kmeans_refine_transfn(@extschema@.kmeans_refine_state, @extschema@.kmeans_model, double precision[]) IS 'Transition function of kmeans_refine(@extschema@.kmeans_model, double precision[]).';
+COMMENT ON COLUMN @extschema@.kmeans_elbow_point.k IS 'Number of clusters.';
+COMMENT ON COLUMN @extschema@.kmeans_elbow_point.inertia IS 'Sum of squared distances to the assigned centroid (standardized space), best of n_init runs.';
+COMMENT ON COLUMN @extschema@.kmeans_elbow_point.silhouette IS 'Mean silhouette coefficient (-1..1, higher is better) on a seeded sample of at most 2000 points; NULL for k = 1.';
+COMMENT ON COLUMN @extschema@.kmeans_elbow_point.iterations IS 'Lloyd iterations of the best run.';
+COMMENT ON COLUMN @extschema@.kmeans_elbow_point.converged IS 'Whether the best run stopped before max_iter.';

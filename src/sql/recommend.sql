@@ -195,3 +195,14 @@ CREATE FUNCTION @extschema@.rules(model @extschema@.assoc_rules_model,
                                   OUT leverage double precision, OUT conviction double precision, OUT count bigint)
     RETURNS SETOF record AS 'MODULE_PATHNAME', 'assoc_rules_rows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION @extschema@.rules(@extschema@.assoc_rules_model) IS 'Every rule A -> C with A, C non-empty, disjoint, A u C frequent and confidence = supp(A u C) / supp(A) >= min_confidence: support = supp(A u C), lift = confidence / supp(C), leverage = supp(A u C) - supp(A) supp(C), conviction = (1 - supp(C)) / (1 - confidence) (Infinity when confidence is 1), count = baskets with A u C (mlxtend''s definitions). Ordered by itemset, then antecedent.';
+
+-- Transition functions (and composite columns).
+COMMENT ON FUNCTION @extschema@.assoc_rules_transfn(@extschema@.assoc_rules_state, bigint, bigint, double precision, double precision) IS 'Transition function of assoc_rules(bigint, bigint, double precision, double precision).';
+COMMENT ON FUNCTION @extschema@.assoc_rules_transfn(@extschema@.assoc_rules_state, bigint, bigint, double precision, double precision, integer) IS 'Transition function of assoc_rules(bigint, bigint, double precision, double precision, integer).';
+COMMENT ON FUNCTION @extschema@.item_content_similarity_transfn(@extschema@.item_similarity_state, bigint, double precision[]) IS 'Transition function of item_content_similarity(bigint, double precision[]).';
+COMMENT ON FUNCTION @extschema@.item_content_similarity_transfn(@extschema@.item_similarity_state, bigint, double precision[], integer) IS 'Transition function of item_content_similarity(bigint, double precision[], integer).';
+COMMENT ON FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint) IS 'Transition function of item_similarity(bigint, bigint).';
+COMMENT ON FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision) IS 'Transition function of item_similarity(bigint, bigint, double precision).';
+COMMENT ON FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, integer) IS 'Transition function of item_similarity(bigint, bigint, double precision, integer).';
+COMMENT ON FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, integer, text) IS 'Transition function of item_similarity(bigint, bigint, double precision, integer, text).';
+COMMENT ON FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, integer, text, integer) IS 'Transition function of item_similarity(bigint, bigint, double precision, integer, text, integer).';
