@@ -7,7 +7,7 @@ MODULE_big = supplymkt
 OBJS = src/common.o src/supply.o src/demo.o src/customers.o src/clv.o src/kmeans.o src/recommend.o
 
 # The install script is assembled from one SQL source per family, in this order.
-SQL_SOURCES = src/sql/header.sql src/sql/common.sql src/sql/supply.sql src/sql/demo.sql src/sql/customers.sql src/sql/clv.sql src/sql/kmeans.sql src/sql/recommend.sql src/sql/dashboards.sql
+SQL_SOURCES = src/sql/header.sql src/sql/common.sql src/sql/supply.sql src/sql/demo.sql src/sql/customers.sql src/sql/clv.sql src/sql/kmeans.sql src/sql/recommend.sql src/sql/recommend_eval.sql src/sql/dashboards.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress tests: every sql/*.sql, setup first.

@@ -4,10 +4,11 @@
 -- ten baskets checked by hand and against plain SQL, text and binary round trips of the models and states,
 -- order independence, the ±2^53 id limit, NULL results, and clean errors for bad input.
 SET extra_float_digits = 0;
--- 6 significant digits (of a number and of each element of an array), and a try() that reports SQLSTATE and
+-- 6 significant digits (of a number and of each element of an array; ±Infinity as is), and a try() that reports SQLSTATE and
 -- message of a failing statement
 CREATE FUNCTION pg_temp.sig(v float8, digits int DEFAULT 6) RETURNS numeric LANGUAGE sql IMMUTABLE
-    AS $$ SELECT CASE WHEN v = 0 THEN 0 ELSE round(v::numeric, digits - 1 - floor(log(abs(v::numeric)))::int) END $$;
+    AS $$ SELECT CASE WHEN v = 0 OR v IN ('Infinity', '-Infinity', 'NaN') THEN v::numeric
+                      ELSE round(v::numeric, digits - 1 - floor(log(abs(v::numeric)))::int) END $$;
 CREATE FUNCTION pg_temp.sigs(a float8[], digits int DEFAULT 6) RETURNS numeric[] LANGUAGE sql IMMUTABLE
     AS $$ SELECT array_agg(pg_temp.sig(x, digits) ORDER BY i) FROM unnest(a) WITH ORDINALITY AS u(x, i) $$;
 CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -73,26 +74,26 @@ SELECT m::text AS jaccard_sup2 FROM rec_models WHERE name = 'jaccard_sup2';
 --   104: 103 0.577350, 105 1/sqrt(10) = 0.316228, 101 0.267261
 --   105: 103 0.365148, 104 0.316228, 102 0.269680
 --   106: 101 0.377964
-SELECT * FROM rec_models, pg_temp.lists(m) WHERE name = 'cosine';
+SELECT l.* FROM rec_models, pg_temp.lists(m) AS l WHERE name = 'cosine';
 -- no weight argument: weight 1 per row, duplicates still summed (u1-101 = 2, u2-102 = 2):
 --   101: 103 3/sqrt(21) = 0.654654, 102 4/sqrt(42) = 0.617213, 106 0.377964, 104 0.267261
 --   102: 101 0.617213, 103 2/sqrt(18) = 0.471405, 105 1/sqrt(12) = 0.288675
 --   103: 101 0.654654, 102 0.471405, 104 and 105 both 1/sqrt(6) = 0.408248 (tie: lower id first)
 --   104: 105 1/2, 103 0.408248, 101 0.267261;  105: 104 1/2, 103 0.408248, 102 0.288675;  106: 101 0.377964
-SELECT * FROM rec_models, pg_temp.lists(m) WHERE name = 'count_cosine';
+SELECT l.* FROM rec_models, pg_temp.lists(m) AS l WHERE name = 'count_cosine';
 -- jaccard co / (n_i + n_j - co), weights ignored:
 --   101: 102 2/5, 103 2/5 (tie), 106 1/4, 104 1/5      102: 103 2/4, 101 2/5, 105 1/4
 --   103: 102 2/4, 101 2/5, 104 1/4, 105 1/4 (tie)      104: 105 1/3, 103 1/4, 101 1/5
 --   105: 104 1/3, 102 1/4, 103 1/4 (tie)               106: 101 1/4
-SELECT * FROM rec_models, pg_temp.lists(m) WHERE name = 'jaccard';
+SELECT l.* FROM rec_models, pg_temp.lists(m) AS l WHERE name = 'jaccard';
 -- top_k 2 cuts inside ties by id: 101 keeps 102, 103; 105 keeps 104, 102
-SELECT * FROM rec_models, pg_temp.lists(m) WHERE name = 'jaccard_top2';
-SELECT * FROM rec_models, pg_temp.lists(m) WHERE name = 'cosine_top2';
+SELECT l.* FROM rec_models, pg_temp.lists(m) AS l WHERE name = 'jaccard_top2';
+SELECT l.* FROM rec_models, pg_temp.lists(m) AS l WHERE name = 'cosine_top2';
 -- lift co x U / (n_i x n_j), U = 6:
 --   101: 106 6/4 = 1.5, 102 12/12 = 1, 103 1, 104 6/8 = 0.75    102: 103 12/9 = 1.33333, 101 1, 105 6/6 = 1
 --   103: 102 1.33333, 101 1, 104 1, 105 1                      104: 105 6/4 = 1.5, 103 1, 101 0.75
 --   105: 104 1.5, 102 1, 103 1                                 106: 101 1.5
-SELECT * FROM rec_models, pg_temp.lists(m) WHERE name = 'lift';
+SELECT l.* FROM rec_models, pg_temp.lists(m) AS l WHERE name = 'lift';
 -- shrunk_cosine = cosine x co / (co + 10): the pairs with 2 co-users gain on the others (103's list becomes
 -- 101, 104, 102, 105):
 --   101: 103 0.617213 x 2/12 = 0.102869, 102 0.569803 x 2/12 = 0.0949671, 106 0.377964 / 11 = 0.0343604, 104 0.0242965
@@ -100,14 +101,14 @@ SELECT * FROM rec_models, pg_temp.lists(m) WHERE name = 'lift';
 --   103: 101 0.102869, 104 0.577350 / 11 = 0.0524864, 102 0.0410305, 105 0.365148 / 11 = 0.0331953
 --   104: 103 0.0524864, 105 0.316228 / 11 = 0.0287480, 101 0.0242965
 --   105: 103 0.0331953, 104 0.0287480, 102 0.0245164;  106: 101 0.0343604
-SELECT * FROM rec_models, pg_temp.lists(m) WHERE name = 'shrunk_cosine';
-SELECT * FROM rec_models, pg_temp.lists(m) WHERE name = 'shrunk_sup2';
+SELECT l.* FROM rec_models, pg_temp.lists(m) AS l WHERE name = 'shrunk_cosine';
+SELECT l.* FROM rec_models, pg_temp.lists(m) AS l WHERE name = 'shrunk_sup2';
 -- neighbors() one row per pair, rank 1 = best
 SELECT n.* FROM rec_models, supplymkt.neighbors(m) AS n WHERE name = 'jaccard' AND n.item_id IN (101, 103) ORDER BY 1, 3;
 
 -- every model against plain SQL: the same pairs (co >= min_support), the same scores (1e-12), the same
 -- support, the top_k best per item with ties by id
-CREATE TEMP VIEW rec_sql_pairs AS
+CREATE TEMP TABLE rec_sql_pairs AS
 WITH w AS (SELECT user_id, item_id, sum(coalesce(weight, 1)) AS w, count(*) AS c FROM rec_events
             WHERE user_id IS NOT NULL AND item_id IS NOT NULL GROUP BY 1, 2),
      n AS (SELECT item_id, count(*) AS n, sqrt(sum(w * w)) AS norm, sqrt(sum(c * c)) AS cnorm FROM w GROUP BY 1),
@@ -121,21 +122,19 @@ SELECT p.i, p.j, p.co, v.measure, v.weighted, v.score
                        ('jaccard', true, p.co::float8 / (ni.n + nj.n - p.co)),
                        ('lift', true, p.co::float8 * u.u / (ni.n * nj.n)),
                        ('shrunk_cosine', true, p.dot / (ni.norm * nj.norm) * p.co / (p.co + 10))) AS v(measure, weighted, score);
-SELECT name, count(*) AS pairs,
+CREATE TEMP TABLE rec_sql_ranked AS
+SELECT p.*, v.ms, row_number() OVER (PARTITION BY p.measure, p.weighted, p.i, v.ms ORDER BY round(p.score::numeric, 12) DESC, p.j) AS rank
+  FROM rec_sql_pairs p, (VALUES (1), (2)) AS v(ms) WHERE p.co >= v.ms;
+SELECT name, count(*) AS pairs, bool_and(s.i IS NOT NULL) AS pairs_ok,
        bool_and(abs(n.score - s.score) < 1e-12) AS scores_ok, bool_and(n.support = s.co) AS support_ok,
-       bool_and(n.rank = (SELECT count(*) + 1 FROM rec_sql_pairs t
-                          WHERE t.measure = s.measure AND t.weighted = s.weighted AND t.i = s.i AND t.co >= (j->>'min_support')::int
-                            AND (t.score > s.score + 1e-12 OR (abs(t.score - s.score) <= 1e-12 AND t.j < s.j)))) AS rank_ok,
-       count(*) = (SELECT count(*) FROM rec_sql_pairs t,
-                   LATERAL (SELECT count(*) FROM rec_sql_pairs t2 WHERE t2.measure = t.measure AND t2.weighted = t.weighted
-                              AND t2.i = t.i AND t2.co >= (j->>'min_support')::int
-                              AND (t2.score > t.score + 1e-12 OR (abs(t2.score - t.score) <= 1e-12 AND t2.j < t.j))) AS better(b)
-                    WHERE t.measure = j->>'measure' AND t.weighted = (name <> 'count_cosine')
-                      AND t.co >= (j->>'min_support')::int AND better.b < (j->>'top_k')::int) AS same_count
-  FROM rec_models, LATERAL (SELECT m::text::jsonb) AS js(j), supplymkt.neighbors(m) AS n
-       LEFT JOIN rec_sql_pairs s ON s.i = n.item_id AND s.j = n.neighbor_id
- WHERE s.measure = j->>'measure' AND s.weighted = (name <> 'count_cosine')
- GROUP BY name, j ORDER BY name;
+       bool_and(n.rank = s.rank) AS rank_ok,
+       count(*) = (SELECT count(*) FROM rec_sql_ranked t WHERE t.measure = mj->>'measure' AND t.weighted = wt.weighted
+                      AND t.ms = (mj->>'min_support')::int AND t.rank <= (mj->>'top_k')::int) AS same_count
+  FROM rec_models CROSS JOIN LATERAL (SELECT m::text::jsonb) AS js(mj) CROSS JOIN LATERAL (SELECT name <> 'count_cosine') AS wt(weighted)
+       CROSS JOIN LATERAL supplymkt.neighbors(m) AS n
+       LEFT JOIN rec_sql_ranked s ON s.i = n.item_id AND s.j = n.neighbor_id AND s.measure = mj->>'measure'
+                                 AND s.weighted = wt.weighted AND s.ms = (mj->>'min_support')::int
+ GROUP BY name, mj, wt.weighted ORDER BY name;
 
 -- recommend on the jaccard model (lists above)
 -- history {101}: its neighbours 102 0.4, 103 0.4 (tie), 106 0.25, 104 0.2, then the popular fill 105 (2 users)
@@ -190,7 +189,8 @@ SELECT name, j->'measure' AS measure, j->'top_k' AS top_k, j->'users' AS users, 
        j->'popularity' AS popularity, j->'offsets' AS offsets
   FROM rec_content_models, LATERAL (SELECT m::text::jsonb) AS s(j) ORDER BY name;
 SELECT name, l.* FROM rec_content_models, pg_temp.lists(m) AS l ORDER BY name, item_id;
--- recommend on content: 202 and 206, then the popular fill (all popularity 0: ids ascending)
+-- recommend on content: 202 and 206; the popular fill leaves out items without users (popularity 0), so
+-- nothing else comes
 SELECT r.* FROM rec_content_models, supplymkt.recommend(m, ARRAY[201], 5) AS r WHERE name = 'content';
 
 -- hybrid: the jaccard model (a) blended with a content model of categories (b): 101, 102, 106 and the new item
@@ -222,16 +222,21 @@ SELECT name, l.* FROM rec_blend, pg_temp.lists(m) AS l ORDER BY name, item_id;
 -- a customer who bought 106 is offered the new item 107
 SELECT r.item_id, r.rank, pg_temp.sig(r.score) AS score, r.source, r.because
   FROM rec_blend, supplymkt.recommend(m, ARRAY[106], 4) AS r WHERE name = 'blend' ORDER BY rank;
--- blending a model with itself gives the model's scores; a NULL side gives the other model (or NULL)
-SELECT (SELECT array_agg(row(n.item_id, n.neighbor_id, n.rank, n.support)::text ORDER BY 1)
+-- blending a model with itself gives the model's scores; a NULL side gives NULL
+SELECT (SELECT array_agg(row(n.item_id, n.neighbor_id, n.rank, n.support)::text ORDER BY n.item_id, n.rank)
           FROM supplymkt.neighbors(supplymkt.item_neighbors_blend(m, m, 0.3)) n)
-       = (SELECT array_agg(row(n.item_id, n.neighbor_id, n.rank, n.support)::text ORDER BY 1) FROM supplymkt.neighbors(m) n) AS same_lists,
+       = (SELECT array_agg(row(n.item_id, n.neighbor_id, n.rank, n.support)::text ORDER BY n.item_id, n.rank)
+            FROM supplymkt.neighbors(m) n) AS same_lists,
        (SELECT max(abs(x.score - y.score)) FROM supplymkt.neighbors(supplymkt.item_neighbors_blend(m, m, 0.3)) x
           JOIN supplymkt.neighbors(m) y USING (item_id, neighbor_id)) < 1e-12 AS same_scores
   FROM rec_models WHERE name = 'cosine';
-SELECT supplymkt.item_neighbors_blend(m, NULL)::text = m::text AS null_b, supplymkt.item_neighbors_blend(NULL, m)::text = m::text AS null_a,
-       supplymkt.item_neighbors_blend(NULL, NULL) IS NULL AS both_null
-  FROM rec_models WHERE name = 'jaccard';
+SELECT what, x IS NULL AS is_null, x::text::jsonb->'measure' AS measure, x::text::jsonb->'popularity' AS popularity,
+       (SELECT array_agg(row(n.item_id, n.neighbor_id, n.rank, n.support)::text ORDER BY n.item_id, n.rank) FROM supplymkt.neighbors(x) n)
+       IS NOT DISTINCT FROM (SELECT array_agg(row(n.item_id, n.neighbor_id, n.rank, n.support)::text ORDER BY n.item_id, n.rank)
+                               FROM supplymkt.neighbors(m) n) AS same_lists
+  FROM rec_models, LATERAL (VALUES ('b NULL', supplymkt.item_neighbors_blend(m, NULL)), ('a NULL', supplymkt.item_neighbors_blend(NULL, m)),
+                                   ('both NULL', supplymkt.item_neighbors_blend(NULL, NULL))) AS v(what, x)
+ WHERE name = 'jaccard';
 
 -- association rules on ten baskets (a repeated row of basket 1, a NULL basket and a NULL item are ignored, so
 -- basket 11 does not exist):
@@ -273,9 +278,10 @@ SELECT ord, antecedent, consequent, support, pg_temp.sig(confidence) AS confiden
        round(leverage::numeric, 12) AS leverage, pg_temp.sig(conviction) AS conviction, count
   FROM rec_assoc, supplymkt.rules(m) WITH ORDINALITY AS r(antecedent, consequent, support, confidence, lift, leverage, conviction, count, ord)
  WHERE name = 's30_c60' ORDER BY ord;
--- min_confidence 0 keeps the 4 dropped ones too: 2 -> 4 (0.375, conviction .2 / .625 = 0.32... no: (1 - .3) /
--- (1 - .375) = 1.12), {1} -> {2,3} (0.5, lift 1, conviction 1), {2} -> {1,3} (0.375, lift 0.9375, conviction
--- .6 / .625 = 0.96), {3} -> {1,2} (0.5, lift 1, conviction 1)
+-- min_confidence 0 keeps the 4 dropped ones too: 2 -> 4 (0.375, lift 1.25, leverage .06, conviction (1 - .3) /
+-- (1 - .375) = 1.12), {1} -> {2,3} (0.5, lift .5 / .5 = 1, leverage 0, conviction 1), {2} -> {1,3} (0.375, lift
+-- .375 / .4 = 0.9375, leverage .3 - .32 = -.02, conviction .6 / .625 = 0.96), {3} -> {1,2} (0.5, lift 1,
+-- leverage 0, conviction 1)
 SELECT ord, antecedent, consequent, support, pg_temp.sig(confidence) AS confidence, pg_temp.sig(lift) AS lift,
        round(leverage::numeric, 12) AS leverage, pg_temp.sig(conviction) AS conviction, count
   FROM rec_assoc, supplymkt.rules(m) WITH ORDINALITY AS r(antecedent, consequent, support, confidence, lift, leverage, conviction, count, ord)
@@ -285,7 +291,7 @@ SELECT antecedent, consequent, support, pg_temp.sig(confidence) AS confidence, p
   FROM rec_assoc, supplymkt.rules(m) AS r WHERE name = 's10_c60_len4' AND cardinality(antecedent) + cardinality(consequent) >= 3
  ORDER BY cardinality(antecedent) + cardinality(consequent), antecedent, consequent;
 -- every itemset and rule of every model against plain SQL on the baskets
-CREATE TEMP VIEW rec_basket_sets AS
+CREATE TEMP TABLE rec_basket_sets AS
 SELECT basket_id, array_agg(DISTINCT item_id) AS items FROM rec_baskets
  WHERE basket_id IS NOT NULL AND item_id IS NOT NULL GROUP BY basket_id;
 SELECT name, count(*) AS itemsets,
@@ -297,23 +303,23 @@ SELECT name, count(*) AS itemsets,
 -- the number of frequent itemsets SQL finds (sizes 1..4: every sub-array of the 5 items)
 SELECT ms, ml, count(*) AS sql_itemsets
   FROM (VALUES (0.3, 3), (0.3, 2), (0.3, 1), (0.1, 3), (0.1, 4), (1.0, 3)) AS p(ms, ml),
-       (SELECT array_agg(i ORDER BY i) AS items FROM generate_series(1, 31) mask, generate_series(1, 5) i
+       (SELECT array_agg(i::bigint ORDER BY i) AS items FROM generate_series(1, 31) mask, generate_series(1, 5) i
          WHERE mask & (1 << (i - 1)) <> 0 GROUP BY mask) AS c
  WHERE cardinality(items) <= ml AND (SELECT count(*) FROM rec_basket_sets b WHERE b.items @> c.items) / 10.0::float8 >= ms::float8
  GROUP BY ms, ml ORDER BY ms, ml;
 SELECT name, count(*) AS rules,
-       bool_and(r.count = sac.c) AS counts_ok, bool_and(abs(r.support - sac.c / 10.0) < 1e-12) AS supports_ok,
+       bool_and(r.count = sac.c) AS counts_ok, bool_and(abs(r.support - sac.c / 10.0::float8) < 1e-12) AS supports_ok,
        bool_and(abs(r.confidence - sac.c::float8 / sa.c) < 1e-12) AS confidence_ok,
-       bool_and(abs(r.lift - sac.c::float8 / sa.c / (sc.c / 10.0)) < 1e-12) AS lift_ok,
-       bool_and(abs(r.leverage - (sac.c / 10.0 - sa.c / 10.0 * sc.c / 10.0)) < 1e-12) AS leverage_ok,
+       bool_and(abs(r.lift - sac.c::float8 / sa.c / (sc.c / 10.0::float8)) < 1e-12) AS lift_ok,
+       bool_and(abs(r.leverage - (sac.c / 10.0::float8 - sa.c / 10.0::float8 * (sc.c / 10.0::float8))) < 1e-12) AS leverage_ok,
        bool_and(CASE WHEN sac.c = sa.c THEN r.conviction = 'Infinity'
-                     ELSE abs(r.conviction - (1 - sc.c / 10.0) / (1 - sac.c::float8 / sa.c)) < 1e-12 END) AS conviction_ok,
+                     ELSE abs(r.conviction - (1 - sc.c / 10.0::float8) / (1 - sac.c::float8 / sa.c)) < 1e-12 END) AS conviction_ok,
        bool_and(r.confidence >= (j->>'min_confidence')::float8) AS confident,
        bool_and(NOT r.antecedent && r.consequent) AS disjoint
   FROM rec_assoc, LATERAL (SELECT m::text::jsonb) AS s(j), supplymkt.rules(m) AS r,
        LATERAL (SELECT count(*) FROM rec_basket_sets b WHERE b.items @> r.antecedent) AS sa(c),
        LATERAL (SELECT count(*) FROM rec_basket_sets b WHERE b.items @> r.consequent) AS sc(c),
-       LATERAL (SELECT count(*) FROM rec_basket_sets b WHERE b.items @> r.antecedent || r.consequent) AS sac(c)
+       LATERAL (SELECT count(*) FROM rec_basket_sets b WHERE b.items @> (r.antecedent || r.consequent)) AS sac(c)
  GROUP BY name ORDER BY name;
 -- min_support 1 (every basket): no itemset, a model without rows of output
 SELECT m::text AS s100 FROM rec_assoc WHERE name = 's100';
@@ -334,11 +340,10 @@ SELECT r.* FROM (SELECT supplymkt.assoc_rules(b, i, 0.5, 0.5) AS m
 -- the result does not depend on row order, and combining partial states (duplicates split between them) gives
 -- the serial model
 SELECT name, count(*) AS orders_tried, bool_and(x::text = m::text) AS same_model
-  FROM rec_models,
+  FROM rec_models, LATERAL (SELECT m::text::jsonb) AS s(j),
        LATERAL (SELECT supplymkt.item_similarity(user_id, item_id, weight, (j->>'top_k')::int, j->>'measure', (j->>'min_support')::int ORDER BY id DESC) FROM rec_events
                 UNION ALL SELECT supplymkt.item_similarity(user_id, item_id, weight, (j->>'top_k')::int, j->>'measure', (j->>'min_support')::int ORDER BY md5(id::text)) FROM rec_events
-                UNION ALL SELECT supplymkt.item_similarity(user_id, item_id, weight, (j->>'top_k')::int, j->>'measure', (j->>'min_support')::int ORDER BY item_id DESC, user_id) FROM rec_events) AS o(x),
-       LATERAL (SELECT m::text::jsonb) AS s(j)
+                UNION ALL SELECT supplymkt.item_similarity(user_id, item_id, weight, (j->>'top_k')::int, j->>'measure', (j->>'min_support')::int ORDER BY item_id DESC, user_id) FROM rec_events) AS o(x)
  WHERE name <> 'count_cosine' GROUP BY name ORDER BY name;
 CREATE AGGREGATE pg_temp.sim_state(bigint, bigint, float8, int, text, int) (
     SFUNC = supplymkt.item_similarity_transfn, STYPE = supplymkt.item_similarity_state);
@@ -352,15 +357,16 @@ SELECT name, supplymkt.item_similarity_final(supplymkt.item_similarity_state_com
        LATERAL (SELECT pg_temp.sim_state(user_id, item_id, weight, (j->>'top_k')::int, j->>'measure', (j->>'min_support')::int) FROM rec_events WHERE id % 2 = 0) AS a(s),
        LATERAL (SELECT pg_temp.sim_state(user_id, item_id, weight, (j->>'top_k')::int, j->>'measure', (j->>'min_support')::int) FROM rec_events WHERE id % 2 = 1) AS b(s)
  WHERE name <> 'count_cosine' ORDER BY name;
-SELECT (SELECT m::text FROM rec_content_models WHERE name = 'content') IN
-       (SELECT supplymkt.item_content_similarity(item_id, f ORDER BY item_id DESC)::text FROM rec_content
-        UNION SELECT supplymkt.item_content_similarity_final(supplymkt.item_similarity_state_combine(a.s, b.s))::text
-          FROM (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 0) AS a(s),
-               (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 1) AS b(s)) AS content_same,
-       (SELECT count(DISTINCT x) FROM (SELECT supplymkt.item_content_similarity(item_id, f ORDER BY item_id DESC)::text FROM rec_content
+SELECT count(DISTINCT x) AS distinct_content_models, count(*) AS content_models
+  FROM (SELECT m::text FROM rec_content_models WHERE name = 'content'
+        UNION ALL SELECT supplymkt.item_content_similarity(item_id, f ORDER BY item_id DESC)::text FROM rec_content
+        UNION ALL SELECT supplymkt.item_content_similarity(item_id, f ORDER BY md5(item_id::text))::text FROM rec_content
         UNION ALL SELECT supplymkt.item_content_similarity_final(supplymkt.item_similarity_state_combine(a.s, b.s))::text
           FROM (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 0) AS a(s),
-               (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 1) AS b(s)) AS v(x)) AS distinct_models;
+               (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 1) AS b(s)
+        UNION ALL SELECT supplymkt.item_content_similarity_final(supplymkt.item_similarity_state_combine(b.s, a.s))::text
+          FROM (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 0) AS a(s),
+               (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 1) AS b(s)) AS v(x);
 SELECT name, bool_and(x::text = m::text) AS same_model, count(*) AS orders_tried
   FROM rec_assoc, LATERAL (SELECT m::text::jsonb) AS js(j),
        LATERAL (SELECT supplymkt.assoc_rules(basket_id, item_id, (j->>'min_support')::float8, (j->>'min_confidence')::float8, (j->>'max_len')::int ORDER BY basket_id DESC, item_id DESC) FROM rec_baskets
@@ -450,6 +456,8 @@ SELECT what, pg_temp.try(format('SELECT %L::supplymkt.item_neighbors', t)) AS re
     ('score string', jsonb_set(n, '{score,0}', '"high"')::text),
     ('score 1e400', replace(n::text, '0.4,', '1e400,')),
     ('score negative', jsonb_set(n, '{score,0}', '-0.4')::text),
+    ('score negative last', jsonb_set(n, '{score,1}', '-0.4')::text),
+    ('score 0 last', jsonb_set(n, '{score,1}', '0')::text),
     ('scores unsorted', jsonb_set(n, '{score,0}', '0.1')::text),
     ('score short', jsonb_set(n, '{score}', '[0.4]')::text),
     ('support short', jsonb_set(n, '{support}', '[2]')::text),
@@ -499,10 +507,13 @@ SELECT n.item_id, n.neighbor_id, pg_temp.sig(n.score) AS jaccard, pg_temp.sig(c.
   FROM (SELECT supplymkt.item_similarity(u, i, w, 5, 'jaccard') AS mj, supplymkt.item_similarity(u, i, w) AS mc
           FROM (VALUES (1, 1, 0.0), (1, 2, 1), (2, 1, 1), (2, 2, 1)) AS t(u, i, w)) AS s,
        supplymkt.neighbors(mj) AS n JOIN supplymkt.neighbors(mc) AS c USING (item_id, neighbor_id) ORDER BY 1;
--- huge weights do not overflow the cosine: 1e200 everywhere gives cosine 1
-SELECT n.item_id, n.neighbor_id, n.score
+-- huge weights (1e200) and features (1e100, the largest allowed) do not overflow the cosine: cosine 1 (to 1e-12)
+SELECT n.item_id, n.neighbor_id, abs(n.score - 1) < 1e-12 AS cosine_1
   FROM (SELECT supplymkt.item_similarity(u, i, 1e200) AS m
           FROM (VALUES (1, 1), (1, 2), (2, 1), (2, 2)) AS t(u, i)) AS s, supplymkt.neighbors(m) AS n ORDER BY 1;
+SELECT n.item_id, n.neighbor_id, abs(n.score - 1) < 1e-12 AS cosine_1
+  FROM (SELECT supplymkt.item_content_similarity(i, ARRAY[1e100, 1e100]) AS m FROM (VALUES (1), (2)) AS t(i)) AS s,
+       supplymkt.neighbors(m) AS n ORDER BY 1;
 
 -- bad arguments: clean errors
 SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
@@ -534,8 +545,9 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT supplymkt.item_content_similarity(item_id, ARRAY[1, NULL]::float8[]) FROM rec_content'),
     ('SELECT supplymkt.item_content_similarity(item_id, ARRAY[1, ''NaN'']::float8[]) FROM rec_content'),
     ('SELECT supplymkt.item_content_similarity(item_id, ARRAY[''-Infinity'', 1]::float8[]) FROM rec_content'),
+    ('SELECT supplymkt.item_content_similarity(item_id, ARRAY[1e101, 1]::float8[]) FROM rec_content'),
     ('SELECT supplymkt.item_content_similarity(1, f) FROM rec_content WHERE f IS NOT NULL'),
-    ('SELECT supplymkt.item_content_similarity(item_id % 202, f) FROM rec_content'),
+    ('SELECT supplymkt.item_content_similarity(least(item_id, 203), f) FROM rec_content'),
     ('SELECT supplymkt.item_neighbors_blend(a.m, a.m, -0.1) FROM rec_models a WHERE name = ''jaccard'''),
     ('SELECT supplymkt.item_neighbors_blend(a.m, a.m, 1.5) FROM rec_models a WHERE name = ''jaccard'''),
     ('SELECT supplymkt.item_neighbors_blend(a.m, a.m, ''NaN'') FROM rec_models a WHERE name = ''jaccard'''),
@@ -571,4 +583,4 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT ''{"state":"assoc_rules_state","version":1}''::supplymkt.assoc_rules_state'),
     ('SELECT ''{"state":"assoc_rules_state","version":1}''::supplymkt.item_similarity_state')) AS v(q);
 DROP TABLE rec_events, rec_models, rec_content, rec_content_models, rec_category, rec_blend, rec_baskets, rec_assoc,
-           rec_bin, rec_bin2, rec_bad, rec_bad_assoc, rec_valid CASCADE;
+           rec_bin, rec_bin2, rec_bad, rec_bad_assoc, rec_valid, rec_sql_pairs, rec_sql_ranked, rec_basket_sets;

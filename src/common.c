@@ -1712,7 +1712,7 @@ SmFeatures(ArrayType *arr, int *len)
 		if (fabs(v[j]) > SM_MAX_FEATURE)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("feature value %g is out of range for supplymkt: at most 1e100 in absolute value", v[j]),
+					 errmsg("feature value %g is out of range: features must lie within ±1e100", v[j]),
 					 errhint("Rescale the feature (e.g. log or divide by a unit).")));
 	}
 	*len = n;

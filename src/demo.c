@@ -23,8 +23,10 @@
  *        nu ~ Gamma(shape q = 4, rate gamma = 40) per customer,  order value z ~ Gamma(shape p = 6, rate nu)
  *    so the mean order value is p * gamma / (q - 1) = 80.  The basket is filled to z: each line picks a
  *    product by Zipf popularity x its category's yearly and weekly seasonality on the order day (among the
- *    products already listed), takes a small quantity that fits the remaining budget, and the last item is
- *    taken with probability remaining / price, so the expected order total is z.
+ *    products already listed) — half of the lines keep to the customer's favourite category (drawn once per
+ *    customer by category share), so customers have tastes that item-based recommenders can learn — takes a
+ *    small quantity that fits the remaining budget, and the last item is taken with probability remaining /
+ *    price, so the expected order total is z.
  *  - Channels: first orders from an acquisition mix, repeat orders from a retention mix (more email/direct).
  *    Touchpoints: 1 + Poisson(0.7) before each order (the last one in the order's channel) plus one per
  *    abandoned session.  Events: view, cart and purchase per order line, extra views, and abandoned sessions
@@ -127,8 +129,12 @@ typedef enum DemoStream
 	DEMO_STREAM_REVIEWS,
 	DEMO_STREAM_TOUCHPOINTS,
 	DEMO_STREAM_EVENTS,
-	DEMO_STREAM_MARKETING
+	DEMO_STREAM_MARKETING,
+	DEMO_STREAM_AFFINITY
 } DemoStream;
+
+/* Share of a customer's order lines drawn from the customer's favourite category (the rest follow the shop). */
+#define DEMO_AFFINITY 0.5
 
 typedef struct DemoCategory
 {
@@ -280,6 +286,7 @@ typedef struct DemoCustomer
 	int32		assign_sec;		/* experiment enrolment, -1 when never enrolled */
 	uint8		region;
 	uint8		treatment;
+	uint8		favourite;		/* favourite category */
 	double		lat;
 	double		lon;
 } DemoCustomer;
@@ -735,9 +742,13 @@ DemoBuildCatalog(DemoWorld *w)
 	}
 }
 
-/* Draws a product listed on day d with probability proportional to Zipf weight x category seasonality. */
+/*
+ * Draws a product listed on day d with probability proportional to Zipf weight x category seasonality; with
+ * affinity (arng not NULL), a DEMO_AFFINITY share of the draws keep to the favourite category when it has
+ * products that day.
+ */
 static int32
-DemoPickProduct(const DemoWorld *w, gsl_rng *rng, int32 d)
+DemoPickProduct(const DemoWorld *w, gsl_rng *rng, int32 d, gsl_rng *arng, int favourite)
 {
 	const double *cw = &w->day_cat_cum[(int64) d * DEMO_NCAT];
 	const int32 *cn = &w->day_cat_n[(int64) d * DEMO_NCAT];
@@ -751,6 +762,8 @@ DemoPickProduct(const DemoWorld *w, gsl_rng *rng, int32 d)
 
 	while (k < DEMO_NCAT - 1 && u >= cw[k])
 		k++;
+	if (arng != NULL && cn[favourite] > 0 && gsl_rng_uniform(arng) < DEMO_AFFINITY)
+		k = favourite;
 	while (cn[k] == 0 && k > 0)	/* rounding at the top end: step back to a stocked category */
 		k--;
 	while (cn[k] == 0 && k < DEMO_NCAT - 1)
@@ -991,9 +1004,16 @@ DemoLinePriceCents(const DemoWorld *w, const DemoLine *l)
 static void
 DemoBuildLines(DemoWorld *w)
 {
-	gsl_rng    *rng = DemoRng(w->seed, DEMO_STREAM_LINES, w->cxt);
+	gsl_rng    *rng = DemoRng(w->seed, DEMO_STREAM_LINES, w->cxt),
+			   *arng = DemoRng(w->seed, DEMO_STREAM_AFFINITY, w->cxt);
 	int64		cap = 0;
+	double		shares[DEMO_NCAT];
 
+	/* each customer's favourite category, by the categories' shares of the catalogue */
+	for (int k = 0; k < DEMO_NCAT; k++)
+		shares[k] = demo_categories[k].share;
+	for (int32 c = 0; c < w->ncust; c++)
+		w->cust[c].favourite = (uint8) DemoPickIndex(arng, shares, DEMO_NCAT);
 	w->nlines = 0;
 	w->line = NULL;
 	for (int64 oi = 0; oi < w->norders; oi++)
@@ -1020,7 +1040,7 @@ DemoBuildLines(DemoWorld *w)
 
 		for (int tries = 0; tries < 4 * DEMO_MAX_ORDER_LINES && n < DEMO_MAX_ORDER_LINES; tries++)
 		{
-			int32		i = DemoPickProduct(w, rng, d);
+			int32		i = DemoPickProduct(w, rng, d, arng, w->cust[o->cust].favourite);
 			int			j;
 			double		price,
 						x;
@@ -1980,7 +2000,7 @@ DemoEmitEvents(const DemoWorld *w, DemoEmitter *e, gsl_rng *rng)
 
 		for (unsigned int k = 0; k < extra; k++)
 			DemoEmitEvent(w, e, o->cust, o->sec - 180 - (int64) gsl_rng_uniform_int(rng, 27 * 60), type[0],
-						  DemoPickProduct(w, rng, d));
+						  DemoPickProduct(w, rng, d, NULL, 0));
 		for (int64 l = o->first_line; l < o->first_line + o->nlines; l++)
 		{
 			int32		product = w->line[l].product;
@@ -2003,7 +2023,7 @@ DemoEmitEvents(const DemoWorld *w, DemoEmitter *e, gsl_rng *rng)
 
 		for (unsigned int k = 0; k < views; k++)
 		{
-			product = DemoPickProduct(w, rng, d);
+			product = DemoPickProduct(w, rng, d, NULL, 0);
 			DemoEmitEvent(w, e, ss->cust, ss->sec - 60 - (int64) gsl_rng_uniform_int(rng, 20 * 60), type[0], product);
 		}
 		DemoEmitEvent(w, e, ss->cust, ss->sec, type[1], product);

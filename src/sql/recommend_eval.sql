@@ -171,7 +171,7 @@ covered AS (
      GROUP BY p.ord
 )
 SELECT r.name, count(p.user_id), avg(p.hits::float8 / $2), avg(p.hits::float8 / p.relevant),
-       avg(p.dcg / p.ideal_dcg), avg(CASE WHEN p.hits > 0 THEN 1 ELSE 0 END::float8),
+       avg(p.dcg / p.ideal_dcg), avg((p.hits > 0)::integer::float8),
        COALESCE(c.items, 0)::float8 / NULLIF((SELECT count(DISTINCT item_id) FROM catalogue), 0)
   FROM recommender AS r
   LEFT JOIN per_user AS p ON p.ord = r.ord
