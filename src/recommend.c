@@ -493,7 +493,7 @@ item_neighbors_recv(PG_FUNCTION_ARGS)
 	min_support = (int32) pq_getmsgint(msg, 4);
 	nitems = pq_getmsgint64(msg);
 	nentries = pq_getmsgint64(msg);
-	if (nitems < 0 || nentries < 0 || (2.0 * nitems + 1 + 3.0 * nentries + 2) * 8 != (double) (msg->len - msg->cursor))
+	if (nitems < 0 || nentries < 0 || (3.0 * nitems + 1 + 3.0 * nentries + 2) * 8 != (double) (msg->len - msg->cursor))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary input for type item_neighbors: inconsistent size")));

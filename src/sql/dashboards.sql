@@ -677,6 +677,63 @@ $body$;
 COMMENT ON FUNCTION @extschema@.persona_segments_query(text, boolean) IS
     'The SELECT behind persona_segments_mv: one row per persona of target_schema.customer_personas_mv with its size, customer and revenue shares, mean CLV (with_clv), centroid and plain means of recency, orders and monetary total, top category and a label from the centroid against the medians of all customers (used by create_dashboards).';
 
+-- Text of the item neighbours query for a source schema: item_similarity over every order line (user =
+-- orders.customer_id, item = order_items.product_id, weight 1 per line), one row per (item, neighbour).
+CREATE FUNCTION @extschema@.item_neighbors_query(source_schema text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+model AS (
+    SELECT @extschema@.item_similarity(o.customer_id, oi.product_id) AS m
+      FROM %1$I.orders AS o
+      JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
+)
+SELECT n.item_id, n.rank, n.neighbor_id, n.score, n.support
+  FROM model AS md CROSS JOIN LATERAL @extschema@.neighbors(md.m) AS n
+$q$, source_schema)
+$body$;
+COMMENT ON FUNCTION @extschema@.item_neighbors_query(text) IS
+    'The SELECT behind item_neighbors_mv: neighbors() of item_similarity(orders.customer_id, order_items.product_id) over every order line of source_schema (cosine, weight = order lines of the item per customer, top 20 per item), one row per (item, neighbour) (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the per-customer recommendation query for a source schema: the same model as item_neighbors_query,
+-- recommend(model, the customer's purchased items, 10) for every customer with an order.
+CREATE FUNCTION @extschema@.user_recommendations_query(source_schema text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+line AS MATERIALIZED (
+    SELECT o.customer_id, oi.product_id
+      FROM %1$I.orders AS o
+      JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
+     WHERE o.customer_id IS NOT NULL AND oi.product_id IS NOT NULL
+),
+model AS MATERIALIZED (
+    SELECT @extschema@.item_similarity(l.customer_id, l.product_id) AS m FROM line AS l
+),
+customer AS (
+    -- every customer with an order; a customer whose orders have no items gets the popular items
+    SELECT c.customer_id, COALESCE(h.items, '{}'::bigint[]) AS history
+      FROM (SELECT DISTINCT o.customer_id FROM %1$I.orders AS o WHERE o.customer_id IS NOT NULL) AS c
+      LEFT JOIN (SELECT l.customer_id, array_agg(DISTINCT l.product_id ORDER BY l.product_id) AS items
+                   FROM line AS l GROUP BY l.customer_id) AS h ON h.customer_id = c.customer_id
+)
+SELECT c.customer_id, r.rank, r.item_id, r.score, r.source, r.because,
+       CASE WHEN r.source = 'similar' THEN 'because you bought ' || array_to_string(r.because, ', ')
+            ELSE 'popular' END AS reason
+  FROM customer AS c
+ CROSS JOIN model AS md
+ CROSS JOIN LATERAL @extschema@.recommend(md.m, c.history, 10) AS r
+$q$, source_schema)
+$body$;
+COMMENT ON FUNCTION @extschema@.user_recommendations_query(text) IS
+    'The SELECT behind user_recommendations_mv: for every customer with an order in source_schema, recommend(model, the products the customer bought, 10) with the item_similarity model of item_neighbors_query (cosine over every order line, top 20 neighbours per item), purchased products excluded, popular products filling up; reason spells out the because column (used by create_dashboards; handy to read or EXPLAIN).';
+
 -- Creates the supply dashboards in target_schema, replacing the ones registered there before.
 CREATE FUNCTION @extschema@.create_dashboards(source_schema text, target_schema text, time_zone text DEFAULT NULL,
                                               segments integer DEFAULT 5)
@@ -700,6 +757,7 @@ DECLARE
     err_hint text;
     with_clv boolean;
     with_kmeans boolean;
+    with_recommend boolean;
     with_channel boolean;
     objects text[][] := ARRAY[
         ['supply_dashboard_mv', 'materialized view'], ['supply_dashboard_mv_key', 'index'],
@@ -772,6 +830,20 @@ BEGIN
             ['persona_segments_mv', 'materialized view'], ['persona_segments_mv_key', 'index'],
             ['persona_segments', 'view']];
     END IF;
+    -- the item neighbours and per-customer recommendations need the recommendation functions (src/sql/recommend.sql)
+    with_recommend := to_regtype('@extschema@.item_neighbors') IS NOT NULL;
+    IF with_recommend THEN
+        with_recommend := to_regprocedure('@extschema@.item_similarity(bigint, bigint)') IS NOT NULL
+            AND to_regprocedure('@extschema@.neighbors(@extschema@.item_neighbors)') IS NOT NULL
+            AND to_regprocedure('@extschema@.recommend(@extschema@.item_neighbors, bigint[], integer, bigint[])') IS NOT NULL;
+    END IF;
+    IF with_recommend THEN
+        objects := objects || ARRAY[
+            ['item_neighbors_mv', 'materialized view'], ['item_neighbors_mv_key', 'index'],
+            ['item_neighbors', 'view'],
+            ['user_recommendations_mv', 'materialized view'], ['user_recommendations_mv_key', 'index'],
+            ['user_recommendations', 'view']];
+    END IF;
     with_channel := EXISTS (SELECT 1 FROM pg_attribute AS a
                              WHERE a.attrelid = format('%I.orders', source_schema)::regclass
                                AND a.attname = 'channel' AND a.attnum > 0 AND NOT a.attisdropped);
@@ -814,8 +886,12 @@ BEGIN
              format('customer_personas_query(%L, %L, %s, %L, %L)', source_schema, target_schema, segments, with_clv, with_channel),
              @extschema@.customer_personas_query(source_schema, target_schema, segments, with_clv, with_channel)),
             (7, 'persona_segments_mv', format('persona_segments_query(%L, %L)', target_schema, with_clv),
-             @extschema@.persona_segments_query(target_schema, with_clv))) AS v(ord, name, call, query)
-         WHERE v.ord <= 5 OR with_kmeans
+             @extschema@.persona_segments_query(target_schema, with_clv)),
+            (8, 'item_neighbors_mv', format('item_neighbors_query(%L)', source_schema),
+             @extschema@.item_neighbors_query(source_schema)),
+            (9, 'user_recommendations_mv', format('user_recommendations_query(%L)', source_schema),
+             @extschema@.user_recommendations_query(source_schema))) AS v(ord, name, call, query)
+         WHERE v.ord <= 5 OR (v.ord <= 7 AND with_kmeans) OR (v.ord >= 8 AND with_recommend)
          ORDER BY ord
     LOOP
         BEGIN
@@ -1049,6 +1125,50 @@ BEGIN
         END LOOP;
     END IF;
 
+    -- item neighbours and per-customer recommendations, when the recommendation functions are installed
+    IF with_recommend THEN
+        EXECUTE format('CREATE UNIQUE INDEX item_neighbors_mv_key ON %I.item_neighbors_mv (item_id, rank)', target_schema);
+        EXECUTE format('CREATE UNIQUE INDEX user_recommendations_mv_key ON %I.user_recommendations_mv (customer_id, rank)', target_schema);
+        FOR mv IN
+            SELECT * FROM (VALUES
+                ('item_neighbors', format('Item neighbours built by supplymkt.create_dashboards from schema %s: supplymkt.neighbors of supplymkt.item_similarity(orders.customer_id, order_items.product_id) over every order line (cosine of the customers'' purchase vectors, weight = order lines of the product per customer, the 20 most similar products per product, pairs without a common customer left out): one row per (product, neighbour). Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index item_neighbors_mv_key). Query the view item_neighbors.',
+                                          source_schema, target_schema),
+                 'Unique key (item_id, rank) of item_neighbors_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
+                ('user_recommendations', format('Per-customer recommendations built by supplymkt.create_dashboards from schema %s: for every customer with an order, the top 10 of supplymkt.recommend(model, the products the customer bought, 10), the model being item_similarity over every order line as in item_neighbors_mv (fitted again by this view''s refresh). Products the customer bought are never recommended; score = sum of the similarities to the customer''s purchases (source ''similar''), and when fewer than 10 products are similar, the products bought by the most customers fill the list (source ''popular''). Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index user_recommendations_mv_key). Query the view user_recommendations.',
+                                                source_schema, target_schema),
+                 'Unique key (customer_id, rank) of user_recommendations_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
+            ) AS v(name, mv_comment, key_comment)
+        LOOP
+            EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
+                           target_schema, mv.name, mv.name || '_mv');
+            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
+            EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
+            EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
+                           format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
+                                  CASE mv.name WHEN 'item_neighbors' THEN 'Item neighbours' ELSE 'Per-customer recommendations' END,
+                                  mv.name || '_mv', mv.name || '_mv'));
+        END LOOP;
+        FOR col IN
+            SELECT v.relname, v.name, v.description FROM (VALUES
+                ('item_neighbors', 'item_id', 'Product (order_items.product_id) bought by at least one customer.'),
+                ('item_neighbors', 'rank', 'Rank of the neighbour among the product''s neighbours, 1 = most similar (ties: lower neighbor_id first); at most 20 per product.'),
+                ('item_neighbors', 'neighbor_id', 'A product bought by some customer who also bought item_id.'),
+                ('item_neighbors', 'score', 'Cosine similarity 0..1 of the two products'' customer vectors (each customer''s number of order lines of the product): sum over customers of w(c, item) w(c, neighbour) / (||w_item|| ||w_neighbour||). 1 = bought by exactly the same customers in the same proportions.'),
+                ('item_neighbors', 'support', 'Customers who bought both products (the evidence behind score).'),
+                ('user_recommendations', 'customer_id', 'Customer (orders.customer_id) with at least one order.'),
+                ('user_recommendations', 'rank', 'Rank 1..10 of the recommendation, 1 = best: the similar products by score (ties: lower item_id), then the popular ones.'),
+                ('user_recommendations', 'item_id', 'Recommended product (never one the customer has bought).'),
+                ('user_recommendations', 'score', 'For source ''similar'': the sum of the product''s similarities (item_neighbors.score) to the products the customer bought. For source ''popular'': the number of customers who bought it.'),
+                ('user_recommendations', 'source', '''similar'' when the product is a neighbour of one of the customer''s purchases, ''popular'' when it fills the list from the most bought products.'),
+                ('user_recommendations', 'because', 'The customer''s purchases that made the product similar, largest contribution first (ties: lower id), at most 3; empty for popular products.'),
+                ('user_recommendations', 'reason', 'Readable explanation: ''because you bought '' and the because ids (e.g. ''because you bought 12, 7''), or ''popular''.')
+            ) AS v(relname, name, description)
+        LOOP
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
+        END LOOP;
+    END IF;
+
     -- register, and restore the privileges the previous objects of the same name had
     FOR i IN 1 .. array_length(objects, 1) LOOP
         INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
@@ -1072,7 +1192,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.create_dashboards(text, text, text, integer) IS
-    'Creates the dashboards in target_schema (created if missing) from the canonical relations in source_schema: materialized views supply_dashboard_mv (per category and overall, per month), product_abc_xyz_mv (per product), customer_dashboard_mv (per customer: RFM summary, scores, code and segment, and p_alive, expected purchases and CLV over 12 months when the CLV functions are installed), customer_segments_mv (per RFM segment: customers, revenue share, mean CLV) and retention_mv (monthly cohort retention), and, when the k-means functions are installed, customer_personas_mv (per customer: k-means persona among at most segments clusters of recency, ln(1 + orders), ln(1 + monetary total) and category revenue shares, favourite category and channel) and persona_segments_mv (per persona: size, shares, centroid, top category, label), each with a unique index, and security_invoker views supply_dashboard, product_abc_xyz, customer_dashboard, customer_segments, retention, customer_personas and persona_segments. time_zone (default: the session''s TimeZone) fixes how timestamps fall into days, weeks and months, whoever refreshes later. Calling it again replaces the objects it registered in supplymkt.dashboards and re-grants their privileges; it never drops a relation it did not create (42P07). Errors: 22004 NULL schema or segments, 3F000 unknown source schema, 42P01/42703 missing canonical relation/column, 22023 unusable target schema or time zone, or segments outside 1..100. Returns the objects created. Runs with jit = off (compiling the wide dashboard query would cost seconds).';
+    'Creates the dashboards in target_schema (created if missing) from the canonical relations in source_schema: materialized views supply_dashboard_mv (per category and overall, per month), product_abc_xyz_mv (per product), customer_dashboard_mv (per customer: RFM summary, scores, code and segment, and p_alive, expected purchases and CLV over 12 months when the CLV functions are installed), customer_segments_mv (per RFM segment: customers, revenue share, mean CLV) and retention_mv (monthly cohort retention), and, when the k-means functions are installed, customer_personas_mv (per customer: k-means persona among at most segments clusters of recency, ln(1 + orders), ln(1 + monetary total) and category revenue shares, favourite category and channel) and persona_segments_mv (per persona: size, shares, centroid, top category, label), and, when the recommendation functions are installed, item_neighbors_mv (per product: its 20 most similar products by item_similarity over all order lines) and user_recommendations_mv (per customer: the top 10 of recommend() outside the customer''s purchases, with the reason), each with a unique index, and security_invoker views supply_dashboard, product_abc_xyz, customer_dashboard, customer_segments, retention, customer_personas, persona_segments, item_neighbors and user_recommendations. time_zone (default: the session''s TimeZone) fixes how timestamps fall into days, weeks and months, whoever refreshes later. Calling it again replaces the objects it registered in supplymkt.dashboards and re-grants their privileges; it never drops a relation it did not create (42P07). Errors: 22004 NULL schema or segments, 3F000 unknown source schema, 42P01/42703 missing canonical relation/column, 22023 unusable target schema or time zone, or segments outside 1..100. Returns the objects created. Runs with jit = off (compiling the wide dashboard query would cost seconds).';
 
 -- Refreshes every registered dashboard materialized view of target_schema.
 CREATE FUNCTION @extschema@.refresh_dashboards(target_schema text, concurrently boolean DEFAULT true)
