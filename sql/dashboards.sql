@@ -555,6 +555,108 @@ SELECT count(*) FROM supplymkt.refresh_dashboards('dash', concurrently => false)
 SELECT customer_id, favourite_channel, category_revenue FROM dash.customer_personas WHERE customer_id = 2;
 ROLLBACK;
 
+-- ---------------------------------------------------------------------------------------------------------
+-- Item neighbours and per-customer recommendations: item_neighbors, user_recommendations
+-- ---------------------------------------------------------------------------------------------------------
+-- Hand-computed: weights (order lines per customer and product): customer 1 {1: 2, 3: 1, 4: 1}, 2 {1: 1, 2: 1},
+-- 3 {3: 1, 5: 1}, 4 {2: 1, 3: 1}, so the product vectors over customers 1..4 are 1 = (2, 1, 0, 0), 2 = (0, 1, 0, 1),
+-- 3 = (1, 0, 1, 1), 4 = (1, 0, 0, 0), 5 = (0, 0, 1, 0).  Cosines: (1, 4) 2/sqrt 5 = 0.894427, (1, 3) 2/sqrt 15 =
+-- 0.516398, (1, 2) 1/sqrt 10 = 0.316228, (2, 3) 1/sqrt 6 = 0.408248, (3, 4) = (3, 5) = 1/sqrt 3 = 0.577350 (a tie:
+-- 4 ranks before 5), the other pairs have no common customer; support 1 everywhere.
+SELECT item_id, rank, neighbor_id, round(score::numeric, 6) AS score, support
+  FROM dash.item_neighbors ORDER BY item_id, rank;
+-- Customer 1 (bought 1, 3, 4): 2 = 0.316228 (from 1) + 0.408248 (from 3) = 0.724476 because {3, 1}, 5 = 0.577350
+-- (from 3); nothing else is left.  Customer 2 (1, 2): 3 = 0.516398 + 0.408248 = 0.924646, 4 = 0.894427, then 5 as
+-- the most popular remaining product (1 customer).  Customer 3 (3, 5): 4, 1, 2 from 3 alone.  Customer 4 (2, 3):
+-- 1 = 0.316228 + 0.516398 = 0.832626 because {3, 2}, then the tie 4 = 5 = 0.577350 by id.
+SELECT customer_id, rank, item_id, round(score::numeric, 6) AS score, source, because, reason
+  FROM dash.user_recommendations ORDER BY customer_id, rank;
+
+-- Independent plain-SQL computation: cosine neighbours of the order-line weights (top 20 per product, ties by
+-- id), and the recommendations from them (sum of the neighbour scores of the customer's products, the top 3
+-- contributors, popular products filling up to 10), compared with every row of both views.
+CREATE FUNCTION pg_temp.recommendation_comparison(src text, dst text)
+    RETURNS TABLE (neighbors bigint, missing bigint, unexpected bigint, neighbor_values boolean,
+                   recommendations bigint, recommendations_missing bigint, recommendations_unexpected bigint,
+                   recommendation_values boolean)
+    LANGUAGE plpgsql AS $f$
+BEGIN
+    EXECUTE format($q$
+    CREATE TEMP TABLE expected_neighbors ON COMMIT DROP AS
+    WITH w AS (
+        SELECT o.customer_id, i.product_id, count(*)::float8 AS w
+          FROM %1$I.orders o JOIN %1$I.order_items i ON i.order_id = o.order_id
+         WHERE o.customer_id IS NOT NULL AND i.product_id IS NOT NULL
+         GROUP BY 1, 2
+    ), n AS (
+        SELECT product_id, sqrt(sum(w * w)) AS norm FROM w GROUP BY 1
+    ), pair AS (
+        SELECT a.product_id AS item_id, b.product_id AS neighbor_id, sum(a.w * b.w) / (na.norm * nb.norm) AS score,
+               count(*) AS support
+          FROM w a JOIN w b ON b.customer_id = a.customer_id AND b.product_id <> a.product_id
+          JOIN n na ON na.product_id = a.product_id JOIN n nb ON nb.product_id = b.product_id
+         GROUP BY 1, 2, na.norm, nb.norm
+    )
+    SELECT * FROM (SELECT pair.*, row_number() OVER (PARTITION BY item_id ORDER BY score DESC, neighbor_id) AS rank
+                     FROM pair WHERE score > 0) r
+     WHERE rank <= 20
+    $q$, src);
+    EXECUTE format($q$
+    CREATE TEMP TABLE expected_recommendations ON COMMIT DROP AS
+    WITH bought AS (
+        SELECT DISTINCT o.customer_id, i.product_id
+          FROM %1$I.orders o JOIN %1$I.order_items i ON i.order_id = o.order_id
+         WHERE o.customer_id IS NOT NULL AND i.product_id IS NOT NULL
+    ), popularity AS (
+        SELECT product_id, count(*) AS customers FROM bought GROUP BY 1
+    ), customer AS (
+        SELECT DISTINCT customer_id FROM %1$I.orders WHERE customer_id IS NOT NULL
+    ), contribution AS (
+        SELECT b.customer_id, e.neighbor_id AS item_id, b.product_id AS from_item, e.score
+          FROM bought b JOIN expected_neighbors e ON e.item_id = b.product_id
+         WHERE NOT EXISTS (SELECT 1 FROM bought x WHERE x.customer_id = b.customer_id AND x.product_id = e.neighbor_id)
+    ), similar_item AS (
+        SELECT * FROM (SELECT customer_id, item_id, sum(score) AS score,
+                              (array_agg(from_item ORDER BY score DESC, from_item))[1:3] AS because,
+                              row_number() OVER (PARTITION BY customer_id ORDER BY sum(score) DESC, item_id) AS rank
+                         FROM contribution GROUP BY 1, 2) s
+         WHERE rank <= 10
+    ), popular AS (
+        SELECT c.customer_id, p.product_id AS item_id, p.customers::float8 AS score,
+               (SELECT count(*) FROM similar_item s WHERE s.customer_id = c.customer_id)
+               + row_number() OVER (PARTITION BY c.customer_id ORDER BY p.customers DESC, p.product_id) AS rank
+          FROM customer c CROSS JOIN popularity p
+         WHERE NOT EXISTS (SELECT 1 FROM bought x WHERE x.customer_id = c.customer_id AND x.product_id = p.product_id)
+           AND NOT EXISTS (SELECT 1 FROM similar_item s WHERE s.customer_id = c.customer_id AND s.item_id = p.product_id)
+    )
+    SELECT customer_id, rank, item_id, score, 'similar' AS source, because,
+           'because you bought ' || array_to_string(because, ', ') AS reason
+      FROM similar_item
+    UNION ALL
+    SELECT customer_id, rank, item_id, score, 'popular', '{}'::bigint[], 'popular' FROM popular WHERE rank <= 10
+    $q$, src);
+    RETURN QUERY EXECUTE format($q$
+    SELECT (SELECT count(*) FROM %1$I.item_neighbors),
+           (SELECT count(*) FROM expected_neighbors e
+             WHERE NOT EXISTS (SELECT 1 FROM %1$I.item_neighbors d WHERE d.item_id = e.item_id AND d.rank = e.rank)),
+           (SELECT count(*) FROM %1$I.item_neighbors d
+             WHERE NOT EXISTS (SELECT 1 FROM expected_neighbors e WHERE d.item_id = e.item_id AND d.rank = e.rank)),
+           (SELECT bool_and(d.neighbor_id = e.neighbor_id AND abs(d.score - e.score) <= 1e-12 AND d.support = e.support)
+              FROM %1$I.item_neighbors d JOIN expected_neighbors e USING (item_id, rank)),
+           (SELECT count(*) FROM %1$I.user_recommendations),
+           (SELECT count(*) FROM expected_recommendations e
+             WHERE NOT EXISTS (SELECT 1 FROM %1$I.user_recommendations d WHERE d.customer_id = e.customer_id AND d.rank = e.rank)),
+           (SELECT count(*) FROM %1$I.user_recommendations d
+             WHERE NOT EXISTS (SELECT 1 FROM expected_recommendations e WHERE d.customer_id = e.customer_id AND d.rank = e.rank)),
+           (SELECT bool_and(d.item_id = e.item_id AND abs(d.score - e.score) <= 1e-12 * (1 + abs(e.score))
+                            AND d.source = e.source AND d.because = e.because AND d.reason = e.reason)
+              FROM %1$I.user_recommendations d JOIN expected_recommendations e USING (customer_id, rank))
+    $q$, dst);
+    DROP TABLE expected_neighbors, expected_recommendations;
+END;
+$f$;
+SELECT * FROM pg_temp.recommendation_comparison('dash_src', 'dash');
+
 -- A larger source for the CLV columns: the demo world (300 customers, 120 days): every value against the
 -- independent computation, the CLV columns filled for every customer older than a day
 SELECT count(*) AS demo_relations FROM supplymkt.generate_demo_data('dash_demo_src', 300, 30, 120, 7, '2024-01-01');
@@ -574,6 +676,11 @@ SELECT customers > 250 AS many_customers, missing, unexpected, rfm, features, fa
        persona, model_sizes, distance, segment_rows, segment_values, labels
   FROM pg_temp.persona_comparison('dash_demo_src', 'dash_demo', 5);
 SELECT persona, customers, label, top_category, mean_clv_12m > 0 AS has_mean_clv FROM dash_demo.persona_segments ORDER BY persona;
+-- the demo world's neighbours and recommendations against the independent computation
+SELECT neighbors > 400 AS many_neighbors, missing, unexpected, neighbor_values,
+       recommendations = 10 * (SELECT count(DISTINCT customer_id) FROM dash_demo_src.orders) AS ten_per_customer,
+       recommendations_missing, recommendations_unexpected, recommendation_values
+  FROM pg_temp.recommendation_comparison('dash_demo_src', 'dash_demo');
 SELECT count(DISTINCT favourite_channel) AS channels, count(*) FILTER (WHERE favourite_category IS NULL) AS without_category,
        count(clv_12m) = (SELECT count(clv_12m) FROM dash_demo.customer_dashboard) AS clv_carried_over,
        min(cardinality(features)) = max(cardinality(features)) AS one_feature_length,
@@ -620,12 +727,13 @@ DELETE FROM supplymkt.dashboards WHERE target_schema = 'dash_nochan';
 -- Catalog properties: unique indexes, security_invoker views, comments on everything
 -- ---------------------------------------------------------------------------------------------------------
 SELECT i.indexrelid::regclass AS index, i.indrelid::regclass AS on_relation, i.indisunique,
-       pg_get_indexdef(i.indexrelid) ~ '\(scope, category, month\)|\(product_id\)|\(customer_id\)|\(segment\)|\(cohort_month, month_offset\)|\(persona\)' AS expected_columns
+       pg_get_indexdef(i.indexrelid) ~ '\(scope, category, month\)|\(product_id\)|\(customer_id\)|\(segment\)|\(cohort_month, month_offset\)|\(persona\)|\(item_id, rank\)|\(customer_id, rank\)' AS expected_columns
   FROM pg_index i
  WHERE i.indrelid IN ('dash.supply_dashboard_mv'::regclass, 'dash.product_abc_xyz_mv'::regclass,
                       'dash.customer_dashboard_mv'::regclass, 'dash.customer_segments_mv'::regclass,
                       'dash.retention_mv'::regclass, 'dash.customer_personas_mv'::regclass,
-                      'dash.persona_segments_mv'::regclass)
+                      'dash.persona_segments_mv'::regclass, 'dash.item_neighbors_mv'::regclass,
+                      'dash.user_recommendations_mv'::regclass)
  ORDER BY i.indexrelid::regclass::text;
 
 SELECT c.oid::regclass AS relation, c.relkind, c.reloptions, obj_description(c.oid, 'pg_class') IS NOT NULL AS commented
@@ -682,6 +790,11 @@ SELECT * FROM pg_temp.persona_comparison('dash_src', 'dash', 5);
 SELECT persona, customer_id, favourite_category, favourite_channel, category_revenue
   FROM dash.customer_personas WHERE customer_id = 5;
 SELECT product_id, units_sold, revenue, abc_class FROM dash.product_abc_xyz WHERE product_id = 1;
+-- customer 5 (bought product 1 only) gets recommendations; product 1's vector is (2, 1, 0, 0, 1) now: cosines
+-- with 4 2/sqrt 6 = 0.816497, with 3 2/sqrt 18 = 0.471405, with 2 1/sqrt 12 = 0.288675; then 5 (popular)
+SELECT customer_id, rank, item_id, round(score::numeric, 6) AS score, source, because, reason
+  FROM dash.user_recommendations WHERE customer_id = 5 ORDER BY rank;
+SELECT * FROM pg_temp.recommendation_comparison('dash_src', 'dash');
 
 -- an unpopulated view is refreshed without CONCURRENTLY (which would fail); plain refresh on request
 REFRESH MATERIALIZED VIEW dash.product_abc_xyz_mv WITH NO DATA;

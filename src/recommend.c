@@ -32,6 +32,7 @@
 
 #define RC_MODEL_VERSION 1
 #define RC_MAX_ID 9007199254740992.0	/* 2^53: every integer up to it is exact in float8 */
+#define RC_MAX_ID_INT INT64CONST(9007199254740992)
 #define RC_MAX_TOP_K 1000
 #define RC_MAX_K 10000
 #define RC_SHRINKAGE 10.0
@@ -78,7 +79,7 @@ RcAlloc(int64 n, Size size)
 static double
 RcId(int64 id, const char *name)
 {
-	if ((double) id > RC_MAX_ID || (double) id < -RC_MAX_ID)
+	if (id > RC_MAX_ID_INT || id < -RC_MAX_ID_INT)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s " INT64_FORMAT " is out of range: ids must lie within ±2^53 (9007199254740992)", name, id)));
@@ -286,7 +287,7 @@ RcModelValidate(const RcModel *m)
 		RcInvalidModel("measure, top_k, min_support, users and interactions must be in range");
 	for (int64 i = 0; i < m->nitems; i++)
 	{
-		if ((double) items[i] > RC_MAX_ID || (double) items[i] < -RC_MAX_ID || (i > 0 && items[i] <= items[i - 1]))
+		if (items[i] > RC_MAX_ID_INT || items[i] < -RC_MAX_ID_INT || (i > 0 && items[i] <= items[i - 1]))
 			RcInvalidModel("items must be ascending ids within ±2^53");
 		if (RcPopularity(m)[i] < 0)
 			RcInvalidModel("popularity must not be negative");
@@ -1533,7 +1534,7 @@ ArModelValidate(const ArModel *m)
 		if (len < 1 || len > m->max_len)
 			ArInvalidModel("every itemset must have 1 to max_len items");
 		for (int64 i = off[s]; i < off[s + 1]; i++)
-			if ((double) ArItems(m)[i] > RC_MAX_ID || (double) ArItems(m)[i] < -RC_MAX_ID ||
+			if (ArItems(m)[i] > RC_MAX_ID_INT || ArItems(m)[i] < -RC_MAX_ID_INT ||
 				(i > off[s] && ArItems(m)[i] <= ArItems(m)[i - 1]))
 				ArInvalidModel("the ids of an itemset must be ascending, within ±2^53");
 		if (ArCounts(m)[s] < 1 || ArCounts(m)[s] > m->baskets)

@@ -633,10 +633,13 @@ def sec_recommend(conn, D):
     hs = [history() for _ in range(120)]
     cases = [("cos", hst, ks[n % 5], None, "noexcl") for n, hst in enumerate(hs)]
     bad = run(cases)
-    nsim = sum(1 for _, hst, k, _e, _f in cases for r in rec_ref(*models["cos"], hst, k, None) if r[2] == "similar")
+    sim = [(r, models["cos"][0]) for _, hst, k, _e, _f in cases for r in rec_ref(*models["cos"], hst, k, None)
+           if r[2] == "similar"]
+    tied = sum(1 for r, lists in sim if any(
+        a == b for a, b in itertools.pairwise([dict((j, sc) for j, sc, _c in lists[i])[r[0]] for i in r[3]])))
     yield (not bad, f"cosine model (top_k 20): 120 random histories (repeats, clones, unknown ids), k 1..25, default "
-                    f"exclude = history: rows, scores (1e-12), sources, because = Python ({nsim} similar rows)",
-           bad[:6])
+                    f"exclude = history: rows, scores (1e-12), sources, because = Python ({len(sim)} similar rows)",
+           bad[:6] + [f"{tied} because lists with tied contributions (lower id first)"])
     cases = [("jac", hst, ks[(n + 2) % 5], None, "noexcl") for n, hst in enumerate(hs)]
     bad = run(cases)
     npop = sum(1 for _, hst, k, _e, _f in cases for r in rec_ref(*models["jac"], hst, k, None) if r[2] == "popular")
@@ -850,10 +853,11 @@ def sec_assoc(conn, D):
             probs.append("antecedents within an itemset in no consistent order")
         n_inf = sum(1 for v in rr.values() if v["conviction"] == INF and not v["ambiguous"])
         n_amb = sum(1 for v in rr.values() if v["ambiguous"])
+        n_at = sum(1 for v in rr.values() if v["confidence"] == cmin)
         yield (not probs, f"rules(...) at min_confidence {cmin}, max_len {L} = brute force with mlxtend's formulas: "
                           f"{len(need)} rules ({n_inf} with conviction Infinity), values 1e-12",
-               probs + [f"{n_amb} rules on a rounding boundary of min_confidence (either answer accepted); "
-                        f"antecedent order: {fits}"])
+               probs + [f"{n_at} rules exactly at min_confidence; {n_amb} on a rounding boundary of it (either "
+                        f"answer accepted); antecedent order: {fits}"])
     ta = h.scalar(conn, f"SELECT {S}.assoc_rules(b, i, 0.02, 0.4)::text FROM {W}.baskets")
     tb = h.scalar(conn, f"SELECT {S}.assoc_rules(b, i, 0.02, 0.4, 3)::text FROM {W}.baskets")
     yield (ta == tb and ta is not None, "assoc_rules(b, i, s, c) = max_len 3 (same text)",

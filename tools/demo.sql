@@ -48,6 +48,22 @@ SELECT persona, label, customers, round(customer_share::numeric, 3) AS customer_
        top_category
   FROM dash.persona_segments ORDER BY persona;
 \echo
+\echo '== Recommendations for customer 1 (dash.user_recommendations)'
+SELECT rank, item_id, round(score::numeric, 3) AS score, source, reason
+  FROM dash.user_recommendations WHERE customer_id = 1 ORDER BY rank;
+\echo
+\echo '== Offline evaluation of the recommenders, trained before 2024-09-01 (supplymkt.evaluate_recommenders)'
+SELECT recommender, users, round(precision_at_k::numeric, 4) AS p_at_10, round(recall_at_k::numeric, 4) AS r_at_10,
+       round(ndcg_at_k::numeric, 4) AS ndcg_at_10, round(hit_rate::numeric, 3) AS hit_rate,
+       round(coverage::numeric, 3) AS coverage
+  FROM supplymkt.evaluate_recommenders('shop', '2024-09-01');
+\echo
+\echo '== Association rules of baskets (orders), support >= 0.5%, confidence >= 10%'
+SELECT antecedent, consequent, round(support::numeric, 4) AS support, round(confidence::numeric, 3) AS confidence,
+       round(lift::numeric, 2) AS lift
+  FROM (SELECT (supplymkt.rules(supplymkt.assoc_rules(order_id, product_id, 0.005, 0.1))).* FROM shop.order_items) r
+ ORDER BY lift DESC, antecedent, consequent LIMIT 10;
+\echo
 \echo '== Cohort retention, first three months after the first order (dash.retention)'
 SELECT cohort_month, cohort_customers, month_offset, round(retention_rate::numeric, 3) AS retention
   FROM dash.retention WHERE month_offset BETWEEN 1 AND 3 AND cohort_month <= '2024-03-01'
