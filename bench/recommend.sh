@@ -37,7 +37,7 @@
 #     | benchmark | path | export s | compute s | total s | ratio to supplymkt |
 # The exit status is non-zero on FAIL (or when supplymkt's functions are not installed: the SQL and scipy
 # paths still run and are checked against each other).  SM_BENCH_KEEP=1 leaves the cluster running.
-# Takes about 4 minutes on 2 cores, most of it the SQL self-join.
+# Takes about 2 minutes on 2 cores, half of it the SQL self-join.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

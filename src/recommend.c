@@ -1759,7 +1759,19 @@ typedef struct ArSets
 	int64		min_count;		/* smallest frequent count */
 	int64		baskets;
 	double		min_support;
+	int32	   *pair_count;		/* top-level candidates' pair counts (triangular), or NULL */
+	int64		ncand;
 } ArSets;
+
+/* Most pair counters assoc_rules keeps (4 bytes each); with more frequent items it intersects basket lists. */
+#define AR_MAX_PAIR_COUNTERS (64 * 1024 * 1024)
+
+/* Position of the pair (a, b), a < b, of n candidates in the triangular pair counters. */
+static inline int64
+ArPair(int64 a, int64 b, int64 n)
+{
+	return a * (2 * n - a - 1) / 2 + (b - a - 1);
+}
 
 /* Whether count baskets of all are frequent: count / baskets >= min_support, in float8 as documented. */
 static inline bool
@@ -1843,9 +1855,25 @@ ArEclat(ArSets *s, int32 *prefix, int len, int ncand, const int32 *cand, int32 *
 		next_sizes = palloc((ncand - a) * sizeof(int64));
 		for (int b = a + 1; b < ncand; b++)
 		{
-			int32	   *out = palloc_extended(Max(Min(sizes[a], sizes[b]), 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-			int64		n = ArIntersect(lists[a], sizes[a], lists[b], sizes[b], out);
+			int32	   *out;
+			int64		n;
 
+			if (len == 0 && s->pair_count)
+			{
+				/* pairs were counted in one pass over the baskets: intersect only the frequent ones */
+				n = s->pair_count[ArPair(a, b, s->ncand)];
+				if (!ArFrequent(s, n))
+					continue;
+				if (s->max_len == 2)
+				{
+					next_cand[nnext] = cand[b];
+					next_lists[nnext] = NULL;
+					next_sizes[nnext++] = n;
+					continue;
+				}
+			}
+			out = palloc_extended(Max(Min(sizes[a], sizes[b]), 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+			n = ArIntersect(lists[a], sizes[a], lists[b], sizes[b], out);
 			if (ArFrequent(s, n))
 			{
 				next_cand[nnext] = cand[b];
@@ -1858,7 +1886,8 @@ ArEclat(ArSets *s, int32 *prefix, int len, int ncand, const int32 *cand, int32 *
 		prefix[len] = cand[a];
 		ArEclat(s, prefix, len + 1, nnext, next_cand, next_lists, next_sizes);
 		for (int b = 0; b < nnext; b++)
-			pfree(next_lists[b]);
+			if (next_lists[b])
+				pfree(next_lists[b]);
 		pfree(next_cand);
 		pfree(next_lists);
 		pfree(next_sizes);
@@ -2011,6 +2040,40 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 			lists[ncand] = lists[i];
 			sizes[ncand++] = sizes[i];
 		}
+	/* the pairs of frequent items, counted in one pass over the baskets' frequent items */
+	s.ncand = ncand;
+	if (s.max_len >= 2 && ncand >= 2 && (int64) ncand * (ncand - 1) / 2 <= AR_MAX_PAIR_COUNTERS)
+	{
+		int64	   *bptr = RcAlloc(nbaskets + 1, sizeof(int64));
+		int32	   *bitems;
+		int64	   *fill = RcAlloc(nbaskets, sizeof(int64));
+
+		for (int c = 0; c < ncand; c++)
+			for (int64 t = 0; t < sizes[c]; t++)
+				bptr[lists[c][t] + 1]++;
+		for (int64 b = 0; b < nbaskets; b++)
+			bptr[b + 1] += bptr[b];
+		bitems = RcAlloc(Max(bptr[nbaskets], 1), sizeof(int32));
+		for (int c = 0; c < ncand; c++)
+			for (int64 t = 0; t < sizes[c]; t++)
+			{
+				int32		b = lists[c][t];
+
+				bitems[bptr[b] + fill[b]++] = c;	/* ascending: candidates are visited in order */
+			}
+		s.pair_count = RcAlloc((int64) ncand * (ncand - 1) / 2, sizeof(int32));
+		for (int64 b = 0; b < nbaskets; b++)
+		{
+			if ((b & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			for (int64 i = bptr[b]; i < bptr[b + 1]; i++)
+				for (int64 j = i + 1; j < bptr[b + 1]; j++)
+					s.pair_count[ArPair(bitems[i], bitems[j], ncand)]++;
+		}
+		pfree(bptr);
+		pfree(bitems);
+		pfree(fill);
+	}
 	prefix = RcAlloc(AR_MAX_LEN, sizeof(int32));
 	ArEclat(&s, prefix, 0, ncand, cand, lists, sizes);
 
