@@ -313,16 +313,63 @@ RcModelValidate(const RcModel *m)
 	}
 }
 
-/* The model argument, detoasted and checked. */
-static RcModel *
-RcModelArg(FunctionCallInfo fcinfo, int argno)
+/* The last model recommend() detoasted, kept for the next call of the same query with the same value. */
+typedef struct RcModelCache
 {
-	RcModel    *m = (RcModel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+	struct varlena *raw;		/* the argument as it came (possibly compressed) */
+	RcModel    *model;			/* detoasted */
+} RcModelCache;
 
+/*
+ * The model argument of recommend(): detoasting (decompressing) a large model per call would dominate a
+ * per-customer query, so the detoasted model is cached in fn_extra while the argument's bytes stay the same.
+ */
+static RcModel *RcModelArg(FunctionCallInfo fcinfo, int argno);
+static RcModel *RcModelCheck(RcModel *m);
+static RcModel *
+RcModelArgCached(FunctionCallInfo fcinfo, int argno)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	RcModelCache *cache = (RcModelCache *) fcinfo->flinfo->fn_extra;
+	Size		len;
+	MemoryContext old;
+
+	if (VARATT_IS_EXTERNAL(raw))
+		return RcModelArg(fcinfo, argno);	/* a TOAST pointer: fetch it as usual */
+	len = VARSIZE_ANY(raw);
+	if (cache && VARSIZE_ANY(cache->raw) == len && memcmp(cache->raw, raw, len) == 0)
+		return cache->model;
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra = palloc0(sizeof(RcModelCache));
+	else
+	{
+		pfree(cache->raw);
+		if ((Pointer) cache->model != (Pointer) cache->raw)
+			pfree(cache->model);
+	}
+	cache->raw = palloc(len);
+	memcpy(cache->raw, raw, len);
+	cache->model = RcModelCheck((RcModel *) PG_DETOAST_DATUM(PointerGetDatum(cache->raw)));
+	MemoryContextSwitchTo(old);
+	return cache->model;
+}
+
+/* Checks a detoasted model's version and size. */
+static RcModel *
+RcModelCheck(RcModel *m)
+{
 	if (m->version != RC_MODEL_VERSION || m->nitems < 0 || m->nentries < 0 ||
 		VARSIZE(m) != RcModelSize(m->nitems, m->nentries))
 		elog(ERROR, "item_neighbors of unexpected version or size");
 	return m;
+}
+
+/* The model argument, detoasted and checked. */
+static RcModel *
+RcModelArg(FunctionCallInfo fcinfo, int argno)
+{
+	return RcModelCheck((RcModel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)));
 }
 
 /* Reads a JSON array of exactly n integers. */
@@ -669,6 +716,11 @@ item_similarity_transfn(PG_FUNCTION_ARGS)
 	row[1] = RcId(PG_GETARG_INT64(2), "item_id");
 	row[2] = nargs > 3 && !PG_ARGISNULL(3) ? PG_GETARG_FLOAT8(3) : 1.0;
 	SmCheckNonNegative(row[2], "weight");
+	if (row[2] > SM_MAX_FEATURE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("weight %g is out of range: weights must be at most 1e100", row[2]),
+				 errhint("Rescale the weights (cosine does not change with their scale).")));
 	if (nargs > 4)
 	{
 		if (PG_ARGISNULL(4))
@@ -792,10 +844,10 @@ RcStateOptions(const SmRowBuffer *buf, bool content, int *top_k, int *measure, i
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid item_similarity_state: ids must be whole numbers within ±2^53")));
-		if (!content && row[2] < 0)
+		if (!content && !(row[2] >= 0 && row[2] <= SM_MAX_FEATURE))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid item_similarity_state: weights must not be negative")));
+					 errmsg("invalid item_similarity_state: weights must lie in [0, 1e100]")));
 	}
 }
 
@@ -1361,7 +1413,7 @@ recommend(PG_FUNCTION_ARGS)
 		exclude = RcIdList(fcinfo, 3, &ne);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
-	m = RcModelArg(fcinfo, 0);
+	m = RcModelArgCached(fcinfo, 0);
 	acc = RcAlloc(m->nitems, sizeof(double));
 	listed = RcAlloc(m->nitems, sizeof(bool));
 	touched = RcAlloc(m->nitems, sizeof(int32));
