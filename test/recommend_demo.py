@@ -135,8 +135,15 @@ def content_model(top_k):
         ids.append(item)
         vectors.append(v)
     x = np.array(vectors)
-    norm = np.sqrt((x * x).sum(axis=1))
-    cosine = (x @ x.T) / np.outer(norm, norm)
+    # sums in feature order, one IEEE operation per term, as the C code adds them: a BLAS product (whose
+    # rounding depends on the BLAS library installed) would break exact ties differently
+    dot = np.zeros((len(ids), len(ids)))
+    sq = np.zeros(len(ids))
+    for q in range(x.shape[1]):
+        dot += np.outer(x[:, q], x[:, q])
+        sq += x[:, q] * x[:, q]
+    norm = np.sqrt(sq)
+    cosine = np.minimum(dot / np.outer(norm, norm), 1.0)
     return top_neighbours(ids, cosine, top_k), {i: 0 for i in ids}
 
 
