@@ -304,8 +304,8 @@ RcModelValidate(const RcModel *m)
 
 			if (RcFindId(items, m->nitems, RcNeighbor(m)[e]) < 0 || RcNeighbor(m)[e] == items[i])
 				RcInvalidModel("every neighbour must be another item of the model");
-			if (!isfinite(s) || RcSupport(m)[e] < 0)
-				RcInvalidModel("scores must be finite and supports non-negative");
+			if (!isfinite(s) || s <= 0 || RcSupport(m)[e] < 0)
+				RcInvalidModel("scores must be positive and finite, supports non-negative");
 			if (e > off[i] && (s > RcScore(m)[e - 1] ||
 							   (s == RcScore(m)[e - 1] && RcNeighbor(m)[e] <= RcNeighbor(m)[e - 1])))
 				RcInvalidModel("a neighbour list must be ordered by score descending, then id ascending, without repeats");
@@ -1568,6 +1568,8 @@ ArSetCmp(const int64 *a, int64 na, const int64 *b, int64 nb)
 	return 0;
 }
 
+static int64 ArCount(const ArModel *m, const int64 *ids, int64 len);
+
 /* Checks a model read from outside. */
 static void
 ArModelValidate(const ArModel *m)
@@ -1593,6 +1595,30 @@ ArModelValidate(const ArModel *m)
 			ArInvalidModel("counts must lie between 1 and baskets");
 		if (s > 0 && ArSetCmp(ArItems(m) + off[s - 1], off[s] - off[s - 1], ArItems(m) + off[s], len) >= 0)
 			ArInvalidModel("itemsets must be ordered by size, then ids, without repeats");
+	}
+	/* what assoc_rules guarantees: every itemset frequent, its subsets in the model and in at least as many baskets */
+	for (int64 s = 0; s < m->nsets; s++)
+	{
+		int64		len = off[s + 1] - off[s],
+					sub[AR_MAX_LEN];
+
+		CHECK_FOR_INTERRUPTS();
+		if (!((double) ArCounts(m)[s] / (double) m->baskets >= m->min_support))
+			ArInvalidModel("every itemset must be frequent: count / baskets >= min_support");
+		for (int64 drop = 0; len > 1 && drop < len; drop++)
+		{
+			int64		n = 0,
+						c;
+
+			for (int64 i = 0; i < len; i++)
+				if (i != drop)
+					sub[n++] = ArItems(m)[off[s] + i];
+			c = ArCount(m, sub, n);
+			if (c < 0)
+				ArInvalidModel("the subsets of every itemset must be in the model");
+			if (c < ArCounts(m)[s])
+				ArInvalidModel("an itemset cannot be in more baskets than its subsets");
+		}
 	}
 }
 
