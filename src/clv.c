@@ -2328,11 +2328,7 @@ clv_fit_transfn(PG_FUNCTION_ARGS)
 	SmRowBuffer *buf;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	if (nargs > 5)
 	{
 		if (PG_ARGISNULL(5))
@@ -2382,11 +2378,7 @@ clv_fit_state_combine(PG_FUNCTION_ARGS)
 			   *other;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_CLV_FIT);
 	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_CLV_FIT);
 	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);

@@ -62,6 +62,37 @@ SmCheckFraction(float8 value, const char *argname)
 				 errmsg("%s must be between 0 and 1, got %s", argname, float8out_internal(value))));
 }
 
+/* Raises the error for an argument that must not be NULL. */
+void
+SmErrorNullArgument(const char *argname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s must not be NULL", argname)));
+}
+
+/* Checks an integer option against [lo, hi]. */
+void
+SmCheckIntRange(int64 value, int64 lo, int64 hi, const char *argname)
+{
+	if (value < lo || value > hi)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between " INT64_FORMAT " and " INT64_FORMAT ", got " INT64_FORMAT,
+						argname, lo, hi, value)));
+}
+
+/* Allocates a zeroed array of n items of size bytes (huge allocations allowed; errors on overflow). */
+void *
+SmAllocArray(int64 n, Size size)
+{
+	if (n < 0 || (double) n * size > (double) MaxAllocHugeSize / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("working memory of " INT64_FORMAT " x %zu bytes is too large", n, size)));
+	return palloc_extended(Max((Size) n * size, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
 /* Error path of SmAddChecked: a sum overflowed double precision. */
 void
 SmErrorOverflow(void)

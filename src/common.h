@@ -169,6 +169,14 @@ extern int	sm_kmeans_max_memory_kb;
 /* supplymkt.kmeans_threads: threads a k-means fit may use for its n_init runs. */
 extern int	sm_kmeans_threads;
 
+/* In a transition or combine function: returns the state unchanged (or NULL before the first row). */
+#define SM_SKIP_ROW() \
+	do { \
+		if (PG_ARGISNULL(0)) \
+			PG_RETURN_NULL(); \
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0)); \
+	} while (0)
+
 /* ---------------------------------------------------------------------------------------------------------
  * Input validation: every SQL-visible function checks its arguments with these, so analysts get one
  * consistent message and SQLSTATE for the same mistake everywhere.
@@ -177,6 +185,9 @@ extern void SmErrorNotFinite(float8 value, const char *argname) pg_attribute_nor
 extern void SmErrorNegative(float8 value, const char *argname) pg_attribute_noreturn();
 extern void SmErrorOverflow(void) pg_attribute_noreturn();
 extern void SmCheckFraction(float8 value, const char *argname);
+extern void SmErrorNullArgument(const char *argname) pg_attribute_noreturn();
+extern void SmCheckIntRange(int64 value, int64 lo, int64 hi, const char *argname);
+extern void *SmAllocArray(int64 n, Size size);
 
 /* Rejects NaN and ±Infinity with a message naming the argument (inline: called per row). */
 static inline void

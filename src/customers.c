@@ -25,14 +25,6 @@
 
 #include "common.h"
 
-/* Returns the state unchanged (or NULL before the first row): the row is skipped. */
-#define SM_SKIP_ROW() \
-	do { \
-		if (PG_ARGISNULL(0)) \
-			PG_RETURN_NULL(); \
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0)); \
-	} while (0)
-
 #define RFM_MIN_BINS 2
 #define RFM_MAX_BINS 100
 #define RFM_DIMS 3

@@ -109,17 +109,6 @@ typedef struct KmOptions
  * Small helpers
  * --------------------------------------------------------------------------------------------------------- */
 
-/* Allocates n items of size bytes each (huge allocations allowed; errors on overflow). */
-static void *
-KmAlloc(int64 n, Size size)
-{
-	if (n < 0 || (double) n * size > (double) MaxAllocHugeSize / 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("k-means working memory too large")));
-	return palloc_extended(Max((Size) n * size, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-}
-
 /* Two doubles, for the distance kernel (GCC/clang vector extension: SSE2 on x86-64, NEON on arm64). */
 typedef double KmV2 __attribute__((vector_size(16)));
 
@@ -176,25 +165,6 @@ KmNearest(const double *x, const double *c, int k, int d, double *best2)
 	}
 	*best2 = bd;
 	return best;
-}
-
-/* Raises the error for an argument that must not be NULL. */
-static void
-KmNullArgument(const char *name)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			 errmsg("%s must not be NULL", name)));
-}
-
-/* Checks an integer option against [lo, hi]. */
-static void
-KmCheckRange(int64 v, int64 lo, int64 hi, const char *name)
-{
-	if (v < lo || v > hi)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be between " INT64_FORMAT " and " INT64_FORMAT ", got " INT64_FORMAT, name, lo, hi, v)));
 }
 
 /* ---------------------------------------------------------------------------------------------------------
@@ -272,8 +242,8 @@ KmRowKeyCmp(const void *pa, const void *pb, void *arg)
 static double *
 KmSortedRows(const double *rows, int64 n, int d, int64 **perm)
 {
-	KmRowKey   *keys = KmAlloc(n, sizeof(KmRowKey));
-	double	   *sorted = KmAlloc(n * (int64) d, sizeof(double));
+	KmRowKey   *keys = SmAllocArray(n, sizeof(KmRowKey));
+	double	   *sorted = SmAllocArray(n * (int64) d, sizeof(double));
 	const double *arg[2] = {rows, (const double *) (intptr_t) d};
 
 	for (int64 i = 0; i < n; i++)
@@ -287,7 +257,7 @@ KmSortedRows(const double *rows, int64 n, int d, int64 **perm)
 		memcpy(sorted + i * d, rows + keys[i].index * d, d * sizeof(double));
 	if (perm)
 	{
-		*perm = KmAlloc(n, sizeof(int64));
+		*perm = SmAllocArray(n, sizeof(int64));
 		for (int64 i = 0; i < n; i++)
 			(*perm)[i] = keys[i].index;
 	}
@@ -322,7 +292,7 @@ KmFittingData(const double *raw, int64 n, int d, bool standardize, double *mean,
 
 		scale[j] = var > bound && isfinite(var) ? sqrt(var) : 1.0;
 	}
-	x = KmAlloc(n * (int64) d, sizeof(double));
+	x = SmAllocArray(n * (int64) d, sizeof(double));
 	for (int64 i = 0; i < n; i++)
 	{
 		for (int j = 0; j < d; j++)
@@ -337,8 +307,8 @@ KmFittingData(const double *raw, int64 n, int d, bool standardize, double *mean,
 static double
 KmAbsoluteTolerance(const double *x, int64 n, int d, double tol)
 {
-	double	   *mean = KmAlloc(d, sizeof(double)),
-			   *var = KmAlloc(d, sizeof(double)),
+	double	   *mean = SmAllocArray(d, sizeof(double)),
+			   *var = SmAllocArray(d, sizeof(double)),
 				s = 0;
 
 	KmColumnMoments(x, n, d, mean, var);
@@ -830,25 +800,25 @@ KmRunInit(KmRun *r, const double *x, int64 n, int d, int k, KmShared *shared)
 	r->d = d;
 	r->k = k;
 	r->shared = shared;
-	r->c = KmAlloc((int64) k * d, sizeof(double));
-	r->sums = KmAlloc((int64) k * d, sizeof(double));
-	r->counts = KmAlloc(k, sizeof(double));
-	r->shift = KmAlloc(k, sizeof(double));
-	r->half_gap = KmAlloc(k, sizeof(double));
-	r->labels = KmAlloc(n, sizeof(int32));
-	r->upper = KmAlloc(n, sizeof(double));
-	r->lower = KmAlloc(n, sizeof(double));
-	r->closest = KmAlloc(n, sizeof(double));
-	r->draw = KmAlloc(trials, sizeof(double));
-	r->pots = KmAlloc(trials, sizeof(double));
-	r->ids = KmAlloc(trials, sizeof(int64));
-	r->order = KmAlloc(trials, sizeof(int));
-	r->far = KmAlloc(k, sizeof(int64));
-	r->fard = KmAlloc(k, sizeof(double));
-	r->init = KmAlloc((int64) k * d, sizeof(double));
-	r->best_c = KmAlloc((int64) k * d, sizeof(double));
-	r->best_init = KmAlloc((int64) k * d, sizeof(double));
-	r->best_labels = KmAlloc(n, sizeof(int32));
+	r->c = SmAllocArray((int64) k * d, sizeof(double));
+	r->sums = SmAllocArray((int64) k * d, sizeof(double));
+	r->counts = SmAllocArray(k, sizeof(double));
+	r->shift = SmAllocArray(k, sizeof(double));
+	r->half_gap = SmAllocArray(k, sizeof(double));
+	r->labels = SmAllocArray(n, sizeof(int32));
+	r->upper = SmAllocArray(n, sizeof(double));
+	r->lower = SmAllocArray(n, sizeof(double));
+	r->closest = SmAllocArray(n, sizeof(double));
+	r->draw = SmAllocArray(trials, sizeof(double));
+	r->pots = SmAllocArray(trials, sizeof(double));
+	r->ids = SmAllocArray(trials, sizeof(int64));
+	r->order = SmAllocArray(trials, sizeof(int));
+	r->far = SmAllocArray(k, sizeof(int64));
+	r->fard = SmAllocArray(k, sizeof(double));
+	r->init = SmAllocArray((int64) k * d, sizeof(double));
+	r->best_c = SmAllocArray((int64) k * d, sizeof(double));
+	r->best_init = SmAllocArray((int64) k * d, sizeof(double));
+	r->best_labels = SmAllocArray(n, sizeof(int32));
 	r->best_run = -1;
 	r->rng = gsl_rng_alloc(gsl_rng_mt19937);
 	if (r->rng == NULL)
@@ -934,9 +904,9 @@ KmFit(const double *x, int64 n, int d, const KmOptions *o, bool want_labels, KmR
 	KmShared	shared;
 	KmRun	   *runs;
 	KmRun	   *best = NULL;
-	int		   *order = KmAlloc(k, sizeof(int));
-	int		   *rank = KmAlloc(k, sizeof(int));
-	int64	   *sizes = KmAlloc(k, sizeof(int64));
+	int		   *order = SmAllocArray(k, sizeof(int));
+	int		   *rank = SmAllocArray(k, sizeof(int));
+	int64	   *sizes = SmAllocArray(k, sizeof(int64));
 	sigset_t	all,
 				old;
 
@@ -953,7 +923,7 @@ KmFit(const double *x, int64 n, int d, const KmOptions *o, bool want_labels, KmR
 	km_run_args.o = o;
 	km_run_args.tol_abs = KmAbsoluteTolerance(x, n, d, o->tol);
 	gsl_set_error_handler_off();
-	runs = KmAlloc(nthreads, sizeof(KmRun));
+	runs = SmAllocArray(nthreads, sizeof(KmRun));
 	for (int t = 0; t < nthreads; t++)
 		KmRunInit(&runs[t], x, n, d, k, &shared);
 	runs[0].is_backend = true;
@@ -1009,9 +979,9 @@ KmFit(const double *x, int64 n, int d, const KmOptions *o, bool want_labels, KmR
 	for (int64 i = 0; i < n; i++)
 		sizes[best->best_labels[i]]++;
 	KmNumbering(best->best_c, sizes, k, d, order);
-	res->centroids = KmAlloc((int64) k * d, sizeof(double));
-	res->sizes = KmAlloc(k, sizeof(int64));
-	res->init = KmAlloc((int64) k * d, sizeof(double));
+	res->centroids = SmAllocArray((int64) k * d, sizeof(double));
+	res->sizes = SmAllocArray(k, sizeof(int64));
+	res->init = SmAllocArray((int64) k * d, sizeof(double));
 	memcpy(res->init, best->best_init, (Size) k * d * sizeof(double));
 	for (int j = 0; j < k; j++)
 	{
@@ -1162,8 +1132,8 @@ kmeans_model_in(PG_FUNCTION_ARGS)
 				 errmsg("unsupported kmeans_model version " INT64_FORMAT, ival)));
 	k = SmJsonGetInt64(obj, "k");
 	dim = SmJsonGetInt64(obj, "dim");
-	KmCheckRange(k, 1, KM_MAX_K, "k");
-	KmCheckRange(dim, 1, PG_INT32_MAX / 16, "dim");
+	SmCheckIntRange(k, 1, KM_MAX_K, "k");
+	SmCheckIntRange(dim, 1, PG_INT32_MAX / 16, "dim");
 	f = SmJsonFind(obj, "init", false);
 	has_init = f != NULL && f->is_array;
 	m = KmModelNew((int) k, (int) dim, has_init);
@@ -1183,7 +1153,7 @@ kmeans_model_in(PG_FUNCTION_ARGS)
 	SmJsonOptFloat8(obj, "inertia", &m->inertia);
 	if (SmJsonOptInt64(obj, "iterations", &ival))
 	{
-		KmCheckRange(ival, 0, PG_INT32_MAX, "iterations");
+		SmCheckIntRange(ival, 0, PG_INT32_MAX, "iterations");
 		m->iterations = (int32) ival;
 	}
 	if (SmJsonOptBool(obj, "converged", &bval) && bval)
@@ -1197,16 +1167,16 @@ kmeans_model_in(PG_FUNCTION_ARGS)
 		m->sample_points = ival;
 	if (SmJsonOptInt64(obj, "seed", &ival))
 	{
-		KmCheckRange(ival, PG_INT32_MIN, PG_INT32_MAX, "seed");
+		SmCheckIntRange(ival, PG_INT32_MIN, PG_INT32_MAX, "seed");
 		m->seed = (int32) ival;
 	}
 	if (SmJsonOptInt64(obj, "n_init", &ival))
 	{
-		KmCheckRange(ival, 0, KM_MAX_N_INIT, "n_init");
+		SmCheckIntRange(ival, 0, KM_MAX_N_INIT, "n_init");
 		m->n_init = (int32) ival;
 	}
 	/* centroids_original is derived; when given it must agree with centroids, mean and scale */
-	orig = KmAlloc(k * dim, sizeof(double));
+	orig = SmAllocArray(k * dim, sizeof(double));
 	if (SmJsonOptFloat8Array(obj, "centroids_original", k * dim, orig))
 		for (int64 i = 0; i < k * dim; i++)
 		{
@@ -1228,7 +1198,7 @@ kmeans_model_out(PG_FUNCTION_ARGS)
 	KmModel    *m = KmModelArg(fcinfo, 0);
 	StringInfoData out;
 	int64		kd = (int64) m->k * m->dim;
-	double	   *orig = KmAlloc(kd, sizeof(double));
+	double	   *orig = SmAllocArray(kd, sizeof(double));
 
 	for (int64 i = 0; i < kd; i++)
 		orig[i] = KmCentroids(m)[i] * KmScale(m)[i % m->dim] + KmMean(m)[i % m->dim];
@@ -1362,7 +1332,7 @@ static int32
 KmIntArg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	if (PG_ARGISNULL(argno))
-		KmNullArgument(name);
+		SmErrorNullArgument(name);
 	return PG_GETARG_INT32(argno);
 }
 
@@ -1398,11 +1368,7 @@ kmeans_fit_transfn(PG_FUNCTION_ARGS)
 	double		tol = KM_DEFAULT_TOL;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	params[KM_P_K] = KmIntArg(fcinfo, 2, "k");
 	params[KM_P_SEED] = nargs > 3 ? KmIntArg(fcinfo, 3, "seed") : 0;
 	params[KM_P_N_INIT] = nargs > 4 ? KmIntArg(fcinfo, 4, "n_init") : KM_DEFAULT_N_INIT;
@@ -1410,17 +1376,17 @@ kmeans_fit_transfn(PG_FUNCTION_ARGS)
 	if (nargs > 6)
 	{
 		if (PG_ARGISNULL(6))
-			KmNullArgument("tol");
+			SmErrorNullArgument("tol");
 		tol = PG_GETARG_FLOAT8(6);
 		SmCheckNonNegative(tol, "tol");
 	}
 	params[KM_P_TOL] = tol;
 	if (nargs > 7 && PG_ARGISNULL(7))
-		KmNullArgument("standardize");
+		SmErrorNullArgument("standardize");
 	params[KM_P_STANDARDIZE] = nargs > 7 ? PG_GETARG_BOOL(7) : true;
-	KmCheckRange((int64) params[KM_P_K], 1, KM_MAX_K, "k");
-	KmCheckRange((int64) params[KM_P_N_INIT], 1, KM_MAX_N_INIT, "n_init");
-	KmCheckRange((int64) params[KM_P_MAX_ITER], 1, PG_INT32_MAX, "max_iter");
+	SmCheckIntRange((int64) params[KM_P_K], 1, KM_MAX_K, "k");
+	SmCheckIntRange((int64) params[KM_P_N_INIT], 1, KM_MAX_N_INIT, "n_init");
+	SmCheckIntRange((int64) params[KM_P_MAX_ITER], 1, PG_INT32_MAX, "max_iter");
 	return KmCollect(fcinfo, params);
 }
 
@@ -1434,15 +1400,11 @@ kmeans_elbow_transfn(PG_FUNCTION_ARGS)
 				k_max;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	k_min = KmIntArg(fcinfo, 2, "k_min");
 	k_max = KmIntArg(fcinfo, 3, "k_max");
-	KmCheckRange(k_min, 1, KM_MAX_K, "k_min");
-	KmCheckRange(k_max, k_min, Min((int64) k_min + KM_MAX_ELBOW_KS - 1, KM_MAX_K), "k_max");
+	SmCheckIntRange(k_min, 1, KM_MAX_K, "k_min");
+	SmCheckIntRange(k_max, k_min, Min((int64) k_min + KM_MAX_ELBOW_KS - 1, KM_MAX_K), "k_max");
 	params[KM_P_K] = k_min;
 	params[KM_P_SEED] = PG_NARGS() > 4 ? KmIntArg(fcinfo, 4, "seed") : 0;
 	params[KM_P_N_INIT] = KM_DEFAULT_N_INIT;
@@ -1462,11 +1424,7 @@ kmeans_fit_state_combine(PG_FUNCTION_ARGS)
 			   *other;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_KMEANS_FIT);
 	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_FIT);
 	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
@@ -1540,8 +1498,8 @@ kmeans_fit_final(PG_FUNCTION_ARGS)
 	if (buf->nrows == 0)
 		PG_RETURN_NULL();
 	KmStateOptions(buf, &o);
-	mean = KmAlloc(d, sizeof(double));
-	scale = KmAlloc(d, sizeof(double));
+	mean = SmAllocArray(d, sizeof(double));
+	scale = SmAllocArray(d, sizeof(double));
 	x = KmFittingData(KmSortedRows(buf->values, buf->nrows, d, NULL), buf->nrows, d, o.standardize, mean, scale);
 	KmFit(x, buf->nrows, d, &o, false, &res);
 	PG_RETURN_POINTER(KmModelFromFit(&o, d, mean, scale, &res, buf->nseen, buf->nrows, buf->level > 0));
@@ -1556,10 +1514,10 @@ static double
 KmSilhouette(const double *x, int64 n, int d, int k, const int32 *labels, int seed)
 {
 	int64		m = Min(n, KM_SILHOUETTE_SAMPLE);
-	int64	   *idx = KmAlloc(m, sizeof(int64));
-	double	   *sum = KmAlloc(k, sizeof(double)),
+	int64	   *idx = SmAllocArray(m, sizeof(int64));
+	double	   *sum = SmAllocArray(k, sizeof(double)),
 				total = 0;
-	int64	   *cnt = KmAlloc(k, sizeof(int64));
+	int64	   *cnt = SmAllocArray(k, sizeof(int64));
 	int			nclusters = 0;
 
 	if (m == n)
@@ -1653,14 +1611,14 @@ kmeans_elbow_final(PG_FUNCTION_ARGS)
 	k_min = o.k;
 	k_max = (int) buf->params[KM_P_K_MAX];
 	tupdesc = lookup_rowtype_tupdesc_copy(elem_type, -1);
-	mean = KmAlloc(d, sizeof(double));
-	scale = KmAlloc(d, sizeof(double));
+	mean = SmAllocArray(d, sizeof(double));
+	scale = SmAllocArray(d, sizeof(double));
 	sorted = KmSortedRows(buf->values, buf->nrows, d, NULL);
 	for (int64 i = 0; i < buf->nrows && distinct <= k_max; i++)
 		distinct += i == 0 || !KmSameRow(sorted + i * d, sorted + (i - 1) * d, d);
 	k_max = (int) Min(k_max, distinct);
 	x = KmFittingData(sorted, buf->nrows, d, o.standardize, mean, scale);
-	points = KmAlloc(Max(k_max - k_min + 1, 1), sizeof(Datum));
+	points = SmAllocArray(Max(k_max - k_min + 1, 1), sizeof(Datum));
 	for (int k = k_min; k <= k_max; k++)
 	{
 		KmResult	res;
@@ -1864,10 +1822,8 @@ kmeans_refine_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
 		if (PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-			KmNullArgument("model");
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+			SmErrorNullArgument("model");
+		SM_SKIP_ROW();
 	}
 	m = KmModelArg(fcinfo, 1);
 	k = m->k;
@@ -1914,11 +1870,7 @@ kmeans_refine_state_combine(PG_FUNCTION_ARGS)
 	int			k;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_KMEANS_REFINE);
 	KrCheck(other);
 	if (PG_ARGISNULL(0))
@@ -1970,8 +1922,8 @@ kmeans_refine_final(PG_FUNCTION_ARGS)
 	o.seed = (int) buf->params[KR_P_SEED];
 	o.n_init = (int) buf->params[KR_P_N_INIT];
 	o.standardize = buf->params[KR_P_STANDARDIZE] != 0;
-	centres = KmAlloc((int64) k * d, sizeof(double));
-	sizes = KmAlloc(k, sizeof(int64));
+	centres = SmAllocArray((int64) k * d, sizeof(double));
+	sizes = SmAllocArray(k, sizeof(int64));
 	for (int c = 0; c < k; c++)
 	{
 		const double *sum = KrRow(buf, c),
@@ -1987,11 +1939,11 @@ kmeans_refine_final(PG_FUNCTION_ARGS)
 			centres[(Size) c * d + j] = nv;
 		}
 	}
-	order = KmAlloc(k, sizeof(int));
+	order = SmAllocArray(k, sizeof(int));
 	KmNumbering(centres, sizes, k, d, order);
 	memset(&res, 0, sizeof(res));
-	res.centroids = KmAlloc((int64) k * d, sizeof(double));
-	res.sizes = KmAlloc(k, sizeof(int64));
+	res.centroids = SmAllocArray((int64) k * d, sizeof(double));
+	res.sizes = SmAllocArray(k, sizeof(int64));
 	for (int j = 0; j < k; j++)
 	{
 		memcpy(res.centroids + (Size) j * d, centres + (Size) order[j] * d, d * sizeof(double));
@@ -2033,10 +1985,10 @@ kmeans_segment(PG_FUNCTION_ARGS)
 
 	k = DatumGetInt32(WinGetFuncArgCurrent(winobj, 1, &isnull));
 	if (isnull)
-		KmNullArgument("k");
+		SmErrorNullArgument("k");
 	seed = DatumGetInt32(WinGetFuncArgCurrent(winobj, 2, &isnull));
 	if (isnull)
-		KmNullArgument("seed");
+		SmErrorNullArgument("seed");
 	if (!cache->done)
 	{
 		MemoryContext partcxt = GetMemoryChunkContext(cache),
@@ -2051,10 +2003,10 @@ kmeans_segment(PG_FUNCTION_ARGS)
 		int64	   *rowpos;
 		KmOptions	o = {k, seed, KM_DEFAULT_N_INIT, KM_DEFAULT_MAX_ITER, KM_DEFAULT_TOL, true};
 
-		KmCheckRange(k, 1, KM_MAX_K, "k");
+		SmCheckIntRange(k, 1, KM_MAX_K, "k");
 		old = MemoryContextSwitchTo(work);
 		x = NULL;
-		rowpos = KmAlloc(cap, sizeof(int64));
+		rowpos = SmAllocArray(cap, sizeof(int64));
 		for (;;)
 		{
 			bool		isout;
@@ -2074,7 +2026,7 @@ kmeans_segment(PG_FUNCTION_ARGS)
 			if (d < 0)
 			{
 				d = len;
-				x = KmAlloc(cap * d, sizeof(double));
+				x = SmAllocArray(cap * d, sizeof(double));
 			}
 			else if (len != d)
 				ereport(ERROR,
@@ -2093,8 +2045,8 @@ kmeans_segment(PG_FUNCTION_ARGS)
 												   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		if (n > 0)
 		{
-			double	   *mean = KmAlloc(d, sizeof(double)),
-					   *scale = KmAlloc(d, sizeof(double));
+			double	   *mean = SmAllocArray(d, sizeof(double)),
+					   *scale = SmAllocArray(d, sizeof(double));
 			int64	   *perm;
 			const double *z = KmFittingData(KmSortedRows(x, n, d, &perm), n, d, true, mean, scale);
 			KmResult	res;

@@ -64,17 +64,6 @@ enum
  * Helpers
  * --------------------------------------------------------------------------------------------------------- */
 
-/* Allocates n items of size bytes each, zeroed (huge allocations allowed; errors on overflow). */
-static void *
-RcAlloc(int64 n, Size size)
-{
-	if (n < 0 || (double) n * size > (double) MaxAllocHugeSize / 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("recommendation working memory too large")));
-	return palloc_extended(Max((Size) n * size, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-}
-
 /* An id as float8 for a state row; ids beyond ±2^53 would lose digits and are rejected. */
 static double
 RcId(int64 id, const char *name)
@@ -84,25 +73,6 @@ RcId(int64 id, const char *name)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s " INT64_FORMAT " is out of range: ids must lie within ±2^53 (9007199254740992)", name, id)));
 	return (double) id;
-}
-
-/* Raises the error for an argument that must not be NULL. */
-static void
-RcNullArgument(const char *name)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			 errmsg("%s must not be NULL", name)));
-}
-
-/* Checks an integer option against [lo, hi]. */
-static void
-RcCheckRange(int64 v, int64 lo, int64 hi, const char *name)
-{
-	if (v < lo || v > hi)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be between " INT64_FORMAT " and " INT64_FORMAT ", got " INT64_FORMAT, name, lo, hi, v)));
 }
 
 /* Orders doubles. */
@@ -432,12 +402,12 @@ item_neighbors_in(PG_FUNCTION_ARGS)
 	m = RcModelNew(nitems, nentries);
 	m->measure = (uint8) measure;
 	ival = SmJsonGetInt64(obj, "top_k");
-	RcCheckRange(ival, 1, RC_MAX_TOP_K, "top_k");
+	SmCheckIntRange(ival, 1, RC_MAX_TOP_K, "top_k");
 	m->top_k = (int32) ival;
 	m->min_support = 1;
 	if (SmJsonOptInt64(obj, "min_support", &ival))
 	{
-		RcCheckRange(ival, 0, PG_INT32_MAX, "min_support");
+		SmCheckIntRange(ival, 0, PG_INT32_MAX, "min_support");
 		m->min_support = (int32) ival;
 	}
 	SmJsonOptInt64(obj, "users", &m->users);
@@ -707,11 +677,7 @@ item_similarity_transfn(PG_FUNCTION_ARGS)
 	int			measure = RC_COSINE;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	row[0] = RcId(PG_GETARG_INT64(1), "user_id");
 	row[1] = RcId(PG_GETARG_INT64(2), "item_id");
 	row[2] = nargs > 3 && !PG_ARGISNULL(3) ? PG_GETARG_FLOAT8(3) : 1.0;
@@ -724,16 +690,16 @@ item_similarity_transfn(PG_FUNCTION_ARGS)
 	if (nargs > 4)
 	{
 		if (PG_ARGISNULL(4))
-			RcNullArgument("top_k");
+			SmErrorNullArgument("top_k");
 		top_k = PG_GETARG_INT32(4);
-		RcCheckRange(top_k, 1, RC_MAX_TOP_K, "top_k");
+		SmCheckIntRange(top_k, 1, RC_MAX_TOP_K, "top_k");
 	}
 	if (nargs > 5)
 	{
 		char	   *name;
 
 		if (PG_ARGISNULL(5))
-			RcNullArgument("measure");
+			SmErrorNullArgument("measure");
 		name = text_to_cstring(PG_GETARG_TEXT_PP(5));
 		measure = RcMeasureCode(name);
 		if (measure < RC_COSINE || measure > RC_SHRUNK_COSINE)
@@ -745,9 +711,9 @@ item_similarity_transfn(PG_FUNCTION_ARGS)
 	if (nargs > 6)
 	{
 		if (PG_ARGISNULL(6))
-			RcNullArgument("min_support");
+			SmErrorNullArgument("min_support");
 		min_support = PG_GETARG_INT32(6);
-		RcCheckRange(min_support, 1, PG_INT32_MAX, "min_support");
+		SmCheckIntRange(min_support, 1, PG_INT32_MAX, "min_support");
 	}
 	params[RC_P_TOP_K] = top_k;
 	params[RC_P_MEASURE] = measure;
@@ -772,17 +738,13 @@ item_content_similarity_transfn(PG_FUNCTION_ARGS)
 	int32		top_k = 20;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	if (PG_NARGS() > 3)
 	{
 		if (PG_ARGISNULL(3))
-			RcNullArgument("top_k");
+			SmErrorNullArgument("top_k");
 		top_k = PG_GETARG_INT32(3);
-		RcCheckRange(top_k, 1, RC_MAX_TOP_K, "top_k");
+		SmCheckIntRange(top_k, 1, RC_MAX_TOP_K, "top_k");
 	}
 	v = SmFeatures(PG_GETARG_ARRAYTYPE_P(2), &d);
 	row = palloc((d + 1) * sizeof(double));
@@ -807,11 +769,7 @@ item_similarity_state_combine(PG_FUNCTION_ARGS)
 			   *other;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_ITEM_SIMILARITY);
 	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_ITEM_SIMILARITY);
 	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
@@ -916,8 +874,8 @@ item_similarity_final(PG_FUNCTION_ARGS)
 				 errmsg("too many interactions for item_similarity")));
 
 	/* dense user and item numbers (ascending ids) */
-	users = RcAlloc(n, sizeof(double));
-	itemd = RcAlloc(n, sizeof(double));
+	users = SmAllocArray(n, sizeof(double));
+	itemd = SmAllocArray(n, sizeof(double));
 	for (int64 r = 0; r < n; r++)
 	{
 		users[r] = buf->values[r * 3];
@@ -926,7 +884,7 @@ item_similarity_final(PG_FUNCTION_ARGS)
 	nusers = RcUnique(users, n);
 	nitems = RcUnique(itemd, n);
 	CHECK_FOR_INTERRUPTS();
-	pairs = RcAlloc(n, sizeof(RcPair));
+	pairs = SmAllocArray(n, sizeof(RcPair));
 	for (int64 r = 0; r < n; r++)
 	{
 		pairs[r].user = (int32) RcFind(users, nusers, buf->values[r * 3]);
@@ -936,9 +894,9 @@ item_similarity_final(PG_FUNCTION_ARGS)
 	qsort(pairs, n, sizeof(RcPair), RcPairCmp);
 	CHECK_FOR_INTERRUPTS();
 	/* user -> items (duplicates summed), then item -> users */
-	uptr = RcAlloc(nusers + 1, sizeof(int32));
-	uitem = RcAlloc(n, sizeof(int32));
-	uw = RcAlloc(n, sizeof(double));
+	uptr = SmAllocArray(nusers + 1, sizeof(int32));
+	uitem = SmAllocArray(n, sizeof(int32));
+	uw = SmAllocArray(n, sizeof(double));
 	for (int64 r = 0; r < n; r++)
 	{
 		if (npairs > 0 && pairs[r].user == pairs[r - 1].user && pairs[r].item == pairs[r - 1].item)
@@ -955,15 +913,15 @@ item_similarity_final(PG_FUNCTION_ARGS)
 		if (uptr[u] < uptr[u - 1])
 			uptr[u] = uptr[u - 1];
 	pfree(pairs);
-	iptr = RcAlloc(nitems + 1, sizeof(int32));
-	iuser = RcAlloc(npairs, sizeof(int32));
-	iw = RcAlloc(npairs, sizeof(double));
+	iptr = SmAllocArray(nitems + 1, sizeof(int32));
+	iuser = SmAllocArray(npairs, sizeof(int32));
+	iw = SmAllocArray(npairs, sizeof(double));
 	for (int64 p = 0; p < npairs; p++)
 		iptr[uitem[p] + 1]++;
 	for (int64 i = 0; i < nitems; i++)
 		iptr[i + 1] += iptr[i];
 	{
-		int32	   *fill = RcAlloc(nitems, sizeof(int32));
+		int32	   *fill = SmAllocArray(nitems, sizeof(int32));
 
 		for (int64 u = 0; u < nusers; u++)
 			for (int32 p = uptr[u]; p < uptr[u + 1]; p++)
@@ -976,7 +934,7 @@ item_similarity_final(PG_FUNCTION_ARGS)
 			}
 		pfree(fill);
 	}
-	norm = RcAlloc(nitems, sizeof(double));
+	norm = SmAllocArray(nitems, sizeof(double));
 	for (int64 i = 0; i < nitems; i++)
 	{
 		double		s = 0;
@@ -987,14 +945,14 @@ item_similarity_final(PG_FUNCTION_ARGS)
 	}
 
 	/* per item: accumulate over its users' items, keep the top_k */
-	acc = RcAlloc(nitems, sizeof(double));
-	co = RcAlloc(nitems, sizeof(int32));
-	touched = RcAlloc(nitems, sizeof(int32));
-	heap = RcAlloc(top_k, sizeof(RcCand));
-	entries = RcAlloc(nitems * (int64) top_k, sizeof(RcCand));
-	items = RcAlloc(nitems, sizeof(int64));
-	popularity = RcAlloc(nitems, sizeof(int64));
-	offsets = RcAlloc(nitems + 1, sizeof(int64));
+	acc = SmAllocArray(nitems, sizeof(double));
+	co = SmAllocArray(nitems, sizeof(int32));
+	touched = SmAllocArray(nitems, sizeof(int32));
+	heap = SmAllocArray(top_k, sizeof(RcCand));
+	entries = SmAllocArray(nitems * (int64) top_k, sizeof(RcCand));
+	items = SmAllocArray(nitems, sizeof(int64));
+	popularity = SmAllocArray(nitems, sizeof(int64));
+	offsets = SmAllocArray(nitems + 1, sizeof(int64));
 	for (int64 i = 0; i < nitems; i++)
 	{
 		int			ntouched = 0,
@@ -1097,7 +1055,7 @@ item_content_similarity_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	RcStateOptions(buf, true, &top_k, &measure, &min_support);
 	w = buf->ncols;
-	rows = RcAlloc(n * (int64) w, sizeof(double));
+	rows = SmAllocArray(n * (int64) w, sizeof(double));
 	memcpy(rows, buf->values, (Size) n * w * sizeof(double));
 	qsort(rows, n, w * sizeof(double), RcRowCmp);
 	for (int64 i = 1; i < n; i++)
@@ -1106,7 +1064,7 @@ item_content_similarity_final(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("item %.0f appears more than once in item_content_similarity", rows[i * w]),
 					 errhint("Give one feature vector per item.")));
-	norm = RcAlloc(n, sizeof(double));
+	norm = SmAllocArray(n, sizeof(double));
 	for (int64 i = 0; i < n; i++)
 	{
 		double		s = 0;
@@ -1115,11 +1073,11 @@ item_content_similarity_final(PG_FUNCTION_ARGS)
 			s += rows[i * w + q] * rows[i * w + q];
 		norm[i] = sqrt(s);
 	}
-	heap = RcAlloc(top_k, sizeof(RcCand));
-	entries = RcAlloc(n * (int64) Min(top_k, Max(n - 1, 1)), sizeof(RcCand));
-	items = RcAlloc(n, sizeof(int64));
-	popularity = RcAlloc(n, sizeof(int64));
-	offsets = RcAlloc(n + 1, sizeof(int64));
+	heap = SmAllocArray(top_k, sizeof(RcCand));
+	entries = SmAllocArray(n * (int64) Min(top_k, Max(n - 1, 1)), sizeof(RcCand));
+	items = SmAllocArray(n, sizeof(int64));
+	popularity = SmAllocArray(n, sizeof(int64));
+	offsets = SmAllocArray(n + 1, sizeof(int64));
 	for (int64 i = 0; i < n; i++)
 	{
 		int			nheap = 0;
@@ -1216,7 +1174,7 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	if (PG_ARGISNULL(2))
-		RcNullArgument("weight_a");
+		SmErrorNullArgument("weight_a");
 	a = RcModelArg(fcinfo, 0);
 	b = RcModelArg(fcinfo, 1);
 	wa = PG_GETARG_FLOAT8(2);
@@ -1225,14 +1183,14 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(3))
 	{
 		top_k = PG_GETARG_INT32(3);
-		RcCheckRange(top_k, 1, RC_MAX_TOP_K, "top_k");
+		SmCheckIntRange(top_k, 1, RC_MAX_TOP_K, "top_k");
 	}
 	na = a->nitems;
 	nb = b->nitems;
-	items = RcAlloc(na + nb, sizeof(int64));
-	popularity = RcAlloc(na + nb, sizeof(int64));
-	from_a = RcAlloc(na + nb, sizeof(int64));
-	from_b = RcAlloc(na + nb, sizeof(int64));
+	items = SmAllocArray(na + nb, sizeof(int64));
+	popularity = SmAllocArray(na + nb, sizeof(int64));
+	from_a = SmAllocArray(na + nb, sizeof(int64));
+	from_b = SmAllocArray(na + nb, sizeof(int64));
 	/* the union of the items, ascending; where each comes from */
 	while (ia < na || ib < nb)
 	{
@@ -1256,13 +1214,13 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 		}
 		nitems++;
 	}
-	acc = RcAlloc(nitems, sizeof(double));
-	sup = RcAlloc(nitems, sizeof(int64));
-	seen = RcAlloc(nitems, sizeof(bool));
-	touched = RcAlloc(nitems, sizeof(int32));
-	heap = RcAlloc(top_k, sizeof(RcCand));
-	entries = RcAlloc(nitems * (int64) top_k, sizeof(RcCand));
-	offsets = RcAlloc(nitems + 1, sizeof(int64));
+	acc = SmAllocArray(nitems, sizeof(double));
+	sup = SmAllocArray(nitems, sizeof(int64));
+	seen = SmAllocArray(nitems, sizeof(bool));
+	touched = SmAllocArray(nitems, sizeof(int32));
+	heap = SmAllocArray(top_k, sizeof(RcCand));
+	entries = SmAllocArray(nitems * (int64) top_k, sizeof(RcCand));
+	offsets = SmAllocArray(nitems + 1, sizeof(int64));
 	for (int64 i = 0; i < nitems; i++)
 	{
 		int			ntouched = 0,
@@ -1400,9 +1358,9 @@ recommend(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(2))
-		RcNullArgument("k");
+		SmErrorNullArgument("k");
 	k = PG_GETARG_INT32(2);
-	RcCheckRange(k, 1, RC_MAX_K, "k");
+	SmCheckIntRange(k, 1, RC_MAX_K, "k");
 	history = RcIdList(fcinfo, 1, &nh);
 	if (PG_ARGISNULL(3))
 	{
@@ -1414,11 +1372,11 @@ recommend(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
 	m = RcModelArgCached(fcinfo, 0);
-	acc = RcAlloc(m->nitems, sizeof(double));
-	listed = RcAlloc(m->nitems, sizeof(bool));
-	touched = RcAlloc(m->nitems, sizeof(int32));
-	hidx = RcAlloc(Max(nh, 1), sizeof(int64));
-	heap = RcAlloc(k, sizeof(RcCand));
+	acc = SmAllocArray(m->nitems, sizeof(double));
+	listed = SmAllocArray(m->nitems, sizeof(bool));
+	touched = SmAllocArray(m->nitems, sizeof(int32));
+	hidx = SmAllocArray(Max(nh, 1), sizeof(int64));
+	heap = SmAllocArray(k, sizeof(RcCand));
 
 	/* similar items: scores summed over the history's neighbour lists */
 	for (int h = 0; h < nh; h++)
@@ -1656,7 +1614,7 @@ assoc_rules_model_in(PG_FUNCTION_ARGS)
 	m->min_support = SmJsonGetFloat8(obj, "min_support");
 	m->min_confidence = SmJsonGetFloat8(obj, "min_confidence");
 	ival = SmJsonGetInt64(obj, "max_len");
-	RcCheckRange(ival, 1, AR_MAX_LEN, "max_len");
+	SmCheckIntRange(ival, 1, AR_MAX_LEN, "max_len");
 	m->max_len = (int32) ival;
 	RcJsonIds(obj, "offsets", nsets + 1, ArOffsets(m));
 	RcJsonIds(obj, "items", nitems, ArItems(m));
@@ -1770,15 +1728,11 @@ assoc_rules_transfn(PG_FUNCTION_ARGS)
 	int32		max_len = 3;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	if (PG_ARGISNULL(3))
-		RcNullArgument("min_support");
+		SmErrorNullArgument("min_support");
 	if (PG_ARGISNULL(4))
-		RcNullArgument("min_confidence");
+		SmErrorNullArgument("min_confidence");
 	params[AR_P_MIN_SUPPORT] = PG_GETARG_FLOAT8(3);
 	params[AR_P_MIN_CONFIDENCE] = PG_GETARG_FLOAT8(4);
 	SmCheckFinite(params[AR_P_MIN_SUPPORT], "min_support");
@@ -1790,9 +1744,9 @@ assoc_rules_transfn(PG_FUNCTION_ARGS)
 	if (PG_NARGS() > 5)
 	{
 		if (PG_ARGISNULL(5))
-			RcNullArgument("max_len");
+			SmErrorNullArgument("max_len");
 		max_len = PG_GETARG_INT32(5);
-		RcCheckRange(max_len, 1, AR_MAX_LEN, "max_len");
+		SmCheckIntRange(max_len, 1, AR_MAX_LEN, "max_len");
 	}
 	params[AR_P_MAX_LEN] = max_len;
 	row[0] = RcId(PG_GETARG_INT64(1), "basket_id");
@@ -1812,11 +1766,7 @@ assoc_rules_state_combine(PG_FUNCTION_ARGS)
 			   *other;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		SM_SKIP_ROW();
 	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_ASSOC_RULES);
 	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_ASSOC_RULES);
 	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
@@ -2063,11 +2013,11 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(work);
 
 	/* dense item numbers; rows sorted by basket, duplicates dropped */
-	itemd = RcAlloc(n, sizeof(double));
+	itemd = SmAllocArray(n, sizeof(double));
 	for (int64 r = 0; r < n; r++)
 		itemd[r] = buf->values[r * 2 + 1];
 	nitems = RcUnique(itemd, n);
-	rows = RcAlloc(n, sizeof(ArRow));
+	rows = SmAllocArray(n, sizeof(ArRow));
 	for (int64 r = 0; r < n; r++)
 	{
 		rows[r].basket = buf->values[r * 2];
@@ -2076,7 +2026,7 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	qsort(rows, n, sizeof(ArRow), ArRowCmp);
 	CHECK_FOR_INTERRUPTS();
 	/* item -> ascending basket numbers */
-	sizes = RcAlloc(nitems, sizeof(int64));
+	sizes = SmAllocArray(nitems, sizeof(int64));
 	for (int64 r = 0; r < n; r++)
 	{
 		if (r > 0 && rows[r].basket == rows[r - 1].basket && rows[r].item == rows[r - 1].item)
@@ -2085,9 +2035,9 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 			nbaskets++;
 		sizes[rows[r].item]++;
 	}
-	lists = RcAlloc(nitems, sizeof(int32 *));
+	lists = SmAllocArray(nitems, sizeof(int32 *));
 	for (int64 i = 0; i < nitems; i++)
-		lists[i] = RcAlloc(Max(sizes[i], 1), sizeof(int32));
+		lists[i] = SmAllocArray(Max(sizes[i], 1), sizeof(int32));
 	memset(sizes, 0, nitems * sizeof(int64));
 	nbaskets = 0;
 	for (int64 r = 0; r < n; r++)
@@ -2110,7 +2060,7 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	s.offsets = palloc0((s.maxsets + 1) * sizeof(int64));
 	s.counts = palloc(s.maxsets * sizeof(int64));
 	s.ids = palloc(s.maxids * sizeof(int32));
-	cand = RcAlloc(nitems, sizeof(int32));
+	cand = SmAllocArray(nitems, sizeof(int32));
 	for (int64 i = 0; i < nitems; i++)
 		if (ArFrequent(&s, sizes[i]))
 		{
@@ -2122,16 +2072,16 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	s.ncand = ncand;
 	if (s.max_len >= 2 && ncand >= 2 && (int64) ncand * (ncand - 1) / 2 <= AR_MAX_PAIR_COUNTERS)
 	{
-		int64	   *bptr = RcAlloc(nbaskets + 1, sizeof(int64));
+		int64	   *bptr = SmAllocArray(nbaskets + 1, sizeof(int64));
 		int32	   *bitems;
-		int64	   *fill = RcAlloc(nbaskets, sizeof(int64));
+		int64	   *fill = SmAllocArray(nbaskets, sizeof(int64));
 
 		for (int c = 0; c < ncand; c++)
 			for (int64 t = 0; t < sizes[c]; t++)
 				bptr[lists[c][t] + 1]++;
 		for (int64 b = 0; b < nbaskets; b++)
 			bptr[b + 1] += bptr[b];
-		bitems = RcAlloc(Max(bptr[nbaskets], 1), sizeof(int32));
+		bitems = SmAllocArray(Max(bptr[nbaskets], 1), sizeof(int32));
 		for (int c = 0; c < ncand; c++)
 			for (int64 t = 0; t < sizes[c]; t++)
 			{
@@ -2139,7 +2089,7 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 
 				bitems[bptr[b] + fill[b]++] = c;	/* ascending: candidates are visited in order */
 			}
-		s.pair_count = RcAlloc((int64) ncand * (ncand - 1) / 2, sizeof(int32));
+		s.pair_count = SmAllocArray((int64) ncand * (ncand - 1) / 2, sizeof(int32));
 		for (int64 b = 0; b < nbaskets; b++)
 		{
 			if ((b & 4095) == 0)
@@ -2152,11 +2102,11 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 		pfree(bitems);
 		pfree(fill);
 	}
-	prefix = RcAlloc(AR_MAX_LEN, sizeof(int32));
+	prefix = SmAllocArray(AR_MAX_LEN, sizeof(int32));
 	ArEclat(&s, prefix, 0, ncand, cand, lists, sizes);
 
 	/* itemsets ordered by size, then ids */
-	order = RcAlloc(s.nsets, sizeof(int64));
+	order = SmAllocArray(s.nsets, sizeof(int64));
 	for (int64 i = 0; i < s.nsets; i++)
 	{
 		order[i] = i;
