@@ -2369,22 +2369,6 @@ clv_fit_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(buf);
 }
 
-PG_FUNCTION_INFO_V1(clv_fit_state_combine);
-/* Combine for clv_fit_state: appends the second state's rows (model and unit must agree). */
-Datum
-clv_fit_state_combine(PG_FUNCTION_ARGS)
-{
-	SmRowBuffer *buf,
-			   *other;
-
-	if (PG_ARGISNULL(1))
-		SM_SKIP_ROW();
-	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_CLV_FIT);
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_CLV_FIT);
-	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
-	PG_RETURN_POINTER(buf);
-}
-
 /* Raises the error for a clv_fit_state whose contents clv_fit could not have produced. */
 static void
 ClvInvalidState(const char *why)

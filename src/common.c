@@ -386,15 +386,9 @@ SmJsonRejectUnknown(SmJsonObject *obj)
 bool
 SmJsonOptFloat8(SmJsonObject *obj, const char *key, float8 *out)
 {
-	SmJsonField *f = SmJsonFind(obj, key, false);
-
-	if (f == NULL)
+	if (SmJsonFind(obj, key, false) == NULL)
 		return false;
-	if (f->is_array || f->nvalues != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: key \"%s\" must hold a single number", obj->typname, key)));
-	*out = SmParseFloat8(f->values[0], obj->typname);
+	*out = SmParseFloat8(SmJsonScalarValue(obj, key), obj->typname);
 	return true;
 }
 
@@ -402,15 +396,9 @@ SmJsonOptFloat8(SmJsonObject *obj, const char *key, float8 *out)
 bool
 SmJsonOptInt64(SmJsonObject *obj, const char *key, int64 *out)
 {
-	SmJsonField *f = SmJsonFind(obj, key, false);
-
-	if (f == NULL)
+	if (SmJsonFind(obj, key, false) == NULL)
 		return false;
-	if (f->is_array || f->nvalues != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: key \"%s\" must hold a single integer", obj->typname, key)));
-	*out = SmParseInt64(f->values[0], obj->typname);
+	*out = SmParseInt64(SmJsonScalarValue(obj, key), obj->typname);
 	return true;
 }
 
@@ -1171,7 +1159,7 @@ const SmRowKind sm_row_kinds[] = {
 	[SM_ROWS_KIND_CLV_FIT] = {"clv_fit_state", 4, {"model", "unit"}, 64},	/* frequency, recency, T, monetary */
 	/* the feature arrays (one row per point, width set by the first row) */
 	[SM_ROWS_KIND_KMEANS_FIT] = {"kmeans_fit_state", 0,
-	{"k", "seed", "n_init", "max_iter", "tol", "standardize", "k_max"}, 64},
+	{"k", "seed", "n_init", "max_iter", "tol", "standardize", "k_max"}, 64, &sm_kmeans_max_memory_kb},
 	/* k rows [count, sums], k centroid rows [0, centroid], a mean row and a scale row [0, ...] (kmeans.c) */
 	[SM_ROWS_KIND_KMEANS_REFINE] = {"kmeans_refine_state", 0,
 	{"k", "standardize", "iterations", "inertia", "n_points", "seed", "n_init"}, 0},
@@ -1181,6 +1169,8 @@ const SmRowKind sm_row_kinds[] = {
 	[SM_ROWS_KIND_ASSOC_RULES] = {"assoc_rules_state", 2, {"min_support", "min_confidence", "max_len"}, 64},
 };
 const int	sm_num_row_kinds = lengthof(sm_row_kinds);
+
+static uint8 SmRowKindByTypeName(const char *typname);
 
 /* Bytes of a row buffer holding `capacity` rows of `ncols` columns; errors past the varlena limit. */
 static Size
@@ -1366,6 +1356,17 @@ SmRowBufferLimit(SmRowBuffer *buf, int64 max_rows)
 	}
 }
 
+/* Most rows of ncols values a buffer of a bounded kind keeps before it samples (PG_INT64_MAX: unbounded). */
+int64
+SmRowBufferMaxRows(const SmRowBuffer *buf, int ncols)
+{
+	const int  *kb = sm_row_kinds[buf->kind].max_memory_kb;
+
+	if (kb == NULL)
+		return PG_INT64_MAX;
+	return Max((int64) *kb * 1024 / ((int64) Max(ncols, 1) * (int64) sizeof(float8)), 1);
+}
+
 /* Appends one row if it passes the sampling level, keeping at most max_rows rows. */
 SmRowBuffer *
 SmRowBufferAppendSampled(SmRowBuffer *buf, const float8 *row, int64 max_rows, MemoryContext cxt)
@@ -1424,6 +1425,28 @@ SmRowBufferAppendAll(SmRowBuffer *buf, const SmRowBuffer *other, MemoryContext c
 	buf->nseen = nseen;
 	SmAddInt64Checked(&buf->nseen, other->nseen);
 	return buf;
+}
+
+PG_FUNCTION_INFO_V1(row_buffer_combine);
+/*
+ * Combine function of every row-buffer state (the kind from the function's declared return type): appends the
+ * second state's rows, then applies the kind's sampling bound.
+ */
+Datum
+row_buffer_combine(PG_FUNCTION_ARGS)
+{
+	uint8		kind;
+	SmRowBuffer *buf,
+			   *other;
+
+	if (PG_ARGISNULL(1))
+		SM_SKIP_ROW();
+	kind = SmRowKindByTypeName(SmIoTypeName(fcinfo));
+	other = SmRowBufferArg(fcinfo, 1, kind);
+	buf = SmRowBufferForUpdate(fcinfo, kind);
+	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
+	SmRowBufferLimit(buf, SmRowBufferMaxRows(buf, buf->ncols));
+	PG_RETURN_POINTER(buf);
 }
 
 /* Fixes the aggregate's constant arguments on the first row; later rows (and partial states) must match. */

@@ -142,6 +142,7 @@ typedef struct SmRowKind
 	int			ncols;
 	const char *param_names[SM_ROWS_PARAMS];
 	int64		initial_rows;	/* capacity of a new state: small for per-customer groups */
+	const int  *max_memory_kb;	/* setting bounding the rows (sampled past it), or NULL: unbounded */
 } SmRowKind;
 
 extern const SmRowKind sm_row_kinds[];
@@ -157,6 +158,7 @@ extern void SmRowBufferSetParams(SmRowBuffer *buf, const float8 *params);
 extern void SmRowBufferSetCols(SmRowBuffer *buf, int ncols, const char *what);
 extern SmRowBuffer *SmRowBufferAppendSampled(SmRowBuffer *buf, const float8 *row, int64 max_rows, MemoryContext cxt);
 extern void SmRowBufferLimit(SmRowBuffer *buf, int64 max_rows);
+extern int64 SmRowBufferMaxRows(const SmRowBuffer *buf, int ncols);
 extern uint64 SmRowHash(const float8 *row, int ncols);
 
 /* Feature arrays (float8[]) of k-means and content similarity. */

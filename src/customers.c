@@ -116,22 +116,6 @@ rfm_summary_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(buf);
 }
 
-PG_FUNCTION_INFO_V1(rfm_summary_state_combine);
-/* Combine for rfm_summary_state: appends the second state's orders; both must have the same as_of. */
-Datum
-rfm_summary_state_combine(PG_FUNCTION_ARGS)
-{
-	SmRowBuffer *buf,
-			   *other;
-
-	if (PG_ARGISNULL(1))
-		SM_SKIP_ROW();
-	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_RFM_SUMMARY);
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_RFM_SUMMARY);
-	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
-	PG_RETURN_POINTER(buf);
-}
-
 /* One order of a customer, for sorting by time. */
 typedef struct SmOrder
 {
@@ -369,22 +353,6 @@ rfm_breaks_transfn(PG_FUNCTION_ARGS)
 	params[0] = (float8) bins;
 	SmRowBufferSetParams(buf, params);
 	buf = SmRowBufferAppend(buf, row, CurrentMemoryContext);
-	PG_RETURN_POINTER(buf);
-}
-
-PG_FUNCTION_INFO_V1(rfm_breaks_state_combine);
-/* Combine for rfm_breaks_state: appends the second state's rows; bins must agree. */
-Datum
-rfm_breaks_state_combine(PG_FUNCTION_ARGS)
-{
-	SmRowBuffer *buf,
-			   *other;
-
-	if (PG_ARGISNULL(1))
-		SM_SKIP_ROW();
-	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_RFM_BREAKS);
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_RFM_BREAKS);
-	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
 

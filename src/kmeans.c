@@ -1336,13 +1336,6 @@ KmIntArg(FunctionCallInfo fcinfo, int argno, const char *name)
 	return PG_GETARG_INT32(argno);
 }
 
-/* Most rows of ncols values a k-means state keeps before it samples (supplymkt.kmeans_max_memory). */
-static int64
-KmMaxRows(int ncols)
-{
-	return Max((int64) sm_kmeans_max_memory_kb * 1024 / ((int64) Max(ncols, 1) * (int64) sizeof(float8)), 1);
-}
-
 /* Adds one features row to a kmeans_fit_state (the transition of kmeans_fit and kmeans_elbow). */
 static Datum
 KmCollect(FunctionCallInfo fcinfo, const float8 *params)
@@ -1354,7 +1347,7 @@ KmCollect(FunctionCallInfo fcinfo, const float8 *params)
 	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_FIT);
 	SmRowBufferSetParams(buf, params);
 	SmRowBufferSetCols(buf, d, "features");
-	buf = SmRowBufferAppendSampled(buf, v, KmMaxRows(d), CurrentMemoryContext);
+	buf = SmRowBufferAppendSampled(buf, v, SmRowBufferMaxRows(buf, d), CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
 
@@ -1413,23 +1406,6 @@ kmeans_elbow_transfn(PG_FUNCTION_ARGS)
 	params[KM_P_STANDARDIZE] = 1;
 	params[KM_P_K_MAX] = k_max;
 	return KmCollect(fcinfo, params);
-}
-
-PG_FUNCTION_INFO_V1(kmeans_fit_state_combine);
-/* Combine of kmeans_fit_state: appends the points, then re-applies the sampling bound. */
-Datum
-kmeans_fit_state_combine(PG_FUNCTION_ARGS)
-{
-	SmRowBuffer *buf,
-			   *other;
-
-	if (PG_ARGISNULL(1))
-		SM_SKIP_ROW();
-	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_KMEANS_FIT);
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_FIT);
-	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
-	SmRowBufferLimit(buf, KmMaxRows(buf->ncols));
-	PG_RETURN_POINTER(buf);
 }
 
 /* Reads the options stored in a kmeans_fit_state, re-checking them (the state may come from outside). */

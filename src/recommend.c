@@ -760,22 +760,6 @@ item_content_similarity_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(buf);
 }
 
-PG_FUNCTION_INFO_V1(item_similarity_state_combine);
-/* Combine of item_similarity_state: appends the rows. */
-Datum
-item_similarity_state_combine(PG_FUNCTION_ARGS)
-{
-	SmRowBuffer *buf,
-			   *other;
-
-	if (PG_ARGISNULL(1))
-		SM_SKIP_ROW();
-	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_ITEM_SIMILARITY);
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_ITEM_SIMILARITY);
-	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
-	PG_RETURN_POINTER(buf);
-}
-
 /* Reads and checks the options of an item_similarity_state. */
 static void
 RcStateOptions(const SmRowBuffer *buf, bool content, int *top_k, int *measure, int *min_support)
@@ -1754,22 +1738,6 @@ assoc_rules_transfn(PG_FUNCTION_ARGS)
 	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_ASSOC_RULES);
 	SmRowBufferSetParams(buf, params);
 	buf = SmRowBufferAppend(buf, row, CurrentMemoryContext);
-	PG_RETURN_POINTER(buf);
-}
-
-PG_FUNCTION_INFO_V1(assoc_rules_state_combine);
-/* Combine of assoc_rules_state: appends the rows. */
-Datum
-assoc_rules_state_combine(PG_FUNCTION_ARGS)
-{
-	SmRowBuffer *buf,
-			   *other;
-
-	if (PG_ARGISNULL(1))
-		SM_SKIP_ROW();
-	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_ASSOC_RULES);
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_ASSOC_RULES);
-	buf = SmRowBufferAppendAll(buf, other, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
 

@@ -63,7 +63,7 @@ CREATE FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double pr
 CREATE FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text, text)
     RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.clv_fit_state_combine(@extschema@.clv_fit_state, @extschema@.clv_fit_state)
-    RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'row_buffer_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.clv_fit_final(@extschema@.clv_fit_state)
     RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision) IS 'Transition function of clv_fit(frequency, recency, t).';

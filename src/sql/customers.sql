@@ -90,7 +90,7 @@ COMMENT ON COLUMN @extschema@.rfm_summary.last_order IS 'Time of the last order 
 CREATE FUNCTION @extschema@.rfm_summary_transfn(@extschema@.rfm_summary_state, timestamptz, double precision, timestamptz)
     RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_summary_state_combine(@extschema@.rfm_summary_state, @extschema@.rfm_summary_state)
-    RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME', 'row_buffer_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_summary_final(@extschema@.rfm_summary_state)
     RETURNS @extschema@.rfm_summary AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- SSPACE: a row buffer starts with room for 64 orders (about 1.1 kB per group), so the planner can size hash
@@ -143,7 +143,7 @@ CREATE FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, dou
 CREATE FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision, integer)
     RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_breaks_state_combine(@extschema@.rfm_breaks_state, @extschema@.rfm_breaks_state)
-    RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME', 'row_buffer_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_breaks_final(@extschema@.rfm_breaks_state)
     RETURNS @extschema@.rfm_breaks AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- aggregates cannot have parameter defaults: rfm_breaks(r, f, m) is rfm_breaks(r, f, m, 5)

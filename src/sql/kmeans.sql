@@ -92,7 +92,7 @@ CREATE FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, dou
 CREATE FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer, integer, double precision, boolean)
     RETURNS @extschema@.kmeans_fit_state AS 'MODULE_PATHNAME', 'kmeans_fit_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.kmeans_fit_state_combine(@extschema@.kmeans_fit_state, @extschema@.kmeans_fit_state)
-    RETURNS @extschema@.kmeans_fit_state AS 'MODULE_PATHNAME', 'kmeans_fit_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    RETURNS @extschema@.kmeans_fit_state AS 'MODULE_PATHNAME', 'row_buffer_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.kmeans_fit_final(@extschema@.kmeans_fit_state) RETURNS @extschema@.kmeans_model
     AS 'MODULE_PATHNAME', 'kmeans_fit_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kmeans_fit_state_combine(@extschema@.kmeans_fit_state, @extschema@.kmeans_fit_state) IS 'Combine function of kmeans_fit and kmeans_elbow: appends the points (re-sampling past supplymkt.kmeans_max_memory).';
