@@ -31,6 +31,8 @@ import os
 import re
 import struct
 import sys
+import time
+import traceback
 from dataclasses import dataclass, field
 
 import psycopg2
@@ -996,6 +998,35 @@ class CrashWatch:
         except OSError as e:
             return [f"cannot read {self.log}: {e}"]
         return [line for line in text.splitlines() if CRASH_RE.search(line)]
+
+
+def run_sections(tap, conn, sections, data):
+    """Runs oracle sections: each (generator function, planned checks) yields (ok, description, details) per
+    check and gets (conn, data).  A section that raises reports its remaining checks as failed (with the
+    traceback) and the run goes on, on a new connection when the backend died.  Returns the connection."""
+    for fn, count in sections:
+        t1 = time.time()
+        done = 0
+        try:
+            for ok, desc, details in fn(conn, data):
+                tap.result(bool(ok), desc, details if not ok else details[:4])
+                done += 1
+        except Exception as e:  # noqa: BLE001 - a section that dies reports its remaining checks as failed
+            tb = traceback.format_exc().splitlines()
+            msg = " ".join(str(e).split())[:200]
+            for i in range(count - done):
+                tap.result(False, f"{fn.__doc__.strip()} (aborted: {type(e).__name__}: {msg})",
+                           tb[-8:] if i == 0 else [])
+            done = count
+            try:
+                query(conn, "RESET ALL; SET client_min_messages = warning; SET extra_float_digits = 3")
+            except psycopg2.Error:   # the backend died: go on with a new connection
+                conn = connect()
+        if done != count:
+            for _ in range(count - done):
+                tap.result(False, f"{fn.__doc__.strip()}: a check did not run")
+        tap.comment(f"{fn.__doc__.strip()} {time.time() - t1:.1f} s")
+    return conn
 
 
 def main_guard(fn):

@@ -41,7 +41,6 @@ import math
 import os
 import sys
 import time
-import traceback
 import warnings
 
 import numpy as np
@@ -687,28 +686,7 @@ def main():
     tap = h.Tap(PLAN)
     D = setup(conn)
     tap.comment(f"data loaded in {time.time() - t0:.1f} s ({len(D['cust'])} demo customers)")
-    for fn, count in SECTIONS:
-        t1 = time.time()
-        done = 0
-        try:
-            for ok, desc, details in fn(conn, D):
-                tap.result(bool(ok), desc, details if not ok else details[:4])
-                done += 1
-        except Exception as e:  # noqa: BLE001 - a section that dies reports its remaining checks as failed
-            tb = traceback.format_exc().splitlines()
-            msg = " ".join(str(e).split())[:200]
-            for i in range(count - done):
-                tap.result(False, f"{fn.__doc__.strip()} (aborted: {type(e).__name__}: {msg})",
-                           tb[-8:] if i == 0 else [])
-            done = count
-            try:
-                h.query(conn, "RESET ALL; SET client_min_messages = warning; SET extra_float_digits = 3")
-            except psycopg2.Error:   # the backend died: go on with a new connection
-                conn = h.connect()
-        if done != count:
-            for _ in range(count - done):
-                tap.result(False, f"{fn.__doc__.strip()}: a check did not run")
-        tap.comment(f"{fn.__doc__.strip()} {time.time() - t1:.1f} s")
+    conn = h.run_sections(tap, conn, SECTIONS, D)
     if not os.environ.get("KMEANS_ORACLE_KEEP"):      # set it to keep the tables for reproducing a failure
         h.query(conn, f"DROP SCHEMA IF EXISTS {W} CASCADE; DROP SCHEMA IF EXISTS {DEMO} CASCADE")
     tap.comment(f"total {time.time() - t0:.1f} s")
