@@ -1,1 +1,47 @@
--- shared objects (none yet: the state-type pattern lives in src/common.c)
+-- shared objects (the state-type pattern lives in src/common.c)
+
+-- Checks that source_schema holds the canonical relations and columns a reader needs (columns as
+-- 'relation.column'; the relations are those the columns name, in order).
+CREATE FUNCTION @extschema@.check_source(source_schema text, columns text[], reader text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+    relations text;
+BEGIN
+    IF source_schema IS NULL THEN
+        RAISE EXCEPTION 'source_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = source_schema) THEN
+        RAISE EXCEPTION 'source schema "%" does not exist', source_schema USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    SELECT string_agg(r.relname, ', ' ORDER BY r.ord),
+           string_agg(format('%I.%I', source_schema, r.relname), ', ' ORDER BY r.ord)
+             FILTER (WHERE NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                        WHERE n.nspname = source_schema AND c.relname = r.relname
+                                          AND c.relkind IN ('r', 'p', 'v', 'm', 'f')))
+      INTO relations, missing
+      FROM (SELECT split_part(col, '.', 1) AS relname, min(ord) AS ord
+              FROM unnest(columns) WITH ORDINALITY AS u(col, ord) GROUP BY 1) AS r;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'source relation % does not exist', missing
+            USING ERRCODE = 'undefined_table',
+                  HINT = format('%s reads the canonical relations %s: provide tables or views with these names, or generate them with supplymkt.generate_demo_data.', reader, relations);
+    END IF;
+    SELECT string_agg(format('%I.%I.%I', source_schema, split_part(col, '.', 1), split_part(col, '.', 2)), ', '
+                      ORDER BY split_part(col, '.', 1), split_part(col, '.', 2)) INTO missing
+      FROM unnest(columns) AS u(col)
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = format('%I.%I', source_schema, split_part(col, '.', 1))::regclass
+                          AND a.attname = split_part(col, '.', 2) AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'source column % does not exist', missing
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'See the canonical data model in the supplymkt documentation for the columns each relation needs.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_source(text, text[], text) IS
+    'Raises 22004 for a NULL schema, 3F000 for an unknown one, 42P01 naming the missing relations and 42703 naming the missing columns (columns given as relation.column; reader, the calling function, is named in the hint); returns nothing when source_schema has them all.';

@@ -25,56 +25,6 @@ COMMENT ON COLUMN @extschema@.dashboards.kind IS 'materialized view, index or vi
 COMMENT ON COLUMN @extschema@.dashboards.source_schema IS 'Schema of the canonical relations the object reads.';
 COMMENT ON COLUMN @extschema@.dashboards.created_at IS 'When create_dashboards created the object.';
 
--- Checks that source_schema holds the canonical relations and columns the dashboards read.
-CREATE FUNCTION @extschema@.check_dashboard_source(source_schema text)
-    RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    missing text;
-BEGIN
-    IF source_schema IS NULL THEN
-        RAISE EXCEPTION 'source_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = source_schema) THEN
-        RAISE EXCEPTION 'source schema "%" does not exist', source_schema USING ERRCODE = 'invalid_schema_name';
-    END IF;
-    SELECT string_agg(format('%I.%I', source_schema, r.relname), ', ' ORDER BY r.ord) INTO missing
-      FROM (VALUES (1, 'products'), (2, 'orders'), (3, 'order_items'), (4, 'inventory_snapshots'),
-                   (5, 'purchase_orders'), (6, 'shipments'), (7, 'returns'), (8, 'reviews')) AS r(ord, relname)
-     WHERE NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                        WHERE n.nspname = source_schema AND c.relname = r.relname
-                          AND c.relkind IN ('r', 'p', 'v', 'm', 'f'));
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'source relation % does not exist', missing
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'The dashboards read the canonical data model (products, orders, order_items, inventory_snapshots, purchase_orders, shipments, returns, reviews): provide tables or views with these names, or generate them with supplymkt.generate_demo_data.';
-    END IF;
-    SELECT string_agg(format('%I.%I.%I', source_schema, c.relname, c.attname), ', ' ORDER BY c.relname, c.attname) INTO missing
-      FROM (VALUES ('products', 'product_id'), ('products', 'category'), ('products', 'first_listed'),
-                   ('products', 'unit_cost'), ('orders', 'order_id'), ('orders', 'customer_id'), ('orders', 'order_time'),
-                   ('order_items', 'order_id'), ('order_items', 'product_id'), ('order_items', 'quantity'),
-                   ('order_items', 'unit_price'), ('inventory_snapshots', 'snapshot_date'),
-                   ('inventory_snapshots', 'product_id'), ('inventory_snapshots', 'on_hand'),
-                   ('inventory_snapshots', 'inventory_value'), ('purchase_orders', 'product_id'),
-                   ('purchase_orders', 'order_date'), ('purchase_orders', 'quantity'),
-                   ('purchase_orders', 'received_date'), ('purchase_orders', 'received_quantity'),
-                   ('shipments', 'order_id'), ('shipments', 'promised_date'), ('shipments', 'delivered_time'),
-                   ('returns', 'order_id'), ('returns', 'product_id'), ('returns', 'quantity'),
-                   ('reviews', 'product_id'), ('reviews', 'rating'), ('reviews', 'review_time')) AS c(relname, attname)
-     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
-                        WHERE a.attrelid = format('%I.%I', source_schema, c.relname)::regclass
-                          AND a.attname = c.attname AND a.attnum > 0 AND NOT a.attisdropped);
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'source column % does not exist', missing
-            USING ERRCODE = 'undefined_column',
-                  HINT = 'See the canonical data model in the supplymkt documentation for the columns each relation needs.';
-    END IF;
-END;
-$$;
-COMMENT ON FUNCTION @extschema@.check_dashboard_source(text) IS
-    'Raises 22004 for a NULL schema, 3F000 for an unknown one, 42P01 naming the missing canonical relations and 42703 naming the missing columns; returns nothing when source_schema can feed create_dashboards.';
 
 -- Checks a target schema name for the dashboard functions: not NULL, not a system or the extension schema.
 CREATE FUNCTION @extschema@.check_dashboard_target(target_schema text)
@@ -772,7 +722,15 @@ DECLARE
         ['retention', 'view']];
 BEGIN
     PERFORM @extschema@.check_dashboard_target(target_schema);
-    PERFORM @extschema@.check_dashboard_source(source_schema);
+    PERFORM @extschema@.check_source(source_schema, ARRAY[
+        'products.product_id', 'products.category', 'products.first_listed', 'products.unit_cost',
+        'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id',
+        'order_items.quantity', 'order_items.unit_price', 'inventory_snapshots.snapshot_date',
+        'inventory_snapshots.product_id', 'inventory_snapshots.on_hand', 'inventory_snapshots.inventory_value',
+        'purchase_orders.product_id', 'purchase_orders.order_date', 'purchase_orders.quantity',
+        'purchase_orders.received_date', 'purchase_orders.received_quantity', 'shipments.order_id',
+        'shipments.promised_date', 'shipments.delivered_time', 'returns.order_id', 'returns.product_id',
+        'returns.quantity', 'reviews.product_id', 'reviews.rating', 'reviews.review_time'], 'create_dashboards');
     IF segments IS NULL THEN
         RAISE EXCEPTION 'segments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;

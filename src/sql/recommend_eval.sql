@@ -2,48 +2,6 @@
 -- Offline evaluation of the recommenders (recommend.sql) on the canonical data model, split by time
 -- ===========================================================================================================
 
--- Raises a helpful error unless source_schema has the relations and columns evaluate_recommenders reads.
-CREATE FUNCTION @extschema@.check_recommender_source(source_schema text)
-    RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    missing text;
-BEGIN
-    IF source_schema IS NULL THEN
-        RAISE EXCEPTION 'source_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = source_schema) THEN
-        RAISE EXCEPTION 'source schema "%" does not exist', source_schema USING ERRCODE = 'invalid_schema_name';
-    END IF;
-    SELECT string_agg(format('%I.%I', source_schema, r.relname), ', ' ORDER BY r.ord) INTO missing
-      FROM (VALUES (1, 'products'), (2, 'orders'), (3, 'order_items')) AS r(ord, relname)
-     WHERE NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                        WHERE n.nspname = source_schema AND c.relname = r.relname
-                          AND c.relkind IN ('r', 'p', 'v', 'm', 'f'));
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'source relation % does not exist', missing
-            USING ERRCODE = 'undefined_table',
-                  HINT = 'The recommender evaluation reads the canonical relations orders, order_items and products: provide tables or views with these names, or generate them with supplymkt.generate_demo_data.';
-    END IF;
-    SELECT string_agg(format('%I.%I.%I', source_schema, c.relname, c.attname), ', ' ORDER BY c.relname, c.attname) INTO missing
-      FROM (VALUES ('products', 'product_id'), ('products', 'category'), ('products', 'first_listed'),
-                   ('products', 'unit_price'), ('orders', 'order_id'), ('orders', 'customer_id'),
-                   ('orders', 'order_time'), ('order_items', 'order_id'), ('order_items', 'product_id')) AS c(relname, attname)
-     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
-                        WHERE a.attrelid = format('%I.%I', source_schema, c.relname)::regclass
-                          AND a.attname = c.attname AND a.attnum > 0 AND NOT a.attisdropped);
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'source column % does not exist', missing
-            USING ERRCODE = 'undefined_column',
-                  HINT = 'See the canonical data model in the supplymkt documentation for the columns each relation needs.';
-    END IF;
-END;
-$$;
-COMMENT ON FUNCTION @extschema@.check_recommender_source(text) IS
-    'Raises 22004 for a NULL schema, 3F000 for an unknown one, 42P01 naming the missing relations (products, orders, order_items) and 42703 naming the missing columns; returns nothing when source_schema can feed evaluate_recommenders.';
-
 -- Offline evaluation: train on the orders before cutoff, test on the orders from cutoff on.
 CREATE FUNCTION @extschema@.evaluate_recommenders(source_schema text, cutoff timestamptz, k integer DEFAULT 10,
                                                   top_k integer DEFAULT 20,
@@ -76,7 +34,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'hybrid_weight is the weight of the item-based scores in the hybrid (the content scores get 1 - hybrid_weight).';
     END IF;
-    PERFORM @extschema@.check_recommender_source(source_schema);
+    PERFORM @extschema@.check_source(source_schema, ARRAY[
+        'products.product_id', 'products.category', 'products.first_listed', 'products.unit_price',
+        'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id',
+        'order_items.product_id'], 'evaluate_recommenders');
 
     RETURN QUERY EXECUTE pg_catalog.format($q$
 WITH
