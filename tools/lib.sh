@@ -34,10 +34,10 @@ sm_install_packages() {
 	fi
 }
 
-# Builds (warnings are errors) and installs the extension into the system PostgreSQL 15.
+# Builds (warnings are errors: WERROR=1) and installs the extension into the system PostgreSQL 15.
 sm_build_install() {
 	sm_say "building and installing"
-	make -C "$SM_ROOT" -s PG_CONFIG=$SM_PG_BIN/pg_config >/tmp/supplymkt-build.log 2>&1 ||
+	make -C "$SM_ROOT" -s WERROR=1 PG_CONFIG=$SM_PG_BIN/pg_config >/tmp/supplymkt-build.log 2>&1 ||
 		{ cat /tmp/supplymkt-build.log; sm_die "build failed"; }
 	make -C "$SM_ROOT" -s PG_CONFIG=$SM_PG_BIN/pg_config install >>/tmp/supplymkt-build.log 2>&1 ||
 		{ tail -n 30 /tmp/supplymkt-build.log; sm_die "make install failed"; }

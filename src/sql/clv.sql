@@ -12,13 +12,13 @@
 -- clv_fit_state: the rows collected by clv_fit (common.c row buffer; params = model code, unit code).
 CREATE TYPE @extschema@.clv_fit_state;
 CREATE FUNCTION @extschema@.clv_fit_state_in(cstring, oid, integer) RETURNS @extschema@.clv_fit_state
-    AS 'MODULE_PATHNAME', 'row_buffer_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'clv_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.clv_fit_state_out(@extschema@.clv_fit_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'row_buffer_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'clv_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.clv_fit_state_recv(internal, oid, integer) RETURNS @extschema@.clv_fit_state
-    AS 'MODULE_PATHNAME', 'row_buffer_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'clv_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.clv_fit_state_send(@extschema@.clv_fit_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'row_buffer_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'clv_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.clv_fit_state (
     INPUT = @extschema@.clv_fit_state_in, OUTPUT = @extschema@.clv_fit_state_out,
     RECEIVE = @extschema@.clv_fit_state_recv, SEND = @extschema@.clv_fit_state_send,
@@ -63,7 +63,7 @@ CREATE FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double pr
 CREATE FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text, text)
     RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.clv_fit_state_combine(@extschema@.clv_fit_state, @extschema@.clv_fit_state)
-    RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'row_buffer_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.clv_fit_final(@extschema@.clv_fit_state)
     RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision) IS 'Transition function of clv_fit(frequency, recency, t).';

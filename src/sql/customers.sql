@@ -7,13 +7,13 @@
 -- rfm_summary_state
 CREATE TYPE @extschema@.rfm_summary_state;
 CREATE FUNCTION @extschema@.rfm_summary_state_in(cstring, oid, integer) RETURNS @extschema@.rfm_summary_state
-    AS 'MODULE_PATHNAME', 'row_buffer_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'rfm_summary_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_summary_state_out(@extschema@.rfm_summary_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'row_buffer_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'rfm_summary_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_summary_state_recv(internal, oid, integer) RETURNS @extschema@.rfm_summary_state
-    AS 'MODULE_PATHNAME', 'row_buffer_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'rfm_summary_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_summary_state_send(@extschema@.rfm_summary_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'row_buffer_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'rfm_summary_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.rfm_summary_state (
     INPUT = @extschema@.rfm_summary_state_in, OUTPUT = @extschema@.rfm_summary_state_out,
     RECEIVE = @extschema@.rfm_summary_state_recv, SEND = @extschema@.rfm_summary_state_send,
@@ -28,13 +28,13 @@ COMMENT ON FUNCTION @extschema@.rfm_summary_state_send(@extschema@.rfm_summary_s
 -- rfm_breaks_state
 CREATE TYPE @extschema@.rfm_breaks_state;
 CREATE FUNCTION @extschema@.rfm_breaks_state_in(cstring, oid, integer) RETURNS @extschema@.rfm_breaks_state
-    AS 'MODULE_PATHNAME', 'row_buffer_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'rfm_breaks_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_breaks_state_out(@extschema@.rfm_breaks_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'row_buffer_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'rfm_breaks_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_breaks_state_recv(internal, oid, integer) RETURNS @extschema@.rfm_breaks_state
-    AS 'MODULE_PATHNAME', 'row_buffer_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'rfm_breaks_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_breaks_state_send(@extschema@.rfm_breaks_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'row_buffer_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'rfm_breaks_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.rfm_breaks_state (
     INPUT = @extschema@.rfm_breaks_state_in, OUTPUT = @extschema@.rfm_breaks_state_out,
     RECEIVE = @extschema@.rfm_breaks_state_recv, SEND = @extschema@.rfm_breaks_state_send,
@@ -49,13 +49,13 @@ COMMENT ON FUNCTION @extschema@.rfm_breaks_state_send(@extschema@.rfm_breaks_sta
 -- time_decay_state
 CREATE TYPE @extschema@.time_decay_state;
 CREATE FUNCTION @extschema@.time_decay_state_in(cstring, oid, integer) RETURNS @extschema@.time_decay_state
-    AS 'MODULE_PATHNAME', 'fixed_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'time_decay_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.time_decay_state_out(@extschema@.time_decay_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'fixed_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'time_decay_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.time_decay_state_recv(internal, oid, integer) RETURNS @extschema@.time_decay_state
-    AS 'MODULE_PATHNAME', 'fixed_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'time_decay_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.time_decay_state_send(@extschema@.time_decay_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'fixed_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'time_decay_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.time_decay_state (
     INPUT = @extschema@.time_decay_state_in, OUTPUT = @extschema@.time_decay_state_out,
     RECEIVE = @extschema@.time_decay_state_recv, SEND = @extschema@.time_decay_state_send,
@@ -90,7 +90,7 @@ COMMENT ON COLUMN @extschema@.rfm_summary.last_order IS 'Time of the last order 
 CREATE FUNCTION @extschema@.rfm_summary_transfn(@extschema@.rfm_summary_state, timestamptz, double precision, timestamptz)
     RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_summary_state_combine(@extschema@.rfm_summary_state, @extschema@.rfm_summary_state)
-    RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME', 'row_buffer_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME', 'rfm_summary_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_summary_final(@extschema@.rfm_summary_state)
     RETURNS @extschema@.rfm_summary AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- SSPACE: a row buffer starts with room for 64 orders (about 1.1 kB per group), so the planner can size hash
@@ -143,7 +143,7 @@ CREATE FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, dou
 CREATE FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision, integer)
     RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_breaks_state_combine(@extschema@.rfm_breaks_state, @extschema@.rfm_breaks_state)
-    RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME', 'row_buffer_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME', 'rfm_breaks_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_breaks_final(@extschema@.rfm_breaks_state)
     RETURNS @extschema@.rfm_breaks AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- aggregates cannot have parameter defaults: rfm_breaks(r, f, m) is rfm_breaks(r, f, m, 5)

@@ -14,13 +14,13 @@
 -- buffer keeps a hash-threshold sample of the points (mergeable and order-independent).
 CREATE TYPE @extschema@.kmeans_fit_state;
 CREATE FUNCTION @extschema@.kmeans_fit_state_in(cstring, oid, integer) RETURNS @extschema@.kmeans_fit_state
-    AS 'MODULE_PATHNAME', 'row_buffer_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'kmeans_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.kmeans_fit_state_out(@extschema@.kmeans_fit_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'row_buffer_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'kmeans_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.kmeans_fit_state_recv(internal, oid, integer) RETURNS @extschema@.kmeans_fit_state
-    AS 'MODULE_PATHNAME', 'row_buffer_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'kmeans_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.kmeans_fit_state_send(@extschema@.kmeans_fit_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'row_buffer_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'kmeans_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.kmeans_fit_state (
     INPUT = @extschema@.kmeans_fit_state_in, OUTPUT = @extschema@.kmeans_fit_state_out,
     RECEIVE = @extschema@.kmeans_fit_state_recv, SEND = @extschema@.kmeans_fit_state_send,
@@ -37,13 +37,13 @@ COMMENT ON FUNCTION @extschema@.kmeans_fit_state_send(@extschema@.kmeans_fit_sta
 -- iterations, inertia, n_points).
 CREATE TYPE @extschema@.kmeans_refine_state;
 CREATE FUNCTION @extschema@.kmeans_refine_state_in(cstring, oid, integer) RETURNS @extschema@.kmeans_refine_state
-    AS 'MODULE_PATHNAME', 'row_buffer_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'kmeans_refine_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.kmeans_refine_state_out(@extschema@.kmeans_refine_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'row_buffer_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'kmeans_refine_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.kmeans_refine_state_recv(internal, oid, integer) RETURNS @extschema@.kmeans_refine_state
-    AS 'MODULE_PATHNAME', 'row_buffer_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'kmeans_refine_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.kmeans_refine_state_send(@extschema@.kmeans_refine_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'row_buffer_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'kmeans_refine_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.kmeans_refine_state (
     INPUT = @extschema@.kmeans_refine_state_in, OUTPUT = @extschema@.kmeans_refine_state_out,
     RECEIVE = @extschema@.kmeans_refine_state_recv, SEND = @extschema@.kmeans_refine_state_send,
@@ -92,7 +92,7 @@ CREATE FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, dou
 CREATE FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer, integer, double precision, boolean)
     RETURNS @extschema@.kmeans_fit_state AS 'MODULE_PATHNAME', 'kmeans_fit_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.kmeans_fit_state_combine(@extschema@.kmeans_fit_state, @extschema@.kmeans_fit_state)
-    RETURNS @extschema@.kmeans_fit_state AS 'MODULE_PATHNAME', 'row_buffer_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    RETURNS @extschema@.kmeans_fit_state AS 'MODULE_PATHNAME', 'kmeans_fit_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.kmeans_fit_final(@extschema@.kmeans_fit_state) RETURNS @extschema@.kmeans_model
     AS 'MODULE_PATHNAME', 'kmeans_fit_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kmeans_fit_state_combine(@extschema@.kmeans_fit_state, @extschema@.kmeans_fit_state) IS 'Combine function of kmeans_fit and kmeans_elbow: appends the points (re-sampling past supplymkt.kmeans_max_memory).';

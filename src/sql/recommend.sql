@@ -11,13 +11,13 @@
 -- code, min_support).
 CREATE TYPE @extschema@.item_similarity_state;
 CREATE FUNCTION @extschema@.item_similarity_state_in(cstring, oid, integer) RETURNS @extschema@.item_similarity_state
-    AS 'MODULE_PATHNAME', 'row_buffer_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'item_similarity_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.item_similarity_state_out(@extschema@.item_similarity_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'row_buffer_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'item_similarity_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.item_similarity_state_recv(internal, oid, integer) RETURNS @extschema@.item_similarity_state
-    AS 'MODULE_PATHNAME', 'row_buffer_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'item_similarity_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.item_similarity_state_send(@extschema@.item_similarity_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'row_buffer_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'item_similarity_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.item_similarity_state (
     INPUT = @extschema@.item_similarity_state_in, OUTPUT = @extschema@.item_similarity_state_out,
     RECEIVE = @extschema@.item_similarity_state_recv, SEND = @extschema@.item_similarity_state_send,
@@ -63,7 +63,7 @@ CREATE FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_
 CREATE FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, integer, text, integer)
     RETURNS @extschema@.item_similarity_state AS 'MODULE_PATHNAME', 'item_similarity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.item_similarity_state_combine(@extschema@.item_similarity_state, @extschema@.item_similarity_state)
-    RETURNS @extschema@.item_similarity_state AS 'MODULE_PATHNAME', 'row_buffer_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    RETURNS @extschema@.item_similarity_state AS 'MODULE_PATHNAME', 'item_similarity_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.item_similarity_final(@extschema@.item_similarity_state) RETURNS @extschema@.item_neighbors
     AS 'MODULE_PATHNAME', 'item_similarity_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.item_similarity_state_combine(@extschema@.item_similarity_state, @extschema@.item_similarity_state) IS 'Combine function of item_similarity and item_content_similarity: appends the rows.';
@@ -127,13 +127,13 @@ COMMENT ON FUNCTION @extschema@.recommend(@extschema@.item_neighbors, bigint[], 
 -- Association rules.
 CREATE TYPE @extschema@.assoc_rules_state;
 CREATE FUNCTION @extschema@.assoc_rules_state_in(cstring, oid, integer) RETURNS @extschema@.assoc_rules_state
-    AS 'MODULE_PATHNAME', 'row_buffer_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'assoc_rules_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.assoc_rules_state_out(@extschema@.assoc_rules_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'row_buffer_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'assoc_rules_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.assoc_rules_state_recv(internal, oid, integer) RETURNS @extschema@.assoc_rules_state
-    AS 'MODULE_PATHNAME', 'row_buffer_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'assoc_rules_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.assoc_rules_state_send(@extschema@.assoc_rules_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'row_buffer_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'assoc_rules_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.assoc_rules_state (
     INPUT = @extschema@.assoc_rules_state_in, OUTPUT = @extschema@.assoc_rules_state_out,
     RECEIVE = @extschema@.assoc_rules_state_recv, SEND = @extschema@.assoc_rules_state_send,
@@ -171,7 +171,7 @@ CREATE FUNCTION @extschema@.assoc_rules_transfn(@extschema@.assoc_rules_state, b
 CREATE FUNCTION @extschema@.assoc_rules_transfn(@extschema@.assoc_rules_state, bigint, bigint, double precision, double precision, integer)
     RETURNS @extschema@.assoc_rules_state AS 'MODULE_PATHNAME', 'assoc_rules_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.assoc_rules_state_combine(@extschema@.assoc_rules_state, @extschema@.assoc_rules_state)
-    RETURNS @extschema@.assoc_rules_state AS 'MODULE_PATHNAME', 'row_buffer_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    RETURNS @extschema@.assoc_rules_state AS 'MODULE_PATHNAME', 'assoc_rules_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.assoc_rules_final(@extschema@.assoc_rules_state) RETURNS @extschema@.assoc_rules_model
     AS 'MODULE_PATHNAME', 'assoc_rules_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.assoc_rules_state_combine(@extschema@.assoc_rules_state, @extschema@.assoc_rules_state) IS 'Combine function of assoc_rules: appends the rows.';

@@ -7,13 +7,13 @@
 -- turnover_state
 CREATE TYPE @extschema@.turnover_state;
 CREATE FUNCTION @extschema@.turnover_state_in(cstring, oid, integer) RETURNS @extschema@.turnover_state
-    AS 'MODULE_PATHNAME', 'fixed_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'turnover_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.turnover_state_out(@extschema@.turnover_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'fixed_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'turnover_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.turnover_state_recv(internal, oid, integer) RETURNS @extschema@.turnover_state
-    AS 'MODULE_PATHNAME', 'fixed_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'turnover_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.turnover_state_send(@extschema@.turnover_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'fixed_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'turnover_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.turnover_state (
     INPUT = @extschema@.turnover_state_in, OUTPUT = @extschema@.turnover_state_out,
     RECEIVE = @extschema@.turnover_state_recv, SEND = @extschema@.turnover_state_send,
@@ -28,13 +28,13 @@ COMMENT ON FUNCTION @extschema@.turnover_state_send(@extschema@.turnover_state) 
 -- stockout_state
 CREATE TYPE @extschema@.stockout_state;
 CREATE FUNCTION @extschema@.stockout_state_in(cstring, oid, integer) RETURNS @extschema@.stockout_state
-    AS 'MODULE_PATHNAME', 'fixed_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'stockout_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.stockout_state_out(@extschema@.stockout_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'fixed_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'stockout_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.stockout_state_recv(internal, oid, integer) RETURNS @extschema@.stockout_state
-    AS 'MODULE_PATHNAME', 'fixed_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'stockout_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.stockout_state_send(@extschema@.stockout_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'fixed_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'stockout_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.stockout_state (
     INPUT = @extschema@.stockout_state_in, OUTPUT = @extschema@.stockout_state_out,
     RECEIVE = @extschema@.stockout_state_recv, SEND = @extschema@.stockout_state_send,
@@ -49,13 +49,13 @@ COMMENT ON FUNCTION @extschema@.stockout_state_send(@extschema@.stockout_state) 
 -- fill_rate_state
 CREATE TYPE @extschema@.fill_rate_state;
 CREATE FUNCTION @extschema@.fill_rate_state_in(cstring, oid, integer) RETURNS @extschema@.fill_rate_state
-    AS 'MODULE_PATHNAME', 'fixed_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'fill_rate_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.fill_rate_state_out(@extschema@.fill_rate_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'fixed_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'fill_rate_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.fill_rate_state_recv(internal, oid, integer) RETURNS @extschema@.fill_rate_state
-    AS 'MODULE_PATHNAME', 'fixed_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'fill_rate_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.fill_rate_state_send(@extschema@.fill_rate_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'fixed_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'fill_rate_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.fill_rate_state (
     INPUT = @extschema@.fill_rate_state_in, OUTPUT = @extschema@.fill_rate_state_out,
     RECEIVE = @extschema@.fill_rate_state_recv, SEND = @extschema@.fill_rate_state_send,
@@ -70,13 +70,13 @@ COMMENT ON FUNCTION @extschema@.fill_rate_state_send(@extschema@.fill_rate_state
 -- sell_through_state
 CREATE TYPE @extschema@.sell_through_state;
 CREATE FUNCTION @extschema@.sell_through_state_in(cstring, oid, integer) RETURNS @extschema@.sell_through_state
-    AS 'MODULE_PATHNAME', 'fixed_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'sell_through_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.sell_through_state_out(@extschema@.sell_through_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'fixed_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'sell_through_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.sell_through_state_recv(internal, oid, integer) RETURNS @extschema@.sell_through_state
-    AS 'MODULE_PATHNAME', 'fixed_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'sell_through_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.sell_through_state_send(@extschema@.sell_through_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'fixed_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'sell_through_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.sell_through_state (
     INPUT = @extschema@.sell_through_state_in, OUTPUT = @extschema@.sell_through_state_out,
     RECEIVE = @extschema@.sell_through_state_recv, SEND = @extschema@.sell_through_state_send,
@@ -91,13 +91,13 @@ COMMENT ON FUNCTION @extschema@.sell_through_state_send(@extschema@.sell_through
 -- renewal_state
 CREATE TYPE @extschema@.renewal_state;
 CREATE FUNCTION @extschema@.renewal_state_in(cstring, oid, integer) RETURNS @extschema@.renewal_state
-    AS 'MODULE_PATHNAME', 'fixed_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'renewal_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.renewal_state_out(@extschema@.renewal_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'fixed_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'renewal_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.renewal_state_recv(internal, oid, integer) RETURNS @extschema@.renewal_state
-    AS 'MODULE_PATHNAME', 'fixed_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'renewal_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.renewal_state_send(@extschema@.renewal_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'fixed_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'renewal_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.renewal_state (
     INPUT = @extschema@.renewal_state_in, OUTPUT = @extschema@.renewal_state_out,
     RECEIVE = @extschema@.renewal_state_recv, SEND = @extschema@.renewal_state_send,
@@ -112,13 +112,13 @@ COMMENT ON FUNCTION @extschema@.renewal_state_send(@extschema@.renewal_state) IS
 -- variability_state
 CREATE TYPE @extschema@.variability_state;
 CREATE FUNCTION @extschema@.variability_state_in(cstring, oid, integer) RETURNS @extschema@.variability_state
-    AS 'MODULE_PATHNAME', 'fixed_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'variability_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.variability_state_out(@extschema@.variability_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'fixed_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'variability_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.variability_state_recv(internal, oid, integer) RETURNS @extschema@.variability_state
-    AS 'MODULE_PATHNAME', 'fixed_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'variability_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.variability_state_send(@extschema@.variability_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'fixed_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'variability_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.variability_state (
     INPUT = @extschema@.variability_state_in, OUTPUT = @extschema@.variability_state_out,
     RECEIVE = @extschema@.variability_state_recv, SEND = @extschema@.variability_state_send,
@@ -133,13 +133,13 @@ COMMENT ON FUNCTION @extschema@.variability_state_send(@extschema@.variability_s
 -- diversity_state
 CREATE TYPE @extschema@.diversity_state;
 CREATE FUNCTION @extschema@.diversity_state_in(cstring, oid, integer) RETURNS @extschema@.diversity_state
-    AS 'MODULE_PATHNAME', 'count_map_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'diversity_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.diversity_state_out(@extschema@.diversity_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'count_map_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'diversity_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.diversity_state_recv(internal, oid, integer) RETURNS @extschema@.diversity_state
-    AS 'MODULE_PATHNAME', 'count_map_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'diversity_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.diversity_state_send(@extschema@.diversity_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'count_map_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'diversity_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.diversity_state (
     INPUT = @extschema@.diversity_state_in, OUTPUT = @extschema@.diversity_state_out,
     RECEIVE = @extschema@.diversity_state_recv, SEND = @extschema@.diversity_state_send,

@@ -23,7 +23,22 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "common.h"
+#include "customers/customers.h"
+
+/* The state types of this family (stored ids are stable across versions). */
+/* order time (timestamptz microseconds since 2000), amount; one group per customer, so it starts small */
+const SmRowKind sm_rfm_summary_kind = {"rfm_summary_state", 0, 2, {"as_of"}, 4};
+/* recency, frequency, monetary */
+const SmRowKind sm_rfm_breaks_state_kind = {"rfm_breaks_state", 1, 3, {"bins"}, 64};
+/* as_of is a TimestampTz (may be negative); checked before combining or finalising */
+const SmFixedKind sm_time_decay_kind = {"time_decay_state", 6, {"orders", "as_of"}, {"value", "half_life_days"},
+true, NULL};
+
+SM_ROW_BUFFER_IO(rfm_summary_state, sm_rfm_summary_kind)
+SM_ROW_BUFFER_COMBINE(rfm_summary_state, sm_rfm_summary_kind)
+SM_ROW_BUFFER_IO(rfm_breaks_state, sm_rfm_breaks_state_kind)
+SM_ROW_BUFFER_COMBINE(rfm_breaks_state, sm_rfm_breaks_state_kind)
+SM_FIXED_STATE_IO(time_decay_state, sm_time_decay_kind)
 
 #define RFM_MIN_BINS 2
 #define RFM_MAX_BINS 100
@@ -105,14 +120,14 @@ rfm_summary_transfn(PG_FUNCTION_ARGS)
 	SmCheckFiniteTimestamp(order_time, "order_time");
 	SmCheckFiniteTimestamp(as_of, "as_of");
 	SmCheckNonNegative(amount, "amount");
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_RFM_SUMMARY);
+	buf = SmRowBufferForUpdate(fcinfo, &sm_rfm_summary_kind);
 	params[0] = (float8) as_of;
-	SmRowBufferSetParams(buf, params);
+	SmRowBufferSetParams(buf, &sm_rfm_summary_kind, params);
 	if (order_time > as_of)
 		PG_RETURN_POINTER(buf);	/* not yet happened at as_of: excluded */
 	row[0] = (float8) order_time;
 	row[1] = amount + 0.0;		/* -0 becomes +0, so sorting and output do not depend on row order */
-	buf = SmRowBufferAppend(buf, row, CurrentMemoryContext);
+	buf = SmRowBufferAppend(buf, &sm_rfm_summary_kind, row, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
 
@@ -164,7 +179,7 @@ rfm_summary_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_RFM_SUMMARY);
+	buf = SmRowBufferArg(fcinfo, 0, &sm_rfm_summary_kind);
 	if (buf->nrows == 0)
 		PG_RETURN_NULL();
 	if (!(buf->flags & SM_ROWS_PARAMS_SET))
@@ -349,10 +364,10 @@ rfm_breaks_transfn(PG_FUNCTION_ARGS)
 		SmCheckFinite(row[d], rfm_dim_names[d]);
 		row[d] += 0.0;			/* -0 becomes +0: a threshold's text does not depend on the row order */
 	}
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_RFM_BREAKS);
+	buf = SmRowBufferForUpdate(fcinfo, &sm_rfm_breaks_state_kind);
 	params[0] = (float8) bins;
-	SmRowBufferSetParams(buf, params);
-	buf = SmRowBufferAppend(buf, row, CurrentMemoryContext);
+	SmRowBufferSetParams(buf, &sm_rfm_breaks_state_kind, params);
+	buf = SmRowBufferAppend(buf, &sm_rfm_breaks_state_kind, row, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
 
@@ -413,7 +428,7 @@ rfm_breaks_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_RFM_BREAKS);
+	buf = SmRowBufferArg(fcinfo, 0, &sm_rfm_breaks_state_kind);
 	n = buf->nrows;
 	if (n == 0)
 		PG_RETURN_NULL();
@@ -811,7 +826,7 @@ clv_time_decay_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("half_life_days must be positive")));
-	s = SmFixedStateForUpdate(fcinfo, SM_KIND_TIME_DECAY);
+	s = SmFixedStateForUpdate(fcinfo, &sm_time_decay_kind);
 	if (!(s->flags & SM_TIME_DECAY_PARAMS_SET))
 	{
 		s->flags |= SM_TIME_DECAY_PARAMS_SET;
@@ -841,9 +856,9 @@ time_decay_state_combine(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		SM_SKIP_ROW();
-	t = SmFixedStateArg(fcinfo, 1, SM_KIND_TIME_DECAY);
+	t = SmFixedStateArg(fcinfo, 1, &sm_time_decay_kind);
 	SmTimeDecayCheck(t);
-	s = SmFixedStateForUpdate(fcinfo, SM_KIND_TIME_DECAY);
+	s = SmFixedStateForUpdate(fcinfo, &sm_time_decay_kind);
 	SmTimeDecayCheck(s);
 	if (!(t->flags & SM_TIME_DECAY_PARAMS_SET))
 		PG_RETURN_POINTER(s);
@@ -875,7 +890,7 @@ clv_time_decay_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = SmFixedStateArg(fcinfo, 0, SM_KIND_TIME_DECAY);
+	s = SmFixedStateArg(fcinfo, 0, &sm_time_decay_kind);
 	SmTimeDecayCheck(s);
 	if (s->ints[0] == 0)
 		PG_RETURN_NULL();

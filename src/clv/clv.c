@@ -43,7 +43,13 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 
-#include "common.h"
+#include "clv/clv.h"
+
+/* The state type of clv_fit: frequency, recency, T, monetary (stored id stable across versions). */
+const SmRowKind sm_clv_fit_kind = {"clv_fit_state", 2, 4, {"model", "unit"}, 64};
+
+SM_ROW_BUFFER_IO(clv_fit_state, sm_clv_fit_kind)
+SM_ROW_BUFFER_COMBINE(clv_fit_state, sm_clv_fit_kind)
 
 /* Model and unit codes (stored in clv_fit_state's parameters and in clv_model). */
 #define CLV_MODEL_BGNBD 1
@@ -605,7 +611,6 @@ ClvIntegrate(double (*fn) (double, void *), void *arg, double lo, double hi, dou
 	}
 	f.function = fn;
 	f.params = arg;
-	gsl_set_error_handler_off();
 	(void) gsl_integration_qag(&f, lo, hi, epsabs, 1e-13, CLV_QUAD_LIMIT, GSL_INTEG_GAUSS61, clv_quad_ws,
 							   &result, &abserr);
 	return result;
@@ -2046,7 +2051,6 @@ ClvCholeskySolve(const double *H, int d, double *b, double *inverse)
 		a[i] = H[i];
 	}
 	mv = gsl_matrix_view_array(a, d, d);
-	gsl_set_error_handler_off();
 	if (gsl_linalg_cholesky_decomp1(&mv.matrix) != GSL_SUCCESS)
 		return false;
 	for (int i = 0; i < d; i++)
@@ -2094,7 +2098,6 @@ ClvRunBfgs(const ClvProblem *problem, double *theta, int maxiter, double gtol)
 	fdf.fdf = ClvGslFdf;
 	fdf.params = &fwd;
 	fwd.forward = true;
-	gsl_set_error_handler_off();
 	PG_TRY();
 	{
 		s = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, pb->dim);
@@ -2140,7 +2143,6 @@ ClvRunSimplex(const ClvProblem *pb, double *theta, int maxiter)
 	fn.n = pb->dim;
 	fn.f = ClvGslF;
 	fn.params = unconstify(ClvProblem *, pb);
-	gsl_set_error_handler_off();
 	PG_TRY();
 	{
 		s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, pb->dim);
@@ -2361,11 +2363,11 @@ clv_fit_transfn(PG_FUNCTION_ARGS)
 		if (row[0] > 0)
 			row[3] = m;
 	}
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_CLV_FIT);
+	buf = SmRowBufferForUpdate(fcinfo, &sm_clv_fit_kind);
 	params[0] = model;
 	params[1] = unit;
-	SmRowBufferSetParams(buf, params);
-	buf = SmRowBufferAppend(buf, row, CurrentMemoryContext);
+	SmRowBufferSetParams(buf, &sm_clv_fit_kind, params);
+	buf = SmRowBufferAppend(buf, &sm_clv_fit_kind, row, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
 
@@ -2406,7 +2408,7 @@ clv_fit_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_CLV_FIT);
+	buf = SmRowBufferArg(fcinfo, 0, &sm_clv_fit_kind);
 	if (buf->nrows == 0)
 		PG_RETURN_NULL();
 	if (!(buf->flags & SM_ROWS_PARAMS_SET))
@@ -2421,7 +2423,6 @@ clv_fit_final(PG_FUNCTION_ARGS)
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "clv_fit", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	gsl_set_error_handler_off();
 
 	/* copy, re-check (the state may come from text input), sort */
 	rows = palloc_extended(sizeof(ClvRow) * nrows, MCXT_ALLOC_HUGE);
@@ -2575,7 +2576,6 @@ clv_expected_purchases(PG_FUNCTION_ARGS)
 	SmCheckNonNegative(h, "horizon");
 	ClvCheckMax(h, "horizon");
 	ClvCheckCustomer(x, tx, T);
-	gsl_set_error_handler_off();
 	v = ClvExpectedPurchases(m, h, x, tx, T);
 	ClvCheckResult(v, "expected_purchases");
 	PG_RETURN_FLOAT8(Max(v, 0.0));
@@ -2593,7 +2593,6 @@ clv_probability_alive(PG_FUNCTION_ARGS)
 	double		v;
 
 	ClvCheckCustomer(x, tx, T);
-	gsl_set_error_handler_off();
 	v = m->model == CLV_MODEL_BGNBD ? BgnbdPAlive(m->params, x, tx, T) : PnbdPAlive(m->params, x, tx, T);
 	ClvCheckResult(v, "probability_alive");
 	PG_RETURN_FLOAT8(Max(0.0, Min(1.0, v)));
@@ -2611,7 +2610,6 @@ clv_log_likelihood(PG_FUNCTION_ARGS)
 	double		v;
 
 	ClvCheckCustomer(x, tx, T);
-	gsl_set_error_handler_off();
 	v = m->model == CLV_MODEL_BGNBD ? BgnbdLogLik(m->params, x, tx, T) : PnbdLogLik(m->params, x, tx, T);
 	ClvCheckResult(v, "clv_log_likelihood");
 	PG_RETURN_FLOAT8(v);
@@ -2684,7 +2682,6 @@ clv_estimate(PG_FUNCTION_ARGS)
 				 errhint("Periods are the model's time unit; fit in weeks for long horizons.")));
 	SmCheckNonNegative(dr, "discount_rate");
 	ClvRequireSpend(m, "clv_estimate");
-	gsl_set_error_handler_off();
 	if (!GgExpectedSpend(m, x, mon, &spend))
 		PG_RETURN_NULL();
 	K = (int) ceil(h);

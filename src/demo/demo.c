@@ -85,7 +85,7 @@
 #include "utils/relcache.h"
 #include "utils/tuplestore.h"
 
-#include "common.h"
+#include "demo/demo.h"
 
 /* ---------------------------------------------------------------------------------------------------------
  * Limits and generator parameters
@@ -406,7 +406,6 @@ DemoRng(int64 seed, DemoStream stream, MemoryContext context)
 	gsl_rng    *rng;
 	uint64		mixed = DemoMix64(DemoMix64((uint64) seed) ^ ((uint64) stream * UINT64CONST(0xD1B54A32D192ED03)));
 
-	gsl_set_error_handler_off();
 	cb = MemoryContextAlloc(context, sizeof(MemoryContextCallback));
 	rng = gsl_rng_alloc(gsl_rng_mt19937);
 	if (rng == NULL)

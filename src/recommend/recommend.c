@@ -28,7 +28,18 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 
-#include "common.h"
+#include "recommend/recommend.h"
+
+/* The state types of this family (stored ids are stable across versions). */
+/* [user, item, weight] interactions, or [item, features...] for content similarity */
+const SmRowKind sm_item_similarity_kind = {"item_similarity_state", 5, 0, {"top_k", "measure", "min_support"}, 64};
+/* basket, item */
+const SmRowKind sm_assoc_rules_kind = {"assoc_rules_state", 6, 2, {"min_support", "min_confidence", "max_len"}, 64};
+
+SM_ROW_BUFFER_IO(item_similarity_state, sm_item_similarity_kind)
+SM_ROW_BUFFER_COMBINE(item_similarity_state, sm_item_similarity_kind)
+SM_ROW_BUFFER_IO(assoc_rules_state, sm_assoc_rules_kind)
+SM_ROW_BUFFER_COMBINE(assoc_rules_state, sm_assoc_rules_kind)
 
 #define RC_MODEL_VERSION 1
 #define RC_MAX_ID 9007199254740992.0	/* 2^53: every integer up to it is exact in float8 */
@@ -718,10 +729,10 @@ item_similarity_transfn(PG_FUNCTION_ARGS)
 	params[RC_P_TOP_K] = top_k;
 	params[RC_P_MEASURE] = measure;
 	params[RC_P_MIN_SUPPORT] = min_support;
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_ITEM_SIMILARITY);
-	SmRowBufferSetParams(buf, params);
-	SmRowBufferSetCols(buf, 3, "interaction");
-	buf = SmRowBufferAppend(buf, row, CurrentMemoryContext);
+	buf = SmRowBufferForUpdate(fcinfo, &sm_item_similarity_kind);
+	SmRowBufferSetParams(buf, &sm_item_similarity_kind, params);
+	SmRowBufferSetCols(buf, &sm_item_similarity_kind, 3, "interaction");
+	buf = SmRowBufferAppend(buf, &sm_item_similarity_kind, row, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
 
@@ -753,10 +764,10 @@ item_content_similarity_transfn(PG_FUNCTION_ARGS)
 	params[RC_P_TOP_K] = top_k;
 	params[RC_P_MEASURE] = RC_CONTENT_COSINE;
 	params[RC_P_MIN_SUPPORT] = 0;
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_ITEM_SIMILARITY);
-	SmRowBufferSetParams(buf, params);
-	SmRowBufferSetCols(buf, d + 1, "features");
-	buf = SmRowBufferAppend(buf, row, CurrentMemoryContext);
+	buf = SmRowBufferForUpdate(fcinfo, &sm_item_similarity_kind);
+	SmRowBufferSetParams(buf, &sm_item_similarity_kind, params);
+	SmRowBufferSetCols(buf, &sm_item_similarity_kind, d + 1, "features");
+	buf = SmRowBufferAppend(buf, &sm_item_similarity_kind, row, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
 
@@ -821,7 +832,7 @@ PG_FUNCTION_INFO_V1(item_similarity_final);
 Datum
 item_similarity_final(PG_FUNCTION_ARGS)
 {
-	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_ITEM_SIMILARITY);
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, &sm_item_similarity_kind);
 	int			top_k,
 				measure,
 				min_support;
@@ -1020,7 +1031,7 @@ PG_FUNCTION_INFO_V1(item_content_similarity_final);
 Datum
 item_content_similarity_final(PG_FUNCTION_ARGS)
 {
-	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_ITEM_SIMILARITY);
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, &sm_item_similarity_kind);
 	int			top_k,
 				measure,
 				min_support,
@@ -1735,9 +1746,9 @@ assoc_rules_transfn(PG_FUNCTION_ARGS)
 	params[AR_P_MAX_LEN] = max_len;
 	row[0] = RcId(PG_GETARG_INT64(1), "basket_id");
 	row[1] = RcId(PG_GETARG_INT64(2), "item_id");
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_ASSOC_RULES);
-	SmRowBufferSetParams(buf, params);
-	buf = SmRowBufferAppend(buf, row, CurrentMemoryContext);
+	buf = SmRowBufferForUpdate(fcinfo, &sm_assoc_rules_kind);
+	SmRowBufferSetParams(buf, &sm_assoc_rules_kind, params);
+	buf = SmRowBufferAppend(buf, &sm_assoc_rules_kind, row, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
 
@@ -1940,7 +1951,7 @@ PG_FUNCTION_INFO_V1(assoc_rules_final);
 Datum
 assoc_rules_final(PG_FUNCTION_ARGS)
 {
-	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_ASSOC_RULES);
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, &sm_assoc_rules_kind);
 	const float8 *p = buf->params;
 	int64		n = buf->nrows,
 				nitems,

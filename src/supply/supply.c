@@ -1,8 +1,8 @@
 /*
- * supply.c — supply-capability metrics: inventory turnover, stockout, fill and sell-through rates, assortment
+ * supply/supply.c — supply-capability metrics: inventory turnover, stockout, fill and sell-through rates, assortment
  * renewal and diversity, demand variability (XYZ), ABC and XYZ classes, days of supply, indicator scaling.
  *
- * Every aggregate keeps a real state type (common.h) updated in place and has a combine function, so it
+ * Every aggregate keeps a real state type (core/fixed_state.h, core/count_map.h) updated in place and has a combine function, so it
  * runs as a partial aggregate under parallel query and on Citus workers.
  */
 #include "postgres.h"
@@ -19,7 +19,10 @@
 #include "utils/float.h"
 #include "windowapi.h"
 
-#include "common.h"
+#include "core/count_map.h"
+#include "core/fixed_state.h"
+#include "core/validate.h"
+#include "supply/supply.h"
 
 /* Returns the updated fixed-size state (a macro so each transition reads the same way). */
 #define SM_RETURN_STATE(s) PG_RETURN_POINTER(s)
@@ -34,13 +37,85 @@ SmOptFloat8(FunctionCallInfo fcinfo, int argno, float8 *value)
 	return true;
 }
 
-/* Returns a new state, or NULL when nothing has been accumulated yet and this row is skipped. */
-#define SM_SKIP_ROW() \
-	do { \
-		if (PG_ARGISNULL(0)) \
-			PG_RETURN_NULL(); \
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0)); \
-	} while (0)
+/* ---------------------------------------------------------------------------------------------------------
+ * State types
+ * --------------------------------------------------------------------------------------------------------- */
+
+/* turnover_state and sell_through_state: a sum over zero rows must be zero. */
+static void
+SmValidatePairedSums(const SmFixedState *s, const char *typname)
+{
+	if ((s->ints[0] == 0 && s->floats[0] != 0) || (s->ints[1] == 0 && s->floats[1] != 0))
+		SmErrorInvalidValue(typname, "a sum is non-zero over zero rows");
+}
+
+/* stockout_state: stockouts cannot exceed snapshots. */
+static void
+SmValidateStockout(const SmFixedState *s, const char *typname)
+{
+	if (s->ints[1] > s->ints[0])
+		SmErrorInvalidValue(typname, "more stockouts than snapshots");
+}
+
+/* fill_rate_state: fulfilled cannot exceed demanded; zero rows means zero sums. */
+static void
+SmValidateFillRate(const SmFixedState *s, const char *typname)
+{
+	if (s->floats[1] > s->floats[0])
+		SmErrorInvalidValue(typname, "fulfilled exceeds demanded");
+	if (s->ints[0] == 0 && (s->floats[0] != 0 || s->floats[1] != 0))
+		SmErrorInvalidValue(typname, "a sum is non-zero over zero rows");
+}
+
+/* renewal_state: counts are non-negative, new items are part of the assortment, the period is ordered. */
+static void
+SmValidateRenewal(const SmFixedState *s, const char *typname)
+{
+	if (s->ints[0] < 0 || s->ints[1] < 0 || s->ints[1] > s->ints[0])
+		SmErrorInvalidValue(typname, "counts are inconsistent");
+	if (s->flags & ~1)
+		SmErrorInvalidValue(typname, "unknown flags");
+	if ((s->flags & 1) && s->ints[2] > s->ints[3])
+		SmErrorInvalidValue(typname, "period_start is after period_end");
+	if (!(s->flags & 1) && (s->ints[0] | s->ints[1] | s->ints[2] | s->ints[3]) != 0)
+		SmErrorInvalidValue(typname, "counts without a period");
+	if ((s->flags & 1) && (s->ints[2] < PG_INT32_MIN || s->ints[2] > PG_INT32_MAX ||
+						   s->ints[3] < PG_INT32_MIN || s->ints[3] > PG_INT32_MAX))
+		SmErrorInvalidValue(typname, "period is not a valid date");
+}
+
+/* variability_state: no rows means zero moments. */
+static void
+SmValidateVariability(const SmFixedState *s, const char *typname)
+{
+	if (s->ints[0] == 0 && (s->floats[0] != 0 || s->floats[1] != 0))
+		SmErrorInvalidValue(typname, "moments are non-zero over zero rows");
+}
+
+/* The fixed-size state types of this family: SQL type name, stored id, slot names, validator. */
+const SmFixedKind sm_turnover_kind = {"turnover_state", 0, {"n_cogs", "n_inventory"}, {"sum_cogs", "sum_inventory"},
+false, SmValidatePairedSums};
+const SmFixedKind sm_stockout_kind = {"stockout_state", 1, {"n_snapshots", "n_stockouts"}, {NULL}, false,
+SmValidateStockout};
+const SmFixedKind sm_fill_rate_kind = {"fill_rate_state", 2, {"n_lines"}, {"sum_demanded", "sum_fulfilled"},
+false, SmValidateFillRate};
+const SmFixedKind sm_sell_through_kind = {"sell_through_state", 3, {"n_sold", "n_received"},
+{"sum_sold", "sum_received"}, false, SmValidatePairedSums};
+const SmFixedKind sm_renewal_kind = {"renewal_state", 4, {"n_assortment", "n_new", "period_start", "period_end"},
+{NULL}, true, SmValidateRenewal};
+const SmFixedKind sm_variability_kind = {"variability_state", 5, {"n"}, {"mean", "m2"}, false,
+SmValidateVariability};
+
+/* The count-map state of assortment_diversity. */
+const SmMapKind sm_diversity_kind = {"diversity_state", 1};
+
+SM_FIXED_STATE_IO(turnover_state, sm_turnover_kind)
+SM_FIXED_STATE_IO(stockout_state, sm_stockout_kind)
+SM_FIXED_STATE_IO(fill_rate_state, sm_fill_rate_kind)
+SM_FIXED_STATE_IO(sell_through_state, sm_sell_through_kind)
+SM_FIXED_STATE_IO(renewal_state, sm_renewal_kind)
+SM_FIXED_STATE_IO(variability_state, sm_variability_kind)
+SM_COUNT_MAP_IO(diversity_state, sm_diversity_kind)
 
 /* ---------------------------------------------------------------------------------------------------------
  * Paired sums: inventory_turnover(cogs, inventory_value), sell_through_rate(sold, received).
@@ -49,7 +124,7 @@ SmOptFloat8(FunctionCallInfo fcinfo, int argno, float8 *value)
 
 /* Shared transition of the two paired-sum states: adds each non-NULL, non-negative value to its sum. */
 static Datum
-SmPairedSumsTransition(FunctionCallInfo fcinfo, SmStateKindId kind, const char *name_a, const char *name_b)
+SmPairedSumsTransition(FunctionCallInfo fcinfo, const SmFixedKind *kind, const char *name_a, const char *name_b)
 {
 	float8		a = 0,
 				b = 0;
@@ -79,7 +154,7 @@ SmPairedSumsTransition(FunctionCallInfo fcinfo, SmStateKindId kind, const char *
 
 /* Shared combine of states whose slots are all plain sums and counts. */
 static Datum
-SmAdditiveCombine(FunctionCallInfo fcinfo, SmStateKindId kind)
+SmAdditiveCombine(FunctionCallInfo fcinfo, const SmFixedKind *kind)
 {
 	SmFixedState *s,
 			   *t;
@@ -103,7 +178,7 @@ PG_FUNCTION_INFO_V1(inventory_turnover_transfn);
 Datum
 inventory_turnover_transfn(PG_FUNCTION_ARGS)
 {
-	return SmPairedSumsTransition(fcinfo, SM_KIND_TURNOVER, "cogs", "inventory_value");
+	return SmPairedSumsTransition(fcinfo, &sm_turnover_kind, "cogs", "inventory_value");
 }
 
 PG_FUNCTION_INFO_V1(turnover_state_combine);
@@ -111,7 +186,7 @@ PG_FUNCTION_INFO_V1(turnover_state_combine);
 Datum
 turnover_state_combine(PG_FUNCTION_ARGS)
 {
-	return SmAdditiveCombine(fcinfo, SM_KIND_TURNOVER);
+	return SmAdditiveCombine(fcinfo, &sm_turnover_kind);
 }
 
 PG_FUNCTION_INFO_V1(inventory_turnover_final);
@@ -124,7 +199,7 @@ inventory_turnover_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = SmFixedStateArg(fcinfo, 0, SM_KIND_TURNOVER);
+	s = SmFixedStateArg(fcinfo, 0, &sm_turnover_kind);
 	if (s->ints[0] == 0 || s->ints[1] == 0)
 		PG_RETURN_NULL();
 	avg_inventory = s->floats[1] / (float8) s->ints[1];
@@ -138,7 +213,7 @@ PG_FUNCTION_INFO_V1(sell_through_rate_transfn);
 Datum
 sell_through_rate_transfn(PG_FUNCTION_ARGS)
 {
-	return SmPairedSumsTransition(fcinfo, SM_KIND_SELL_THROUGH, "sold", "received");
+	return SmPairedSumsTransition(fcinfo, &sm_sell_through_kind, "sold", "received");
 }
 
 PG_FUNCTION_INFO_V1(sell_through_state_combine);
@@ -146,7 +221,7 @@ PG_FUNCTION_INFO_V1(sell_through_state_combine);
 Datum
 sell_through_state_combine(PG_FUNCTION_ARGS)
 {
-	return SmAdditiveCombine(fcinfo, SM_KIND_SELL_THROUGH);
+	return SmAdditiveCombine(fcinfo, &sm_sell_through_kind);
 }
 
 PG_FUNCTION_INFO_V1(sell_through_rate_final);
@@ -158,7 +233,7 @@ sell_through_rate_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = SmFixedStateArg(fcinfo, 0, SM_KIND_SELL_THROUGH);
+	s = SmFixedStateArg(fcinfo, 0, &sm_sell_through_kind);
 	if (s->ints[0] == 0 || s->floats[1] == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(s->floats[0] / s->floats[1]);
@@ -179,7 +254,7 @@ stockout_rate_transfn(PG_FUNCTION_ARGS)
 	if (!SmOptFloat8(fcinfo, 1, &on_hand))
 		SM_SKIP_ROW();
 	SmCheckFinite(on_hand, "on_hand");
-	s = SmFixedStateForUpdate(fcinfo, SM_KIND_STOCKOUT);
+	s = SmFixedStateForUpdate(fcinfo, &sm_stockout_kind);
 	SmIncrement(&s->ints[0]);
 	if (on_hand <= 0)
 		SmIncrement(&s->ints[1]);
@@ -191,7 +266,7 @@ PG_FUNCTION_INFO_V1(stockout_state_combine);
 Datum
 stockout_state_combine(PG_FUNCTION_ARGS)
 {
-	return SmAdditiveCombine(fcinfo, SM_KIND_STOCKOUT);
+	return SmAdditiveCombine(fcinfo, &sm_stockout_kind);
 }
 
 PG_FUNCTION_INFO_V1(stockout_rate_final);
@@ -203,7 +278,7 @@ stockout_rate_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = SmFixedStateArg(fcinfo, 0, SM_KIND_STOCKOUT);
+	s = SmFixedStateArg(fcinfo, 0, &sm_stockout_kind);
 	if (s->ints[0] == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8((float8) s->ints[1] / (float8) s->ints[0]);
@@ -227,7 +302,7 @@ fill_rate_transfn(PG_FUNCTION_ARGS)
 		SM_SKIP_ROW();
 	SmCheckNonNegative(demanded, "demanded");
 	SmCheckNonNegative(fulfilled, "fulfilled");
-	s = SmFixedStateForUpdate(fcinfo, SM_KIND_FILL_RATE);
+	s = SmFixedStateForUpdate(fcinfo, &sm_fill_rate_kind);
 	SmIncrement(&s->ints[0]);
 	s->floats[0] = SmAddChecked(s->floats[0], demanded);
 	s->floats[1] = SmAddChecked(s->floats[1], Min(fulfilled, demanded));
@@ -239,7 +314,7 @@ PG_FUNCTION_INFO_V1(fill_rate_state_combine);
 Datum
 fill_rate_state_combine(PG_FUNCTION_ARGS)
 {
-	return SmAdditiveCombine(fcinfo, SM_KIND_FILL_RATE);
+	return SmAdditiveCombine(fcinfo, &sm_fill_rate_kind);
 }
 
 PG_FUNCTION_INFO_V1(fill_rate_final);
@@ -251,7 +326,7 @@ fill_rate_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = SmFixedStateArg(fcinfo, 0, SM_KIND_FILL_RATE);
+	s = SmFixedStateArg(fcinfo, 0, &sm_fill_rate_kind);
 	if (s->floats[0] == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(s->floats[1] / s->floats[0]);
@@ -287,7 +362,7 @@ renewal_rate_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("renewal_rate: period_start must not be after period_end")));
-	s = SmFixedStateForUpdate(fcinfo, SM_KIND_RENEWAL);
+	s = SmFixedStateForUpdate(fcinfo, &sm_renewal_kind);
 	if (!(s->flags & SM_RENEWAL_PERIOD_SET))
 	{
 		s->flags |= SM_RENEWAL_PERIOD_SET;
@@ -318,8 +393,8 @@ renewal_state_combine(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		SM_SKIP_ROW();
-	t = SmFixedStateArg(fcinfo, 1, SM_KIND_RENEWAL);
-	s = SmFixedStateForUpdate(fcinfo, SM_KIND_RENEWAL);
+	t = SmFixedStateArg(fcinfo, 1, &sm_renewal_kind);
+	s = SmFixedStateForUpdate(fcinfo, &sm_renewal_kind);
 	if (t->flags & SM_RENEWAL_PERIOD_SET)
 	{
 		if (!(s->flags & SM_RENEWAL_PERIOD_SET))
@@ -350,7 +425,7 @@ renewal_rate_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = SmFixedStateArg(fcinfo, 0, SM_KIND_RENEWAL);
+	s = SmFixedStateArg(fcinfo, 0, &sm_renewal_kind);
 	if (s->ints[0] == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8((float8) s->ints[1] / (float8) s->ints[0]);
@@ -373,7 +448,7 @@ demand_cv_transfn(PG_FUNCTION_ARGS)
 	if (!SmOptFloat8(fcinfo, 1, &x))
 		SM_SKIP_ROW();
 	SmCheckNonNegative(x, "quantity");
-	s = SmFixedStateForUpdate(fcinfo, SM_KIND_VARIABILITY);
+	s = SmFixedStateForUpdate(fcinfo, &sm_variability_kind);
 	SmIncrement(&s->ints[0]);
 	delta = x - s->floats[0];
 	s->floats[0] += delta / (float8) s->ints[0];
@@ -395,8 +470,8 @@ variability_state_combine(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		SM_SKIP_ROW();
-	t = SmFixedStateArg(fcinfo, 1, SM_KIND_VARIABILITY);
-	s = SmFixedStateForUpdate(fcinfo, SM_KIND_VARIABILITY);
+	t = SmFixedStateArg(fcinfo, 1, &sm_variability_kind);
+	s = SmFixedStateForUpdate(fcinfo, &sm_variability_kind);
 	if (t->ints[0] == 0)
 		SM_RETURN_STATE(s);
 	if (s->ints[0] == 0)
@@ -427,7 +502,7 @@ demand_cv_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = SmFixedStateArg(fcinfo, 0, SM_KIND_VARIABILITY);
+	s = SmFixedStateArg(fcinfo, 0, &sm_variability_kind);
 	if (s->ints[0] < 2 || s->floats[0] == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(sqrt(s->floats[1] / (float8) (s->ints[0] - 1)) / s->floats[0]);
@@ -452,8 +527,8 @@ assortment_diversity_transfn(PG_FUNCTION_ARGS)
 		SM_SKIP_ROW();
 	category = PG_GETARG_TEXT_PP(1);
 	key = hash_bytes_extended((const unsigned char *) VARDATA_ANY(category), VARSIZE_ANY_EXHDR(category), 0);
-	map = SmCountMapForUpdate(fcinfo, SM_MAP_KIND_DIVERSITY);
-	map = SmCountMapAdd(map, key, 1, CurrentMemoryContext);
+	map = SmCountMapForUpdate(fcinfo, &sm_diversity_kind);
+	map = SmCountMapAdd(map, &sm_diversity_kind, key, 1, CurrentMemoryContext);
 	PG_RETURN_POINTER(map);
 }
 
@@ -467,13 +542,13 @@ diversity_state_combine(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		SM_SKIP_ROW();
-	other = SmCountMapArg(fcinfo, 1, SM_MAP_KIND_DIVERSITY);
-	map = SmCountMapForUpdate(fcinfo, SM_MAP_KIND_DIVERSITY);
+	other = SmCountMapArg(fcinfo, 1, &sm_diversity_kind);
+	map = SmCountMapForUpdate(fcinfo, &sm_diversity_kind);
 	for (int32 i = 0; i < other->capacity; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (other->entries[i].count != 0)
-			map = SmCountMapAdd(map, other->entries[i].key, other->entries[i].count, CurrentMemoryContext);
+			map = SmCountMapAdd(map, &sm_diversity_kind, other->entries[i].key, other->entries[i].count, CurrentMemoryContext);
 	}
 	PG_RETURN_POINTER(map);
 }
@@ -495,7 +570,7 @@ assortment_diversity_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	map = SmCountMapArg(fcinfo, 0, SM_MAP_KIND_DIVERSITY);
+	map = SmCountMapArg(fcinfo, 0, &sm_diversity_kind);
 	if (map->total == 0)
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)

@@ -32,12 +32,25 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
 #include "windowapi.h"
 
-#include "common.h"
+#include "kmeans/kmeans.h"
+
+/* The state types of this family (stored ids are stable across versions). */
+/* the feature arrays (one row per point, width set by the first row) */
+const SmRowKind sm_kmeans_fit_kind = {"kmeans_fit_state", 3, 0,
+{"k", "seed", "n_init", "max_iter", "tol", "standardize", "k_max"}, 64, &sm_kmeans_max_memory_kb};
+/* k rows [count, sums], k centroid rows [0, centroid], a mean row and a scale row [0, ...] */
+const SmRowKind sm_kmeans_refine_kind = {"kmeans_refine_state", 4, 0,
+{"k", "standardize", "iterations", "inertia", "n_points", "seed", "n_init"}, 0};
+
+SM_ROW_BUFFER_IO(kmeans_fit_state, sm_kmeans_fit_kind)
+SM_ROW_BUFFER_COMBINE(kmeans_fit_state, sm_kmeans_fit_kind)
+SM_ROW_BUFFER_IO(kmeans_refine_state, sm_kmeans_refine_kind)
 
 #define KM_MODEL_VERSION 1
 #define KM_MAX_K 10000
@@ -104,6 +117,31 @@ typedef struct KmOptions
 	double		tol;
 	bool		standardize;
 } KmOptions;
+
+/* ---------------------------------------------------------------------------------------------------------
+ * Settings
+ * --------------------------------------------------------------------------------------------------------- */
+
+int			sm_kmeans_max_memory_kb = 256 * 1024;
+int			sm_kmeans_threads = 2;
+
+/* Defines the k-means settings (called from _PG_init). */
+void
+SmKmeansInit(void)
+{
+	DefineCustomIntVariable("supplymkt.kmeans_max_memory",
+							"Memory for the points kmeans_fit and kmeans_elbow collect in one aggregate state.",
+							"Past it, the state keeps a deterministic sample of the points (recorded in the model); "
+							"refine the sampled model over all rows with kmeans_refine.",
+							&sm_kmeans_max_memory_kb, 256 * 1024, 64, 400 * 1024,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("supplymkt.kmeans_threads",
+							"Threads a k-means fit may use for its n_init runs.",
+							"The runs are independent; the result does not depend on the number of threads. "
+							"1 keeps every fit in the backend's own thread.",
+							&sm_kmeans_threads, 2, 1, 64,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+}
 
 /* ---------------------------------------------------------------------------------------------------------
  * Small helpers
@@ -922,7 +960,6 @@ KmFit(const double *x, int64 n, int d, const KmOptions *o, bool want_labels, KmR
 	shared.seed = (uint32) o->seed;
 	km_run_args.o = o;
 	km_run_args.tol_abs = KmAbsoluteTolerance(x, n, d, o->tol);
-	gsl_set_error_handler_off();
 	runs = SmAllocArray(nthreads, sizeof(KmRun));
 	for (int t = 0; t < nthreads; t++)
 		KmRunInit(&runs[t], x, n, d, k, &shared);
@@ -1344,10 +1381,10 @@ KmCollect(FunctionCallInfo fcinfo, const float8 *params)
 	int			d;
 	double	   *v = SmFeatures(PG_GETARG_ARRAYTYPE_P(1), &d);
 
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_FIT);
-	SmRowBufferSetParams(buf, params);
-	SmRowBufferSetCols(buf, d, "features");
-	buf = SmRowBufferAppendSampled(buf, v, SmRowBufferMaxRows(buf, d), CurrentMemoryContext);
+	buf = SmRowBufferForUpdate(fcinfo, &sm_kmeans_fit_kind);
+	SmRowBufferSetParams(buf, &sm_kmeans_fit_kind, params);
+	SmRowBufferSetCols(buf, &sm_kmeans_fit_kind, d, "features");
+	buf = SmRowBufferAppendSampled(buf, &sm_kmeans_fit_kind, v, SmRowBufferMaxRows(&sm_kmeans_fit_kind, d), CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
 
@@ -1463,7 +1500,7 @@ PG_FUNCTION_INFO_V1(kmeans_fit_final);
 Datum
 kmeans_fit_final(PG_FUNCTION_ARGS)
 {
-	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_KMEANS_FIT);
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, &sm_kmeans_fit_kind);
 	KmOptions	o;
 	KmResult	res;
 	int			d = buf->ncols;
@@ -1556,7 +1593,7 @@ PG_FUNCTION_INFO_V1(kmeans_elbow_final);
 Datum
 kmeans_elbow_final(PG_FUNCTION_ARGS)
 {
-	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_KMEANS_FIT);
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, &sm_kmeans_fit_kind);
 	KmOptions	o;
 	int			d = buf->ncols,
 				k_min,
@@ -1805,18 +1842,18 @@ kmeans_refine_transfn(PG_FUNCTION_ARGS)
 	k = m->k;
 	d = m->dim;
 	z = KmStandardizedFeatures(m, PG_GETARG_ARRAYTYPE_P(2));
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_REFINE);
+	buf = SmRowBufferForUpdate(fcinfo, &sm_kmeans_refine_kind);
 	if (buf->nrows == 0)
 	{
 		double	   *row = palloc0((d + 1) * sizeof(double));
 
-		SmRowBufferSetCols(buf, d + 1, "features");
+		SmRowBufferSetCols(buf, &sm_kmeans_refine_kind, d + 1, "features");
 		for (int r = 0; r < 2 * k + 2; r++)
 		{
 			if (r >= k)
 				memcpy(row + 1, r < 2 * k ? KmCentroids(m) + (Size) (r - k) * d :
 					   r == 2 * k ? KmMean(m) : KmScale(m), d * sizeof(double));
-			buf = SmRowBufferAppend(buf, row, CurrentMemoryContext);
+			buf = SmRowBufferAppend(buf, &sm_kmeans_refine_kind, row, CurrentMemoryContext);
 		}
 		buf->flags |= SM_ROWS_PARAMS_SET;
 		buf->params[KR_P_K] = k;
@@ -1847,7 +1884,7 @@ kmeans_refine_state_combine(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		SM_SKIP_ROW();
-	other = SmRowBufferArg(fcinfo, 1, SM_ROWS_KIND_KMEANS_REFINE);
+	other = SmRowBufferArg(fcinfo, 1, &sm_kmeans_refine_kind);
 	KrCheck(other);
 	if (PG_ARGISNULL(0))
 	{
@@ -1859,7 +1896,7 @@ kmeans_refine_state_combine(PG_FUNCTION_ARGS)
 		memcpy(buf, other, VARSIZE(other));
 		PG_RETURN_POINTER(buf);
 	}
-	buf = SmRowBufferForUpdate(fcinfo, SM_ROWS_KIND_KMEANS_REFINE);
+	buf = SmRowBufferForUpdate(fcinfo, &sm_kmeans_refine_kind);
 	KrCheck(buf);
 	k = (int) buf->params[KR_P_K];
 	if (other->ncols != buf->ncols || other->params[KR_P_K] != k ||
@@ -1880,7 +1917,7 @@ PG_FUNCTION_INFO_V1(kmeans_refine_final);
 Datum
 kmeans_refine_final(PG_FUNCTION_ARGS)
 {
-	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, SM_ROWS_KIND_KMEANS_REFINE);
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, &sm_kmeans_refine_kind);
 	KmOptions	o;
 	KmResult	res;
 	double	   *centres;
