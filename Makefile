@@ -11,7 +11,7 @@ FAMILY_OBJS = src/supply/supply.o
 FAMILY_OBJS += src/demo/demo.o
 FAMILY_OBJS += src/customers/customers.o
 FAMILY_OBJS += src/clv/clv.o
-FAMILY_OBJS += src/kmeans/kmeans.o
+FAMILY_OBJS += src/kmeans/lloyd.o src/kmeans/fit.o src/kmeans/model.o src/kmeans/aggregates.o src/kmeans/readers.o src/kmeans/segment.o
 FAMILY_OBJS += src/recommend/recommend.o
 OBJS = $(CORE_OBJS) $(FAMILY_OBJS)
 
