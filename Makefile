@@ -1,7 +1,7 @@
 # supplymkt — PGXS build.  `make && make install`, then `make installcheck` against a running server.
 # `make WERROR=1` turns warnings into errors (the test suite sets it); packagers build without it.
 EXTENSION = supplymkt
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 MODULE_big = supplymkt
 
 # The core (knows no family), then one line per family: its C objects.
@@ -18,6 +18,8 @@ OBJS = $(CORE_OBJS) $(FAMILY_OBJS)
 # The install script is assembled from one SQL source per family, in this order.
 SQL_SOURCES = src/sql/header.sql src/sql/common.sql src/sql/supply.sql src/sql/demo.sql src/sql/customers.sql src/sql/clv.sql src/sql/kmeans.sql src/sql/recommend.sql src/sql/recommend_eval.sql src/sql/dashboards.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+# Earlier releases: the frozen install script of 0.1.0 and the upgrade scripts from it (tested by test/upgrade.sh).
+DATA = src/sql/versions/supplymkt--0.1.0.sql src/sql/versions/supplymkt--0.1.0--0.2.0.sql
 
 # pg_regress tests: every sql/*.sql, setup first.
 REGRESS = setup $(filter-out setup,$(sort $(basename $(notdir $(wildcard sql/*.sql)))))

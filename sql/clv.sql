@@ -91,11 +91,11 @@ SELECT name, supplymkt.probability_alive(m, 1e6, 9e14, 1e15) BETWEEN 0 AND 1 AS 
 -- the result does not depend on row order (rows are sorted and collapsed before the fit), and combining
 -- partial states gives the serial answer
 CREATE AGGREGATE pg_temp.clv_state(float8, float8, float8, float8, text, text) (
-    SFUNC = supplymkt.clv_fit_transfn, STYPE = supplymkt.clv_fit_state);
+    SFUNC = supplymkt_internal.clv_fit_transfn, STYPE = supplymkt.clv_fit_state);
 SELECT (SELECT supplymkt.clv_fit(frequency, recency, t, monetary, 'pnbd', 'weeks') FROM
           (SELECT * FROM clv_customers ORDER BY customer_id DESC) s)::text
        = (SELECT m::text FROM clv_models WHERE name = 'pnbd') AS reversed_same,
-       (SELECT supplymkt.clv_fit_final(supplymkt.clv_fit_state_combine(a.s, b.s)) FROM
+       (SELECT supplymkt_internal.clv_fit_final(supplymkt_internal.clv_fit_state_combine(a.s, b.s)) FROM
           (SELECT pg_temp.clv_state(frequency, recency, t, monetary, 'bgnbd', 'weeks') s FROM clv_customers WHERE customer_id % 2 = 0) a,
           (SELECT pg_temp.clv_state(frequency, recency, t, monetary, 'bgnbd', 'weeks') s FROM clv_customers WHERE customer_id % 2 = 1) b)::text
        = (SELECT m::text FROM clv_models WHERE name = 'bgnbd') AS combined_same;
@@ -113,7 +113,7 @@ SELECT (supplymkt.clv_fit(frequency, CASE WHEN customer_id = 1 THEN NULL ELSE re
 
 -- text round trip of clv_model (exact floats) and clv_fit_state
 SELECT name, m::text::supplymkt.clv_model::text = m::text AS text_roundtrip FROM clv_models ORDER BY name;
-SELECT supplymkt.clv_fit_transfn(supplymkt.clv_fit_transfn(NULL, 2, 1.5, 3.25, 10.1, 'pnbd', 'weeks'), 0, 0, 1e-300, NULL, 'pnbd', 'weeks') AS state;
+SELECT supplymkt_internal.clv_fit_transfn(supplymkt_internal.clv_fit_transfn(NULL, 2, 1.5, 3.25, 10.1, 'pnbd', 'weeks'), 0, 0, 1e-300, NULL, 'pnbd', 'weeks') AS state;
 SELECT s::text::supplymkt.clv_fit_state::text = s::text AS state_roundtrip
   FROM (SELECT pg_temp.clv_state(frequency, recency, t, monetary, 'bgnbd', 'weeks') FROM clv_customers) AS v(s);
 -- binary round trip through COPY
@@ -121,7 +121,7 @@ COPY clv_models TO '/tmp/supplymkt_clv.bin' (FORMAT binary);
 CREATE TABLE clv_models2 (LIKE clv_models);
 COPY clv_models2 FROM '/tmp/supplymkt_clv.bin' (FORMAT binary);
 SELECT a.name, a.m::text = b.m::text AS binary_roundtrip,
-       supplymkt.clv_model_send(a.m) = supplymkt.clv_model_send(b.m) AS same_send
+       supplymkt_internal.clv_model_send(a.m) = supplymkt_internal.clv_model_send(b.m) AS same_send
   FROM clv_models a JOIN clv_models2 b USING (name) ORDER BY a.name;
 -- malformed binary input: truncated, trailing byte, wrong version, NaN parameter, parameter out of range
 CREATE TABLE clv_bin (m supplymkt.clv_model);
@@ -131,7 +131,7 @@ BEGIN
     RETURN pg_temp.try($q$COPY clv_bin FROM '/tmp/supplymkt_clv_bad.bin' (FORMAT binary)$q$);
 END $$;
 SELECT what, pg_temp.copy_bytes(b) AS result
-  FROM (SELECT supplymkt.clv_model_send(m) AS v FROM clv_models WHERE name = 'bgnbd') AS s,
+  FROM (SELECT supplymkt_internal.clv_model_send(m) AS v FROM clv_models WHERE name = 'bgnbd') AS s,
        LATERAL (VALUES ('valid', v),
                        ('truncated', substr(v, 1, 50)),
                        ('trailing byte', v || '\x00'::bytea),
@@ -185,10 +185,10 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT supplymkt.clv_fit(1, 1, 2, 5, ''pnbd'', ''months'') FROM generate_series(1, 10)'),
     ('SELECT supplymkt.clv_fit(1, 1, 2, 5, ''pnbd'', NULL) FROM generate_series(1, 10)'),
     ('SELECT supplymkt.clv_fit(1, 1, 2, 5, CASE WHEN g % 2 = 0 THEN ''pnbd'' ELSE ''bgnbd'' END) FROM generate_series(1, 10) g'),
-    ('SELECT supplymkt.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[3,1,0,0],"rows":1,"values":[1,1,2,-1]}'')'),
-    ('SELECT supplymkt.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[1,1,0,0],"rows":1,"values":[1,3,2,-1]}'')'),
-    ('SELECT supplymkt.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[],"rows":1,"values":[1,1,2,-1]}'')'),
-    ('SELECT supplymkt.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[1,1,0,0],"rows":1,"values":[0,0,2,5]}'')'),
+    ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[3,1,0,0],"rows":1,"values":[1,1,2,-1]}'')'),
+    ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[1,1,0,0],"rows":1,"values":[1,3,2,-1]}'')'),
+    ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[],"rows":1,"values":[1,1,2,-1]}'')'),
+    ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[1,1,0,0],"rows":1,"values":[0,0,2,5]}'')'),
     ('SELECT supplymkt.probability_alive(m, 2.5, 1, 3) FROM clv_models'),
     ('SELECT supplymkt.probability_alive(m, 2, 4, 3) FROM clv_models'),
     ('SELECT supplymkt.expected_purchases(m, -1, 2, 1, 3) FROM clv_models'),

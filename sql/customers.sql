@@ -50,17 +50,17 @@ SELECT supplymkt.rfm_summary(order_time, amount, now()) IS NULL AS no_rows FROM 
 SELECT supplymkt.rfm_summary(order_time, amount, '2000-01-01') IS NULL AS before_everything FROM cust_orders;
 -- states built row by row and combined give the serial answer; the state's text round-trips exactly
 CREATE TABLE cust_states AS
-SELECT customer, supplymkt.rfm_summary_transfn(NULL, order_time, amount, '2024-06-01 12:00+00') AS s
+SELECT customer, supplymkt_internal.rfm_summary_transfn(NULL, order_time, amount, '2024-06-01 12:00+00') AS s
   FROM cust_orders WHERE customer IN (1, 4) AND order_time IS NOT NULL;
 SELECT s FROM cust_states ORDER BY customer, s::text LIMIT 2;
 SELECT bool_and(s::text = s::text::supplymkt.rfm_summary_state::text) AS text_roundtrip FROM cust_states;
 WITH RECURSIVE c(i, s) AS (
     SELECT 1, NULL::supplymkt.rfm_summary_state
     UNION ALL
-    SELECT c.i + 1, supplymkt.rfm_summary_state_combine(c.s, x.s)
+    SELECT c.i + 1, supplymkt_internal.rfm_summary_state_combine(c.s, x.s)
       FROM c JOIN (SELECT row_number() OVER (ORDER BY s::text DESC) AS i, s FROM cust_states WHERE customer = 1) x ON x.i = c.i
 )
-SELECT supplymkt.rfm_summary_final(s) = (SELECT supplymkt.rfm_summary(order_time, amount, '2024-06-01 12:00+00')
+SELECT supplymkt_internal.rfm_summary_final(s) = (SELECT supplymkt.rfm_summary(order_time, amount, '2024-06-01 12:00+00')
                                            FROM cust_orders WHERE customer = 1) AS combined_equals_serial
   FROM c ORDER BY i DESC LIMIT 1;
 -- errors
@@ -70,10 +70,10 @@ SELECT pg_temp.err($$SELECT supplymkt.rfm_summary(t, 1, now()) FROM (VALUES ('in
 SELECT pg_temp.err($$SELECT supplymkt.rfm_summary(now(), a, now()) FROM (VALUES (-0.01::float8)) v(a)$$);
 SELECT pg_temp.err($$SELECT supplymkt.rfm_summary(now(), a, now()) FROM (VALUES ('NaN'::float8)) v(a)$$);
 SELECT pg_temp.err($$SELECT supplymkt.rfm_summary(now(), 1, '-infinity')$$);
-SELECT pg_temp.err($$SELECT supplymkt.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[0,0,0,0],"rows":1,"values":[0.5,1]}')$$);
-SELECT pg_temp.err($$SELECT supplymkt.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[0,0,0,0],"rows":1,"values":[0,-1]}')$$);
-SELECT pg_temp.err($$SELECT supplymkt.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[],"rows":1,"values":[0,1]}')$$);
-SELECT pg_temp.err($$SELECT supplymkt.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[1e300,0,0,0],"rows":1,"values":[0,1]}')$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[0,0,0,0],"rows":1,"values":[0.5,1]}')$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[0,0,0,0],"rows":1,"values":[0,-1]}')$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[],"rows":1,"values":[0,1]}')$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[1e300,0,0,0],"rows":1,"values":[0,1]}')$$);
 
 -- ---------------------------------------------------------------------------------------------------------
 -- rfm_breaks: ties kept together, score = 1 + floor(bins * (customers strictly worse) / customers)
@@ -137,9 +137,9 @@ COPY cust_breaks TO '/tmp/supplymkt_customers_breaks.bin' (FORMAT binary);
 CREATE TABLE cust_breaks2 (LIKE cust_breaks);
 COPY cust_breaks2 FROM '/tmp/supplymkt_customers_breaks.bin' (FORMAT binary);
 SELECT count(*) AS rows, bool_and(a.b::text = c.b::text) AS binary_roundtrip,
-       bool_and(supplymkt.rfm_breaks_send(a.b) = supplymkt.rfm_breaks_send(c.b)) AS same_send_bytes
+       bool_and(supplymkt_internal.rfm_breaks_send(a.b) = supplymkt_internal.rfm_breaks_send(c.b)) AS same_send_bytes
   FROM cust_breaks a JOIN cust_breaks2 c USING (i);
-SELECT supplymkt.rfm_breaks_send(b) FROM cust_breaks WHERE i = 3;
+SELECT supplymkt_internal.rfm_breaks_send(b) FROM cust_breaks WHERE i = 3;
 -- a hand-written value is accepted and used
 SELECT (supplymkt.rfm_score(30, 2, 150, '{"version":1,"bins":3,"customers":100,"recency":[60,14],"frequency":[2,5],"monetary":[100,null]}')).*;
 SELECT pg_temp.err($$SELECT ''::supplymkt.rfm_breaks$$);
@@ -169,7 +169,7 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END;
 $$;
-SELECT supplymkt.rfm_breaks_send(b) AS valid FROM cust_breaks WHERE i = 3 \gset
+SELECT supplymkt_internal.rfm_breaks_send(b) AS valid FROM cust_breaks WHERE i = 3 \gset
 SELECT pg_temp.recv(:'valid');
 SELECT pg_temp.recv(substr(:'valid'::bytea, 1, 10));
 SELECT pg_temp.recv(:'valid'::bytea || '\x00'::bytea);
@@ -231,17 +231,17 @@ SELECT supplymkt.clv_time_decay(amount, order_time, '2024-06-30', 30) AS value,
                (1000, '2024-07-01'), (NULL, '2024-06-01'), (5, NULL)) v(amount, order_time);
 SELECT supplymkt.clv_time_decay(amount, order_time, '2024-06-30', 30) IS NULL AS only_future
   FROM (VALUES (1::float8, '2024-07-01'::timestamptz)) v(amount, order_time);
-SELECT supplymkt.clv_time_decay_transfn(NULL, 80, '2024-05-31', '2024-06-30', 30);
+SELECT supplymkt_internal.clv_time_decay_transfn(NULL, 80, '2024-05-31', '2024-06-30', 30);
 SELECT pg_temp.err($$SELECT supplymkt.clv_time_decay(1, now(), now(), 0)$$);
 SELECT pg_temp.err($$SELECT supplymkt.clv_time_decay(1, now(), now(), 'Infinity')$$);
 SELECT pg_temp.err($$SELECT supplymkt.clv_time_decay(1, now(), NULL, 30)$$);
 SELECT pg_temp.err($$SELECT supplymkt.clv_time_decay(1, t, '2024-06-30', h) FROM (VALUES ('2024-01-01'::timestamptz, 30::float8), ('2024-01-02', 31)) v(t, h)$$);
 SELECT pg_temp.err($$SELECT supplymkt.clv_time_decay(-5, now(), now(), 30)$$);
 SELECT pg_temp.err($$SELECT supplymkt.clv_time_decay(1e308, t, '2024-06-30', 30) FROM (VALUES ('2024-06-30'::timestamptz), ('2024-06-30')) v(t)$$);
-SELECT pg_temp.err($$SELECT supplymkt.time_decay_state_combine('{"state":"time_decay_state","version":1,"flags":1,"orders":1,"as_of":0,"value":1,"half_life_days":30}',
+SELECT pg_temp.err($$SELECT supplymkt_internal.time_decay_state_combine('{"state":"time_decay_state","version":1,"flags":1,"orders":1,"as_of":0,"value":1,"half_life_days":30}',
                                                               '{"state":"time_decay_state","version":1,"flags":1,"orders":1,"as_of":1,"value":1,"half_life_days":30}')$$);
-SELECT pg_temp.err($$SELECT supplymkt.clv_time_decay_final('{"state":"time_decay_state","version":1,"flags":1,"orders":-1,"as_of":0,"value":1,"half_life_days":30}')$$);
-SELECT pg_temp.err($$SELECT supplymkt.clv_time_decay_final('{"state":"time_decay_state","version":1,"flags":0,"orders":1,"as_of":0,"value":1,"half_life_days":30}')$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.clv_time_decay_final('{"state":"time_decay_state","version":1,"flags":1,"orders":-1,"as_of":0,"value":1,"half_life_days":30}')$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.clv_time_decay_final('{"state":"time_decay_state","version":1,"flags":0,"orders":1,"as_of":0,"value":1,"half_life_days":30}')$$);
 
 -- ---------------------------------------------------------------------------------------------------------
 -- retention_cohorts

@@ -183,14 +183,14 @@ SELECT bool_and(m::text = (SELECT m::text FROM kmeans_models WHERE name = 'defau
         UNION ALL SELECT supplymkt.kmeans_fit(f, 3 ORDER BY (id * 37) % 61) FROM kmeans_points
         UNION ALL SELECT supplymkt.kmeans_fit(f, 3 ORDER BY spend) FROM kmeans_points) AS s(m);
 CREATE AGGREGATE pg_temp.kmeans_state(float8[], int) (
-    SFUNC = supplymkt.kmeans_fit_transfn, STYPE = supplymkt.kmeans_fit_state);
+    SFUNC = supplymkt_internal.kmeans_fit_transfn, STYPE = supplymkt.kmeans_fit_state);
 CREATE AGGREGATE pg_temp.kmeans_refine_state(supplymkt.kmeans_model, float8[]) (
-    SFUNC = supplymkt.kmeans_refine_transfn, STYPE = supplymkt.kmeans_refine_state);
-SELECT (SELECT supplymkt.kmeans_fit_final(supplymkt.kmeans_fit_state_combine(a.s, b.s)) FROM
+    SFUNC = supplymkt_internal.kmeans_refine_transfn, STYPE = supplymkt.kmeans_refine_state);
+SELECT (SELECT supplymkt_internal.kmeans_fit_final(supplymkt_internal.kmeans_fit_state_combine(a.s, b.s)) FROM
           (SELECT pg_temp.kmeans_state(f, 3) s FROM kmeans_points WHERE id % 3 = 0) a,
           (SELECT pg_temp.kmeans_state(f, 3) s FROM kmeans_points WHERE id % 3 <> 0) b)::text
        = (SELECT m::text FROM kmeans_models WHERE name = 'default') AS fit_combined_same,
-       (SELECT supplymkt.kmeans_fit_final(supplymkt.kmeans_fit_state_combine(b.s, a.s)) FROM
+       (SELECT supplymkt_internal.kmeans_fit_final(supplymkt_internal.kmeans_fit_state_combine(b.s, a.s)) FROM
           (SELECT pg_temp.kmeans_state(f, 3) s FROM kmeans_points WHERE id % 3 = 0) a,
           (SELECT pg_temp.kmeans_state(f, 3) s FROM kmeans_points WHERE id % 3 <> 0) b)::text
        = (SELECT m::text FROM kmeans_models WHERE name = 'default') AS fit_combined_swapped_same;
@@ -204,10 +204,10 @@ CREATE FUNCTION pg_temp.close_models(a supplymkt.kmeans_model, b supplymkt.kmean
 SELECT bool_and(pg_temp.close_models(m, m1)) AS refine_order_close, count(*) AS orders_tried
   FROM kmeans_refined, (SELECT supplymkt.kmeans_refine(m0, f ORDER BY id DESC) FROM kmeans_hand, kmeans_points GROUP BY m0::text
                         UNION ALL SELECT supplymkt.kmeans_refine(m0, f ORDER BY md5(id::text)) FROM kmeans_hand, kmeans_points GROUP BY m0::text) AS s(m);
-SELECT pg_temp.close_models(supplymkt.kmeans_refine_final(supplymkt.kmeans_refine_state_combine(a.s, b.s)), m1) AS refine_combined_close
+SELECT pg_temp.close_models(supplymkt_internal.kmeans_refine_final(supplymkt_internal.kmeans_refine_state_combine(a.s, b.s)), m1) AS refine_combined_close
   FROM (SELECT pg_temp.kmeans_refine_state(m0, f) s FROM kmeans_hand, kmeans_points WHERE id <= 20 GROUP BY m0::text) a,
        (SELECT pg_temp.kmeans_refine_state(m0, f) s FROM kmeans_hand, kmeans_points WHERE id > 20 GROUP BY m0::text) b, kmeans_refined;
-SELECT pg_temp.close_models(supplymkt.kmeans_refine_final(supplymkt.kmeans_refine_state_combine(a.s, b.s)), r.m) AS fitted_refine_combined_close
+SELECT pg_temp.close_models(supplymkt_internal.kmeans_refine_final(supplymkt_internal.kmeans_refine_state_combine(a.s, b.s)), r.m) AS fitted_refine_combined_close
   FROM kmeans_models,
        LATERAL (SELECT pg_temp.kmeans_refine_state(m, f) s FROM kmeans_points WHERE id <= 20) a,
        LATERAL (SELECT pg_temp.kmeans_refine_state(m, f) s FROM kmeans_points WHERE id > 20) b,
@@ -269,7 +269,7 @@ EXCEPTION WHEN OTHERS THEN
     RETURN NULL;
 END $$;
 SELECT name, m::text::supplymkt.kmeans_model::text = m::text AS text_roundtrip FROM kmeans_models ORDER BY name;
-SELECT supplymkt.kmeans_fit_transfn(supplymkt.kmeans_fit_transfn(NULL, ARRAY[1.5, -2], 2, 9), ARRAY[1e-300, 0.1], 2, 9) AS state;
+SELECT supplymkt_internal.kmeans_fit_transfn(supplymkt_internal.kmeans_fit_transfn(NULL, ARRAY[1.5, -2], 2, 9), ARRAY[1e-300, 0.1], 2, 9) AS state;
 SELECT s::text::supplymkt.kmeans_fit_state::text = s::text AS fit_state_roundtrip
   FROM (SELECT pg_temp.kmeans_state(f, 3) FROM kmeans_points) AS v(s);
 SELECT name, pg_temp.try(format('SELECT %L::supplymkt.kmeans_refine_state', s::text)) AS refine_state_input,
@@ -278,7 +278,7 @@ SELECT name, pg_temp.try(format('SELECT %L::supplymkt.kmeans_refine_state', s::t
         UNION ALL SELECT 'default', (SELECT pg_temp.kmeans_refine_state(m, f) FROM kmeans_points) FROM kmeans_models WHERE name = 'default') AS v(name, s)
  ORDER BY name;
 -- the refined model is the same from a state that went through its text form (as between Citus nodes)
-SELECT name, supplymkt.kmeans_refine_final(s::text::supplymkt.kmeans_refine_state)::text = supplymkt.kmeans_refine_final(s)::text AS same_after_text
+SELECT name, supplymkt_internal.kmeans_refine_final(s::text::supplymkt.kmeans_refine_state)::text = supplymkt_internal.kmeans_refine_final(s)::text AS same_after_text
   FROM (SELECT name, (SELECT pg_temp.kmeans_refine_state(m, f) FROM kmeans_points) FROM kmeans_models WHERE name IN ('default', 'seed7')) AS v(name, s)
  ORDER BY name;
 -- binary round trip through COPY (model, fit state, refine state)
@@ -290,7 +290,7 @@ COPY kmeans_bin TO '/tmp/supplymkt_kmeans.bin' (FORMAT binary);
 CREATE TABLE kmeans_bin2 (LIKE kmeans_bin);
 COPY kmeans_bin2 FROM '/tmp/supplymkt_kmeans.bin' (FORMAT binary);
 SELECT a.name, a.m::text = b.m::text AS model_roundtrip,
-       supplymkt.kmeans_model_send(a.m) = supplymkt.kmeans_model_send(b.m) AS same_send,
+       supplymkt_internal.kmeans_model_send(a.m) = supplymkt_internal.kmeans_model_send(b.m) AS same_send,
        a.fs::text = b.fs::text AS fit_state_roundtrip, a.rs::text = b.rs::text AS refine_state_roundtrip
   FROM kmeans_bin a JOIN kmeans_bin2 b USING (name) ORDER BY a.name;
 -- malformed binary input: truncated, trailing byte
@@ -301,7 +301,7 @@ BEGIN
     RETURN pg_temp.try($q$COPY kmeans_bad FROM '/tmp/supplymkt_kmeans_bad.bin' (FORMAT binary)$q$);
 END $$;
 SELECT what, pg_temp.copy_bytes(b) AS result
-  FROM (SELECT supplymkt.kmeans_model_send(m) AS v FROM kmeans_models WHERE name = 'default') AS s,
+  FROM (SELECT supplymkt_internal.kmeans_model_send(m) AS v FROM kmeans_models WHERE name = 'default') AS s,
        LATERAL (VALUES ('valid', v), ('empty', ''::bytea), ('truncated', substr(v, 1, length(v) - 8)),
                        ('half', substr(v, 1, length(v) / 2)), ('trailing byte', v || '\x00'::bytea)) AS c(what, b);
 SELECT count(*) AS rows_read FROM kmeans_bad;
@@ -383,7 +383,7 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT supplymkt.kmeans_refine(m, ARRAY[1.0, 2.0]) FROM kmeans_models, kmeans_points WHERE name = ''default'''),
     ('SELECT supplymkt.kmeans_refine(m, f) FROM kmeans_models, kmeans_points WHERE name IN (''default'', ''k1'')'),
     ('SELECT supplymkt.kmeans_refine(NULL, f) FROM kmeans_points'),
-    ('SELECT supplymkt.kmeans_fit_final(''{"state":"kmeans_fit_state","version":1,"params":[],"rows":0,"values":[]}'')'),
+    ('SELECT supplymkt_internal.kmeans_fit_final(''{"state":"kmeans_fit_state","version":1,"params":[],"rows":0,"values":[]}'')'),
     ('SELECT ''{"state":"kmeans_fit_state","version":1}''::supplymkt.kmeans_fit_state'),
     ('SELECT ''{"state":"kmeans_refine_state","version":1}''::supplymkt.kmeans_refine_state'),
     ('SELECT ''{"state":"kmeans_refine_state","version":1}''::supplymkt.kmeans_fit_state')) AS v(q);

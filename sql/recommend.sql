@@ -348,13 +348,13 @@ SELECT name, count(*) AS orders_tried, bool_and(x::text = m::text) AS same_model
                 UNION ALL SELECT supplymkt.item_similarity(user_id, item_id, weight, (j->>'top_k')::int, j->>'measure', (j->>'min_support')::int ORDER BY item_id DESC, user_id) FROM rec_events) AS o(x)
  WHERE name <> 'count_cosine' GROUP BY name ORDER BY name;
 CREATE AGGREGATE pg_temp.sim_state(bigint, bigint, float8, int, text, int) (
-    SFUNC = supplymkt.item_similarity_transfn, STYPE = supplymkt.item_similarity_state);
+    SFUNC = supplymkt_internal.item_similarity_transfn, STYPE = supplymkt.item_similarity_state);
 CREATE AGGREGATE pg_temp.content_state(bigint, float8[]) (
-    SFUNC = supplymkt.item_content_similarity_transfn, STYPE = supplymkt.item_similarity_state);
+    SFUNC = supplymkt_internal.item_content_similarity_transfn, STYPE = supplymkt.item_similarity_state);
 CREATE AGGREGATE pg_temp.assoc_state(bigint, bigint, float8, float8, int) (
-    SFUNC = supplymkt.assoc_rules_transfn, STYPE = supplymkt.assoc_rules_state);
-SELECT name, supplymkt.item_similarity_final(supplymkt.item_similarity_state_combine(a.s, b.s))::text = m::text AS combined_same,
-       supplymkt.item_similarity_final(supplymkt.item_similarity_state_combine(b.s, a.s))::text = m::text AS swapped_same
+    SFUNC = supplymkt_internal.assoc_rules_transfn, STYPE = supplymkt.assoc_rules_state);
+SELECT name, supplymkt_internal.item_similarity_final(supplymkt_internal.item_similarity_state_combine(a.s, b.s))::text = m::text AS combined_same,
+       supplymkt_internal.item_similarity_final(supplymkt_internal.item_similarity_state_combine(b.s, a.s))::text = m::text AS swapped_same
   FROM rec_models, LATERAL (SELECT m::text::jsonb) AS js(j),
        LATERAL (SELECT pg_temp.sim_state(user_id, item_id, weight, (j->>'top_k')::int, j->>'measure', (j->>'min_support')::int) FROM rec_events WHERE id % 2 = 0) AS a(s),
        LATERAL (SELECT pg_temp.sim_state(user_id, item_id, weight, (j->>'top_k')::int, j->>'measure', (j->>'min_support')::int) FROM rec_events WHERE id % 2 = 1) AS b(s)
@@ -363,17 +363,17 @@ SELECT count(DISTINCT x) AS distinct_content_models, count(*) AS content_models
   FROM (SELECT m::text FROM rec_content_models WHERE name = 'content'
         UNION ALL SELECT supplymkt.item_content_similarity(item_id, f ORDER BY item_id DESC)::text FROM rec_content
         UNION ALL SELECT supplymkt.item_content_similarity(item_id, f ORDER BY md5(item_id::text))::text FROM rec_content
-        UNION ALL SELECT supplymkt.item_content_similarity_final(supplymkt.item_similarity_state_combine(a.s, b.s))::text
+        UNION ALL SELECT supplymkt_internal.item_content_similarity_final(supplymkt_internal.item_similarity_state_combine(a.s, b.s))::text
           FROM (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 0) AS a(s),
                (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 1) AS b(s)
-        UNION ALL SELECT supplymkt.item_content_similarity_final(supplymkt.item_similarity_state_combine(b.s, a.s))::text
+        UNION ALL SELECT supplymkt_internal.item_content_similarity_final(supplymkt_internal.item_similarity_state_combine(b.s, a.s))::text
           FROM (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 0) AS a(s),
                (SELECT pg_temp.content_state(item_id, f) FROM rec_content WHERE item_id % 2 = 1) AS b(s)) AS v(x);
 SELECT name, bool_and(x::text = m::text) AS same_model, count(*) AS orders_tried
   FROM rec_assoc, LATERAL (SELECT m::text::jsonb) AS js(j),
        LATERAL (SELECT supplymkt.assoc_rules(basket_id, item_id, (j->>'min_support')::float8, (j->>'min_confidence')::float8, (j->>'max_len')::int ORDER BY basket_id DESC, item_id DESC) FROM rec_baskets
                 UNION ALL SELECT supplymkt.assoc_rules(basket_id, item_id, (j->>'min_support')::float8, (j->>'min_confidence')::float8, (j->>'max_len')::int ORDER BY md5(item_id::text || basket_id::text)) FROM rec_baskets
-                UNION ALL SELECT supplymkt.assoc_rules_final(supplymkt.assoc_rules_state_combine(a.s, b.s))
+                UNION ALL SELECT supplymkt_internal.assoc_rules_final(supplymkt_internal.assoc_rules_state_combine(a.s, b.s))
                   FROM (SELECT pg_temp.assoc_state(basket_id, item_id, (j->>'min_support')::float8, (j->>'min_confidence')::float8, (j->>'max_len')::int) FROM rec_baskets WHERE item_id % 2 = 0) AS a(s),
                        (SELECT pg_temp.assoc_state(basket_id, item_id, (j->>'min_support')::float8, (j->>'min_confidence')::float8, (j->>'max_len')::int) FROM rec_baskets WHERE item_id % 2 = 1 OR item_id IS NULL) AS b(s)) AS o(x)
  GROUP BY name ORDER BY name;
@@ -383,14 +383,14 @@ SELECT name, m::text::supplymkt.item_neighbors::text = m::text AS text_roundtrip
 UNION ALL SELECT name, m::text::supplymkt.item_neighbors::text = m::text FROM rec_content_models
 UNION ALL SELECT name, m::text::supplymkt.item_neighbors::text = m::text FROM rec_blend
 UNION ALL SELECT name, m::text::supplymkt.assoc_rules_model::text = m::text FROM rec_assoc ORDER BY 1;
-SELECT supplymkt.item_similarity_transfn(supplymkt.item_similarity_transfn(NULL, 1, 101, 2.5, 5, 'jaccard', 2), -9007199254740992, 9007199254740992, 0.1, 5, 'jaccard', 2) AS state;
-SELECT supplymkt.item_similarity_transfn(NULL, 1, 101) AS default_state;
-SELECT supplymkt.item_content_similarity_transfn(supplymkt.item_content_similarity_transfn(NULL, 201, ARRAY[1, 0.1], 3), 202, ARRAY[-1e-300, 2], 3) AS content_state;
-SELECT supplymkt.assoc_rules_transfn(supplymkt.assoc_rules_transfn(NULL, 1, 2, 0.3, 0.6), 1, 9007199254740992, 0.3, 0.6) AS assoc_state;
+SELECT supplymkt_internal.item_similarity_transfn(supplymkt_internal.item_similarity_transfn(NULL, 1, 101, 2.5, 5, 'jaccard', 2), -9007199254740992, 9007199254740992, 0.1, 5, 'jaccard', 2) AS state;
+SELECT supplymkt_internal.item_similarity_transfn(NULL, 1, 101) AS default_state;
+SELECT supplymkt_internal.item_content_similarity_transfn(supplymkt_internal.item_content_similarity_transfn(NULL, 201, ARRAY[1, 0.1], 3), 202, ARRAY[-1e-300, 2], 3) AS content_state;
+SELECT supplymkt_internal.assoc_rules_transfn(supplymkt_internal.assoc_rules_transfn(NULL, 1, 2, 0.3, 0.6), 1, 9007199254740992, 0.3, 0.6) AS assoc_state;
 SELECT s::text::supplymkt.item_similarity_state::text = s::text AS sim_state_roundtrip,
        c::text::supplymkt.item_similarity_state::text = c::text AS content_state_roundtrip,
        a::text::supplymkt.assoc_rules_state::text = a::text AS assoc_state_roundtrip,
-       supplymkt.item_similarity_final(s::text::supplymkt.item_similarity_state)::text = supplymkt.item_similarity_final(s)::text AS same_after_text
+       supplymkt_internal.item_similarity_final(s::text::supplymkt.item_similarity_state)::text = supplymkt_internal.item_similarity_final(s)::text AS same_after_text
   FROM (SELECT pg_temp.sim_state(user_id, item_id, weight, 20, 'lift', 1) FROM rec_events) AS x(s),
        (SELECT pg_temp.content_state(item_id, f) FROM rec_content) AS y(c),
        (SELECT pg_temp.assoc_state(basket_id, item_id, 0.3, 0.6, 3) FROM rec_baskets) AS z(a);
@@ -405,8 +405,8 @@ COPY rec_bin TO '/tmp/supplymkt_recommend.bin' (FORMAT binary);
 CREATE TABLE rec_bin2 (LIKE rec_bin);
 COPY rec_bin2 FROM '/tmp/supplymkt_recommend.bin' (FORMAT binary);
 SELECT a.name, a.m::text = b.m::text AS model_roundtrip,
-       supplymkt.item_neighbors_send(a.m) = supplymkt.item_neighbors_send(b.m) AS same_send,
-       a.am::text = b.am::text AND supplymkt.assoc_rules_model_send(a.am) = supplymkt.assoc_rules_model_send(b.am) AS assoc_roundtrip,
+       supplymkt_internal.item_neighbors_send(a.m) = supplymkt_internal.item_neighbors_send(b.m) AS same_send,
+       a.am::text = b.am::text AND supplymkt_internal.assoc_rules_model_send(a.am) = supplymkt_internal.assoc_rules_model_send(b.am) AS assoc_roundtrip,
        a.ss::text = b.ss::text AS sim_state_roundtrip, a.cs::text = b.cs::text AS content_state_roundtrip,
        a.ast::text = b.ast::text AS assoc_state_roundtrip
   FROM rec_bin a JOIN rec_bin2 b USING (name) ORDER BY a.name;
@@ -419,8 +419,8 @@ BEGIN
     RETURN pg_temp.try(format('COPY %I FROM %L (FORMAT binary)', tbl, '/tmp/supplymkt_recommend_bad.bin'));
 END $$;
 SELECT tbl, what, pg_temp.copy_bytes(tbl, b) AS result
-  FROM (SELECT 'rec_bad', supplymkt.item_neighbors_send(m) FROM rec_models WHERE name = 'jaccard'
-        UNION ALL SELECT 'rec_bad_assoc', supplymkt.assoc_rules_model_send(m) FROM rec_assoc WHERE name = 's30_c60') AS s(tbl, v),
+  FROM (SELECT 'rec_bad', supplymkt_internal.item_neighbors_send(m) FROM rec_models WHERE name = 'jaccard'
+        UNION ALL SELECT 'rec_bad_assoc', supplymkt_internal.assoc_rules_model_send(m) FROM rec_assoc WHERE name = 's30_c60') AS s(tbl, v),
        LATERAL (VALUES ('valid', v), ('empty', ''::bytea), ('truncated', substr(v, 1, length(v) - 8)),
                        ('half', substr(v, 1, length(v) / 2)), ('trailing byte', v || '\x00'::bytea)) AS c(what, b)
  ORDER BY tbl DESC, what;
@@ -592,7 +592,7 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT supplymkt.assoc_rules(basket_id, item_id, 0.5, 0.5, 2 + (basket_id % 2)::int) FROM rec_baskets'),
     ('SELECT supplymkt.assoc_rules(basket_id, 9007199254740993, 0.5, 0.5) FROM rec_baskets'),
     ('SELECT supplymkt.assoc_rules(-9007199254740993, item_id, 0.5, 0.5) FROM rec_baskets'),
-    ('SELECT supplymkt.item_similarity_final(''{"state":"item_similarity_state","version":1,"params":[],"rows":0,"values":[]}'')'),
+    ('SELECT supplymkt_internal.item_similarity_final(''{"state":"item_similarity_state","version":1,"params":[],"rows":0,"values":[]}'')'),
     ('SELECT ''{"state":"item_similarity_state","version":1}''::supplymkt.item_similarity_state'),
     ('SELECT ''{"state":"assoc_rules_state","version":1}''::supplymkt.assoc_rules_state'),
     ('SELECT ''{"state":"assoc_rules_state","version":1}''::supplymkt.item_similarity_state')) AS v(q);

@@ -1,13 +1,13 @@
 -- State types: exact text round-trip, binary COPY round-trip, and malformed input rejected cleanly.
 SET extra_float_digits = 0;
 CREATE TABLE states AS
-SELECT supplymkt.inventory_turnover_transfn(supplymkt.inventory_turnover_transfn(NULL, 0.1, 1/3.0), 1e-300, 7) AS t,
-       supplymkt.stockout_rate_transfn(NULL, 0) AS s,
-       supplymkt.fill_rate_transfn(NULL, 3, 2) AS f,
-       supplymkt.sell_through_rate_transfn(NULL, 1, NULL) AS st,
-       supplymkt.renewal_rate_transfn(NULL, '2024-01-05', '2024-01-01', '2024-01-31') AS r,
-       supplymkt.demand_cv_transfn(supplymkt.demand_cv_transfn(NULL, 2), 1/7.0) AS v,
-       supplymkt.assortment_diversity_transfn(supplymkt.assortment_diversity_transfn(NULL, 'x'), 'y') AS d;
+SELECT supplymkt_internal.inventory_turnover_transfn(supplymkt_internal.inventory_turnover_transfn(NULL, 0.1, 1/3.0), 1e-300, 7) AS t,
+       supplymkt_internal.stockout_rate_transfn(NULL, 0) AS s,
+       supplymkt_internal.fill_rate_transfn(NULL, 3, 2) AS f,
+       supplymkt_internal.sell_through_rate_transfn(NULL, 1, NULL) AS st,
+       supplymkt_internal.renewal_rate_transfn(NULL, '2024-01-05', '2024-01-01', '2024-01-31') AS r,
+       supplymkt_internal.demand_cv_transfn(supplymkt_internal.demand_cv_transfn(NULL, 2), 1/7.0) AS v,
+       supplymkt_internal.assortment_diversity_transfn(supplymkt_internal.assortment_diversity_transfn(NULL, 'x'), 'y') AS d;
 SELECT t, s, f, st, r, v, d FROM states;
 -- text round-trips bit for bit
 SELECT t::text = t::text::supplymkt.turnover_state::text AS t_ok, s::text = s::text::supplymkt.stockout_state::text AS s_ok,
@@ -21,9 +21,9 @@ CREATE TABLE states2 (LIKE states);
 COPY states2 FROM '/tmp/supplymkt_state_io.bin' (FORMAT binary);
 SELECT (SELECT row(t, s, f, st, r, v, d)::text FROM states) = (SELECT row(t, s, f, st, r, v, d)::text FROM states2) AS binary_roundtrip;
 -- combine works on states built outside an aggregate and does not modify its inputs
-SELECT supplymkt.turnover_state_combine(t, t), t FROM states;
-SELECT supplymkt.inventory_turnover_final(supplymkt.turnover_state_combine(t, t)) FROM states;
-SELECT supplymkt.diversity_state_combine(d, d) FROM states;
+SELECT supplymkt_internal.turnover_state_combine(t, t), t FROM states;
+SELECT supplymkt_internal.inventory_turnover_final(supplymkt_internal.turnover_state_combine(t, t)) FROM states;
+SELECT supplymkt_internal.diversity_state_combine(d, d) FROM states;
 -- malformed input: clean errors with SQLSTATE
 \set VERBOSITY sqlstate
 SELECT ''::supplymkt.turnover_state;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/citus.sh — every supplymkt aggregate on a real 3-node Citus cluster (DESIGN.md pattern 3), TAP output.
 #
-# Uses ../shared/citus/cluster.sh (CITUS_KIT overrides the directory): builds Citus 13.2.2 into the system
+# Uses the Citus kit's cluster.sh (SM_CITUS_SOURCE, default ../shared/citus beside the repository): builds Citus 13.2.2 into the system
 # PostgreSQL 15 if it is not installed yet (about 90 s), resets and starts a coordinator and two workers on
 # ports 9700-9702 (CITUS_PORT_BASE), then runs test/citus_check.py (extension on all nodes, the harness data
 # distributed by id, every aggregate ungrouped / GROUP BY id / GROUP BY grp with coordinator aggregation
@@ -11,7 +11,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-kit=${CITUS_KIT:-$(cd "$here/../.." && pwd)/shared/citus}
+kit=${SM_CITUS_SOURCE:-$(cd "$here/../.." && pwd)/shared/citus}
 cluster=$kit/cluster.sh
 log=/tmp/supplymkt-citus.log
 : >"$log"
@@ -26,7 +26,7 @@ fail_early() {
 	exit 1
 }
 
-[ -f "$cluster" ] || fail_early "Citus kit not found: $cluster (set CITUS_KIT)"
+[ -f "$cluster" ] || fail_early "Citus kit not found: $cluster (set SM_CITUS_SOURCE)"
 [ "$(id -u)" -eq 0 ] || fail_early "test/citus.sh must run as root (cluster.sh runs the nodes as postgres)"
 start=$SECONDS
 bash "$cluster" build >>"$log" 2>&1 || fail_early "cluster.sh build failed"

@@ -414,7 +414,7 @@ def main():
         (f"SELECT {S}.clv_estimate({mb}, 1, 1, 2, 5, 1e9, 0)", "22023"),
         (f"SELECT '{{\"model\":\"pnbd\",\"unit\":\"weeks\",\"r\":1}}'::{S}.clv_model", "22P02"),
         (f"SELECT '{{\"model\":\"pnbd\",\"unit\":\"weeks\",\"r\":1,\"alpha\":1,\"s\":-1,\"beta\":1}}'::{S}.clv_model", "22023"),
-        (f"SELECT {S}.clv_fit_final('{{\"state\":\"clv_fit_state\",\"version\":1,\"params\":[1,1,0,0],\"rows\":1,\"values\":[2,1,1e300,-1]}}')", "22023"),
+        (f"SELECT supplymkt_internal.clv_fit_final('{{\"state\":\"clv_fit_state\",\"version\":1,\"params\":[1,1,0,0],\"rows\":1,\"values\":[2,1,1e300,-1]}}')", "22023"),
     ]
     got = [(sql, want, sqlstate_of(conn, sql)) for sql, want in expect]
     bad = [f"{sql}: SQLSTATE {code}, expected {want}" for sql, want, code in got if code != want]

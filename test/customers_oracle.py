@@ -310,11 +310,11 @@ check(freq0 > NCUST // 3 and same_day > 100 and NCUST - len(want) > 100,
 
 # Citus-style: partial states per shard, shipped as text, combined, finalised
 q("DROP AGGREGATE IF EXISTS pg_temp.rfm_state(timestamptz, float8, timestamptz)")
-q("CREATE AGGREGATE pg_temp.rfm_state(timestamptz, float8, timestamptz) (SFUNC = supplymkt.rfm_summary_transfn, "
+q("CREATE AGGREGATE pg_temp.rfm_state(timestamptz, float8, timestamptz) (SFUNC = supplymkt_internal.rfm_summary_transfn, "
   "STYPE = supplymkt.rfm_summary_state)")
 q("DROP AGGREGATE IF EXISTS pg_temp.rfm_merge(supplymkt.rfm_summary_state)")
-q("CREATE AGGREGATE pg_temp.rfm_merge(supplymkt.rfm_summary_state) (SFUNC = supplymkt.rfm_summary_state_combine, "
-  "STYPE = supplymkt.rfm_summary_state, FINALFUNC = supplymkt.rfm_summary_final)")
+q("CREATE AGGREGATE pg_temp.rfm_merge(supplymkt.rfm_summary_state) (SFUNC = supplymkt_internal.rfm_summary_state_combine, "
+  "STYPE = supplymkt.rfm_summary_state, FINALFUNC = supplymkt_internal.rfm_summary_final)")
 got_sh = db_summary(f"""
     SELECT customer_id, (s).* FROM (
       SELECT customer_id, pg_temp.rfm_merge(st::text::supplymkt.rfm_summary_state ORDER BY shard DESC) AS s

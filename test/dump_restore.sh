@@ -20,8 +20,8 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 echo "1..4"
 q "$db" "UPDATE supplymkt.score_weights SET weight = 0.5, upper_bound = 6 WHERE indicator = 'turnover'"
 q "$db" "CREATE TABLE kept_states AS
-         SELECT g, supplymkt.inventory_turnover_transfn(NULL, g / 3.0, g / 7.0) AS t,
-                supplymkt.assortment_diversity_transfn(NULL, 'c' || g) AS d
+         SELECT g, supplymkt_internal.inventory_turnover_transfn(NULL, g / 3.0, g / 7.0) AS t,
+                supplymkt_internal.assortment_diversity_transfn(NULL, 'c' || g) AS d
            FROM generate_series(1, 5) g"
 want_weights=$(q "$db" "SELECT string_agg(format('%s:%s:%s:%s', indicator, weight, lower_bound, upper_bound), ',' ORDER BY indicator) FROM supplymkt.score_weights")
 want_states=$(q "$db" "SELECT md5(string_agg(t::text || d::text, ',' ORDER BY g)) FROM kept_states")

@@ -521,11 +521,11 @@ ARGTYPES = {"cogs, inv": "float8, float8", "on_hand": "float8", "demanded, fulfi
 for a in AGGREGATES:
     stype, sfunc, cfunc, ffunc, args = STATE[a]
     argtypes = "date, date, date" if a == "renewal" else ARGTYPES[args]
-    cur.execute("CREATE AGGREGATE pg_temp.part_%s(%s) (SFUNC = supplymkt.%s, STYPE = supplymkt.%s)"
+    cur.execute("CREATE AGGREGATE pg_temp.part_%s(%s) (SFUNC = supplymkt_internal.%s, STYPE = supplymkt.%s)"
                 % (a, argtypes, sfunc, stype))
-    cur.execute("CREATE AGGREGATE pg_temp.merge_%s(supplymkt.%s) (SFUNC = supplymkt.%s, STYPE = supplymkt.%s)"
+    cur.execute("CREATE AGGREGATE pg_temp.merge_%s(supplymkt.%s) (SFUNC = supplymkt_internal.%s, STYPE = supplymkt.%s)"
                 % (a, stype, cfunc, stype))
-    final = "supplymkt.%s(pg_temp.merge_%s(p::text::supplymkt.%s ORDER BY shard))" % (ffunc, a, stype)
+    final = "supplymkt_internal.%s(pg_temp.merge_%s(p::text::supplymkt.%s ORDER BY shard))" % (ffunc, a, stype)
     if a == "diversity":
         final = "(%s).*" % final
     rows = q("""SELECT g, %s FROM (
@@ -538,8 +538,8 @@ for a in AGGREGATES:
     check(not bad, "%s: %d shards' partial states through text, combined, finalised" % (a, NSHARDS), *bad)
 
 # a transition function called as a plain function must not modify its argument
-r = q("""SELECT s::text, supplymkt.inventory_turnover_transfn(s, 5, 7)::text, s::text
-           FROM (SELECT supplymkt.inventory_turnover_transfn(NULL, 1, 2) s) x""")[0]
+r = q("""SELECT s::text, supplymkt_internal.inventory_turnover_transfn(s, 5, 7)::text, s::text
+           FROM (SELECT supplymkt_internal.inventory_turnover_transfn(NULL, 1, 2) s) x""")[0]
 check(r[0] == r[2] and r[0] != r[1] and '"sum_cogs":6' in r[1], "transition called directly leaves its argument alone",
       repr(r))
 

@@ -11,83 +11,83 @@
 
 -- clv_fit_state: the rows collected by clv_fit (common.c row buffer; params = model code, unit code).
 CREATE TYPE @extschema@.clv_fit_state;
-CREATE FUNCTION @extschema@.clv_fit_state_in(cstring, oid, integer) RETURNS @extschema@.clv_fit_state
+CREATE FUNCTION supplymkt_internal.clv_fit_state_in(cstring, oid, integer) RETURNS @extschema@.clv_fit_state
     AS 'MODULE_PATHNAME', 'clv_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_fit_state_out(@extschema@.clv_fit_state) RETURNS cstring
+CREATE FUNCTION supplymkt_internal.clv_fit_state_out(@extschema@.clv_fit_state) RETURNS cstring
     AS 'MODULE_PATHNAME', 'clv_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_fit_state_recv(internal, oid, integer) RETURNS @extschema@.clv_fit_state
+CREATE FUNCTION supplymkt_internal.clv_fit_state_recv(internal, oid, integer) RETURNS @extschema@.clv_fit_state
     AS 'MODULE_PATHNAME', 'clv_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_fit_state_send(@extschema@.clv_fit_state) RETURNS bytea
+CREATE FUNCTION supplymkt_internal.clv_fit_state_send(@extschema@.clv_fit_state) RETURNS bytea
     AS 'MODULE_PATHNAME', 'clv_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.clv_fit_state (
-    INPUT = @extschema@.clv_fit_state_in, OUTPUT = @extschema@.clv_fit_state_out,
-    RECEIVE = @extschema@.clv_fit_state_recv, SEND = @extschema@.clv_fit_state_send,
+    INPUT = supplymkt_internal.clv_fit_state_in, OUTPUT = supplymkt_internal.clv_fit_state_out,
+    RECEIVE = supplymkt_internal.clv_fit_state_recv, SEND = supplymkt_internal.clv_fit_state_send,
     INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
 COMMENT ON TYPE @extschema@.clv_fit_state IS 'Partial-aggregate state of clv_fit: the customer rows (frequency, recency, t, monetary; -1 = no monetary value) and the model and unit codes (params: model 1 = bgnbd, 2 = pnbd; unit 1 = days, 2 = weeks). Text form is exact JSON (Citus ships it between nodes).';
-COMMENT ON FUNCTION @extschema@.clv_fit_state_in(cstring, oid, integer) IS 'Text input of clv_fit_state (validated JSON).';
-COMMENT ON FUNCTION @extschema@.clv_fit_state_out(@extschema@.clv_fit_state) IS 'Text output of clv_fit_state (exact JSON).';
-COMMENT ON FUNCTION @extschema@.clv_fit_state_recv(internal, oid, integer) IS 'Binary input of clv_fit_state (validated).';
-COMMENT ON FUNCTION @extschema@.clv_fit_state_send(@extschema@.clv_fit_state) IS 'Binary output of clv_fit_state.';
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_state_in(cstring, oid, integer) IS 'Text input of clv_fit_state (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_state_out(@extschema@.clv_fit_state) IS 'Text output of clv_fit_state (exact JSON).';
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_state_recv(internal, oid, integer) IS 'Binary input of clv_fit_state (validated).';
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_state_send(@extschema@.clv_fit_state) IS 'Binary output of clv_fit_state.';
 
 -- clv_model: the fitted model (JSON text, so model::text::jsonb works).
 CREATE TYPE @extschema@.clv_model;
-CREATE FUNCTION @extschema@.clv_model_in(cstring) RETURNS @extschema@.clv_model
+CREATE FUNCTION supplymkt_internal.clv_model_in(cstring) RETURNS @extschema@.clv_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_model_out(@extschema@.clv_model) RETURNS cstring
+CREATE FUNCTION supplymkt_internal.clv_model_out(@extschema@.clv_model) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_model_recv(internal) RETURNS @extschema@.clv_model
+CREATE FUNCTION supplymkt_internal.clv_model_recv(internal) RETURNS @extschema@.clv_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_model_send(@extschema@.clv_model) RETURNS bytea
+CREATE FUNCTION supplymkt_internal.clv_model_send(@extschema@.clv_model) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.clv_model (
-    INPUT = @extschema@.clv_model_in, OUTPUT = @extschema@.clv_model_out,
-    RECEIVE = @extschema@.clv_model_recv, SEND = @extschema@.clv_model_send,
+    INPUT = supplymkt_internal.clv_model_in, OUTPUT = supplymkt_internal.clv_model_out,
+    RECEIVE = supplymkt_internal.clv_model_recv, SEND = supplymkt_internal.clv_model_send,
     INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
 COMMENT ON TYPE @extschema@.clv_model IS
     'A fitted CLV model (clv_fit), as JSON: "model" (bgnbd or pnbd), "version", "unit" (days or weeks: the unit of recency, t and horizons), the purchase-model parameters named as in the papers (BG/NBD: r, alpha, a, b; Pareto/NBD: r, alpha, s, beta), "log_likelihood", "n_customers", "iterations", "converged", "std_errors" (array in parameter order, null when the Hessian is not positive definite); with a spend model also the Gamma-Gamma "p", "q", "gamma", "spend_log_likelihood", "n_repeaters", "spend_iterations", "spend_converged", "spend_std_errors". A model can be typed in by hand with just model, unit and the parameters (plus p, q, gamma for spend). Parameters must lie in [1e-18, 1e18].';
-COMMENT ON FUNCTION @extschema@.clv_model_in(cstring) IS 'Text input of clv_model (validated JSON).';
-COMMENT ON FUNCTION @extschema@.clv_model_out(@extschema@.clv_model) IS 'Text output of clv_model (JSON, exact floats).';
-COMMENT ON FUNCTION @extschema@.clv_model_recv(internal) IS 'Binary input of clv_model (versioned, validated).';
-COMMENT ON FUNCTION @extschema@.clv_model_send(@extschema@.clv_model) IS 'Binary output of clv_model.';
+COMMENT ON FUNCTION supplymkt_internal.clv_model_in(cstring) IS 'Text input of clv_model (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.clv_model_out(@extschema@.clv_model) IS 'Text output of clv_model (JSON, exact floats).';
+COMMENT ON FUNCTION supplymkt_internal.clv_model_recv(internal) IS 'Binary input of clv_model (versioned, validated).';
+COMMENT ON FUNCTION supplymkt_internal.clv_model_send(@extschema@.clv_model) IS 'Binary output of clv_model.';
 
 -- clv_fit: aggregates cannot have argument defaults, so the defaults (monetary NULL, model 'bgnbd',
 -- unit 'days') are overloads sharing one transition, combine and final function.
-CREATE FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision)
+CREATE FUNCTION supplymkt_internal.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision)
     RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision)
+CREATE FUNCTION supplymkt_internal.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision)
     RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text)
+CREATE FUNCTION supplymkt_internal.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text)
     RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text, text)
+CREATE FUNCTION supplymkt_internal.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text, text)
     RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_fit_state_combine(@extschema@.clv_fit_state, @extschema@.clv_fit_state)
+CREATE FUNCTION supplymkt_internal.clv_fit_state_combine(@extschema@.clv_fit_state, @extschema@.clv_fit_state)
     RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_fit_final(@extschema@.clv_fit_state)
+CREATE FUNCTION supplymkt_internal.clv_fit_final(@extschema@.clv_fit_state)
     RETURNS @extschema@.clv_model AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision) IS 'Transition function of clv_fit(frequency, recency, t).';
-COMMENT ON FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision) IS 'Transition function of clv_fit(frequency, recency, t, monetary).';
-COMMENT ON FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text) IS 'Transition function of clv_fit(frequency, recency, t, monetary, model).';
-COMMENT ON FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text, text) IS 'Transition function of clv_fit(frequency, recency, t, monetary, model, unit).';
-COMMENT ON FUNCTION @extschema@.clv_fit_state_combine(@extschema@.clv_fit_state, @extschema@.clv_fit_state) IS 'Combines two partial clv_fit_state values (appends rows; model and unit must agree).';
-COMMENT ON FUNCTION @extschema@.clv_fit_final(@extschema@.clv_fit_state) IS 'Final function of clv_fit: sorts the rows, collapses identical (frequency, recency, t) triples and fits the models.';
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision) IS 'Transition function of clv_fit(frequency, recency, t).';
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision) IS 'Transition function of clv_fit(frequency, recency, t, monetary).';
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text) IS 'Transition function of clv_fit(frequency, recency, t, monetary, model).';
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text, text) IS 'Transition function of clv_fit(frequency, recency, t, monetary, model, unit).';
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_state_combine(@extschema@.clv_fit_state, @extschema@.clv_fit_state) IS 'Combines two partial clv_fit_state values (appends rows; model and unit must agree).';
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_final(@extschema@.clv_fit_state) IS 'Final function of clv_fit: sorts the rows, collapses identical (frequency, recency, t) triples and fits the models.';
 
 CREATE AGGREGATE @extschema@.clv_fit(frequency double precision, recency double precision, t double precision) (
-    SFUNC = @extschema@.clv_fit_transfn, STYPE = @extschema@.clv_fit_state,
-    COMBINEFUNC = @extschema@.clv_fit_state_combine, FINALFUNC = @extschema@.clv_fit_final, PARALLEL = SAFE
+    SFUNC = supplymkt_internal.clv_fit_transfn, STYPE = @extschema@.clv_fit_state,
+    COMBINEFUNC = supplymkt_internal.clv_fit_state_combine, FINALFUNC = supplymkt_internal.clv_fit_final, PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.clv_fit(frequency double precision, recency double precision, t double precision, monetary double precision) (
-    SFUNC = @extschema@.clv_fit_transfn, STYPE = @extschema@.clv_fit_state,
-    COMBINEFUNC = @extschema@.clv_fit_state_combine, FINALFUNC = @extschema@.clv_fit_final, PARALLEL = SAFE
+    SFUNC = supplymkt_internal.clv_fit_transfn, STYPE = @extschema@.clv_fit_state,
+    COMBINEFUNC = supplymkt_internal.clv_fit_state_combine, FINALFUNC = supplymkt_internal.clv_fit_final, PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.clv_fit(frequency double precision, recency double precision, t double precision, monetary double precision, model text) (
-    SFUNC = @extschema@.clv_fit_transfn, STYPE = @extschema@.clv_fit_state,
-    COMBINEFUNC = @extschema@.clv_fit_state_combine, FINALFUNC = @extschema@.clv_fit_final, PARALLEL = SAFE
+    SFUNC = supplymkt_internal.clv_fit_transfn, STYPE = @extschema@.clv_fit_state,
+    COMBINEFUNC = supplymkt_internal.clv_fit_state_combine, FINALFUNC = supplymkt_internal.clv_fit_final, PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.clv_fit(frequency double precision, recency double precision, t double precision, monetary double precision, model text, unit text) (
-    SFUNC = @extschema@.clv_fit_transfn, STYPE = @extschema@.clv_fit_state,
-    COMBINEFUNC = @extschema@.clv_fit_state_combine, FINALFUNC = @extschema@.clv_fit_final, PARALLEL = SAFE
+    SFUNC = supplymkt_internal.clv_fit_transfn, STYPE = @extschema@.clv_fit_state,
+    COMBINEFUNC = supplymkt_internal.clv_fit_state_combine, FINALFUNC = supplymkt_internal.clv_fit_final, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.clv_fit(double precision, double precision, double precision) IS
     'clv_fit(frequency, recency, t): BG/NBD purchase model in days, no spend model. Same as clv_fit(frequency, recency, t, NULL, ''bgnbd'', ''days''); see that form.';

@@ -2,7 +2,7 @@
 
 -- Checks that source_schema holds the canonical relations and columns a reader needs (columns as
 -- 'relation.column'; the relations are those the columns name, in order).
-CREATE FUNCTION @extschema@.check_source(source_schema text, columns text[], reader text)
+CREATE FUNCTION supplymkt_internal.check_source(source_schema text, columns text[], reader text)
     RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -43,5 +43,5 @@ BEGIN
     END IF;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.check_source(text, text[], text) IS
+COMMENT ON FUNCTION supplymkt_internal.check_source(text, text[], text) IS
     'Raises 22004 for a NULL schema, 3F000 for an unknown one, 42P01 naming the missing relations and 42703 naming the missing columns (columns given as relation.column; reader, the calling function, is named in the hint); returns nothing when source_schema has them all.';

@@ -6,66 +6,66 @@
 -- State types (DESIGN.md pattern 3): real varlena types with exact text and validated binary I/O.
 -- rfm_summary_state
 CREATE TYPE @extschema@.rfm_summary_state;
-CREATE FUNCTION @extschema@.rfm_summary_state_in(cstring, oid, integer) RETURNS @extschema@.rfm_summary_state
+CREATE FUNCTION supplymkt_internal.rfm_summary_state_in(cstring, oid, integer) RETURNS @extschema@.rfm_summary_state
     AS 'MODULE_PATHNAME', 'rfm_summary_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_summary_state_out(@extschema@.rfm_summary_state) RETURNS cstring
+CREATE FUNCTION supplymkt_internal.rfm_summary_state_out(@extschema@.rfm_summary_state) RETURNS cstring
     AS 'MODULE_PATHNAME', 'rfm_summary_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_summary_state_recv(internal, oid, integer) RETURNS @extschema@.rfm_summary_state
+CREATE FUNCTION supplymkt_internal.rfm_summary_state_recv(internal, oid, integer) RETURNS @extschema@.rfm_summary_state
     AS 'MODULE_PATHNAME', 'rfm_summary_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_summary_state_send(@extschema@.rfm_summary_state) RETURNS bytea
+CREATE FUNCTION supplymkt_internal.rfm_summary_state_send(@extschema@.rfm_summary_state) RETURNS bytea
     AS 'MODULE_PATHNAME', 'rfm_summary_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.rfm_summary_state (
-    INPUT = @extschema@.rfm_summary_state_in, OUTPUT = @extschema@.rfm_summary_state_out,
-    RECEIVE = @extschema@.rfm_summary_state_recv, SEND = @extschema@.rfm_summary_state_send,
+    INPUT = supplymkt_internal.rfm_summary_state_in, OUTPUT = supplymkt_internal.rfm_summary_state_out,
+    RECEIVE = supplymkt_internal.rfm_summary_state_recv, SEND = supplymkt_internal.rfm_summary_state_send,
     INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
 COMMENT ON TYPE @extschema@.rfm_summary_state IS 'Partial-aggregate state of rfm_summary: the orders on or before as_of as rows (order time as the timestamptz value in microseconds since 2000-01-01 UTC, amount), and as_of in params. Text form is exact JSON (Citus ships it between nodes).';
-COMMENT ON FUNCTION @extschema@.rfm_summary_state_in(cstring, oid, integer) IS 'Text input of rfm_summary_state (validated JSON).';
-COMMENT ON FUNCTION @extschema@.rfm_summary_state_out(@extschema@.rfm_summary_state) IS 'Text output of rfm_summary_state (exact JSON).';
-COMMENT ON FUNCTION @extschema@.rfm_summary_state_recv(internal, oid, integer) IS 'Binary input of rfm_summary_state (validated).';
-COMMENT ON FUNCTION @extschema@.rfm_summary_state_send(@extschema@.rfm_summary_state) IS 'Binary output of rfm_summary_state.';
+COMMENT ON FUNCTION supplymkt_internal.rfm_summary_state_in(cstring, oid, integer) IS 'Text input of rfm_summary_state (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.rfm_summary_state_out(@extschema@.rfm_summary_state) IS 'Text output of rfm_summary_state (exact JSON).';
+COMMENT ON FUNCTION supplymkt_internal.rfm_summary_state_recv(internal, oid, integer) IS 'Binary input of rfm_summary_state (validated).';
+COMMENT ON FUNCTION supplymkt_internal.rfm_summary_state_send(@extschema@.rfm_summary_state) IS 'Binary output of rfm_summary_state.';
 
 -- rfm_breaks_state
 CREATE TYPE @extschema@.rfm_breaks_state;
-CREATE FUNCTION @extschema@.rfm_breaks_state_in(cstring, oid, integer) RETURNS @extschema@.rfm_breaks_state
+CREATE FUNCTION supplymkt_internal.rfm_breaks_state_in(cstring, oid, integer) RETURNS @extschema@.rfm_breaks_state
     AS 'MODULE_PATHNAME', 'rfm_breaks_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_breaks_state_out(@extschema@.rfm_breaks_state) RETURNS cstring
+CREATE FUNCTION supplymkt_internal.rfm_breaks_state_out(@extschema@.rfm_breaks_state) RETURNS cstring
     AS 'MODULE_PATHNAME', 'rfm_breaks_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_breaks_state_recv(internal, oid, integer) RETURNS @extschema@.rfm_breaks_state
+CREATE FUNCTION supplymkt_internal.rfm_breaks_state_recv(internal, oid, integer) RETURNS @extschema@.rfm_breaks_state
     AS 'MODULE_PATHNAME', 'rfm_breaks_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_breaks_state_send(@extschema@.rfm_breaks_state) RETURNS bytea
+CREATE FUNCTION supplymkt_internal.rfm_breaks_state_send(@extschema@.rfm_breaks_state) RETURNS bytea
     AS 'MODULE_PATHNAME', 'rfm_breaks_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.rfm_breaks_state (
-    INPUT = @extschema@.rfm_breaks_state_in, OUTPUT = @extschema@.rfm_breaks_state_out,
-    RECEIVE = @extschema@.rfm_breaks_state_recv, SEND = @extschema@.rfm_breaks_state_send,
+    INPUT = supplymkt_internal.rfm_breaks_state_in, OUTPUT = supplymkt_internal.rfm_breaks_state_out,
+    RECEIVE = supplymkt_internal.rfm_breaks_state_recv, SEND = supplymkt_internal.rfm_breaks_state_send,
     INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
 COMMENT ON TYPE @extschema@.rfm_breaks_state IS 'Partial-aggregate state of rfm_breaks: the (recency, frequency, monetary) rows, and bins in params. Text form is exact JSON (Citus ships it between nodes).';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_state_in(cstring, oid, integer) IS 'Text input of rfm_breaks_state (validated JSON).';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_state_out(@extschema@.rfm_breaks_state) IS 'Text output of rfm_breaks_state (exact JSON).';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_state_recv(internal, oid, integer) IS 'Binary input of rfm_breaks_state (validated).';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_state_send(@extschema@.rfm_breaks_state) IS 'Binary output of rfm_breaks_state.';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_state_in(cstring, oid, integer) IS 'Text input of rfm_breaks_state (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_state_out(@extschema@.rfm_breaks_state) IS 'Text output of rfm_breaks_state (exact JSON).';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_state_recv(internal, oid, integer) IS 'Binary input of rfm_breaks_state (validated).';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_state_send(@extschema@.rfm_breaks_state) IS 'Binary output of rfm_breaks_state.';
 
 -- time_decay_state
 CREATE TYPE @extschema@.time_decay_state;
-CREATE FUNCTION @extschema@.time_decay_state_in(cstring, oid, integer) RETURNS @extschema@.time_decay_state
+CREATE FUNCTION supplymkt_internal.time_decay_state_in(cstring, oid, integer) RETURNS @extschema@.time_decay_state
     AS 'MODULE_PATHNAME', 'time_decay_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.time_decay_state_out(@extschema@.time_decay_state) RETURNS cstring
+CREATE FUNCTION supplymkt_internal.time_decay_state_out(@extschema@.time_decay_state) RETURNS cstring
     AS 'MODULE_PATHNAME', 'time_decay_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.time_decay_state_recv(internal, oid, integer) RETURNS @extschema@.time_decay_state
+CREATE FUNCTION supplymkt_internal.time_decay_state_recv(internal, oid, integer) RETURNS @extschema@.time_decay_state
     AS 'MODULE_PATHNAME', 'time_decay_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.time_decay_state_send(@extschema@.time_decay_state) RETURNS bytea
+CREATE FUNCTION supplymkt_internal.time_decay_state_send(@extschema@.time_decay_state) RETURNS bytea
     AS 'MODULE_PATHNAME', 'time_decay_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.time_decay_state (
-    INPUT = @extschema@.time_decay_state_in, OUTPUT = @extschema@.time_decay_state_out,
-    RECEIVE = @extschema@.time_decay_state_recv, SEND = @extschema@.time_decay_state_send,
+    INPUT = supplymkt_internal.time_decay_state_in, OUTPUT = supplymkt_internal.time_decay_state_out,
+    RECEIVE = supplymkt_internal.time_decay_state_recv, SEND = supplymkt_internal.time_decay_state_send,
     INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
 COMMENT ON TYPE @extschema@.time_decay_state IS 'Partial-aggregate state of clv_time_decay: orders counted, as_of (timestamptz value in microseconds since 2000-01-01 UTC), decayed value and half-life in days (flags 1 = as_of and half-life set). Text form is exact JSON (Citus ships it between nodes).';
-COMMENT ON FUNCTION @extschema@.time_decay_state_in(cstring, oid, integer) IS 'Text input of time_decay_state (validated JSON).';
-COMMENT ON FUNCTION @extschema@.time_decay_state_out(@extschema@.time_decay_state) IS 'Text output of time_decay_state (exact JSON).';
-COMMENT ON FUNCTION @extschema@.time_decay_state_recv(internal, oid, integer) IS 'Binary input of time_decay_state (validated).';
-COMMENT ON FUNCTION @extschema@.time_decay_state_send(@extschema@.time_decay_state) IS 'Binary output of time_decay_state.';
+COMMENT ON FUNCTION supplymkt_internal.time_decay_state_in(cstring, oid, integer) IS 'Text input of time_decay_state (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.time_decay_state_out(@extschema@.time_decay_state) IS 'Text output of time_decay_state (exact JSON).';
+COMMENT ON FUNCTION supplymkt_internal.time_decay_state_recv(internal, oid, integer) IS 'Binary input of time_decay_state (validated).';
+COMMENT ON FUNCTION supplymkt_internal.time_decay_state_send(@extschema@.time_decay_state) IS 'Binary output of time_decay_state.';
 
 -- -----------------------------------------------------------------------------------------------------------
 -- rfm_summary: one customer's orders -> RFM and BG/NBD inputs
@@ -87,22 +87,22 @@ COMMENT ON COLUMN @extschema@.rfm_summary.monetary_total IS 'Sum of the amounts 
 COMMENT ON COLUMN @extschema@.rfm_summary.first_order IS 'Time of the first order.';
 COMMENT ON COLUMN @extschema@.rfm_summary.last_order IS 'Time of the last order on or before as_of.';
 
-CREATE FUNCTION @extschema@.rfm_summary_transfn(@extschema@.rfm_summary_state, timestamptz, double precision, timestamptz)
+CREATE FUNCTION supplymkt_internal.rfm_summary_transfn(@extschema@.rfm_summary_state, timestamptz, double precision, timestamptz)
     RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_summary_state_combine(@extschema@.rfm_summary_state, @extschema@.rfm_summary_state)
+CREATE FUNCTION supplymkt_internal.rfm_summary_state_combine(@extschema@.rfm_summary_state, @extschema@.rfm_summary_state)
     RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME', 'rfm_summary_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_summary_final(@extschema@.rfm_summary_state)
+CREATE FUNCTION supplymkt_internal.rfm_summary_final(@extschema@.rfm_summary_state)
     RETURNS @extschema@.rfm_summary AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- SSPACE: a row buffer starts with room for 64 orders (about 1.1 kB per group), so the planner can size hash
 -- aggregation over many customers correctly
 CREATE AGGREGATE @extschema@.rfm_summary(order_time timestamptz, amount double precision, as_of timestamptz) (
-    SFUNC = @extschema@.rfm_summary_transfn, STYPE = @extschema@.rfm_summary_state, SSPACE = 1100,
-    COMBINEFUNC = @extschema@.rfm_summary_state_combine, FINALFUNC = @extschema@.rfm_summary_final,
+    SFUNC = supplymkt_internal.rfm_summary_transfn, STYPE = @extschema@.rfm_summary_state, SSPACE = 1100,
+    COMBINEFUNC = supplymkt_internal.rfm_summary_state_combine, FINALFUNC = supplymkt_internal.rfm_summary_final,
     PARALLEL = SAFE
 );
-COMMENT ON FUNCTION @extschema@.rfm_summary_transfn(@extschema@.rfm_summary_state, timestamptz, double precision, timestamptz) IS 'Transition function of rfm_summary.';
-COMMENT ON FUNCTION @extschema@.rfm_summary_state_combine(@extschema@.rfm_summary_state, @extschema@.rfm_summary_state) IS 'Combines two partial rfm_summary_state values of the same as_of.';
-COMMENT ON FUNCTION @extschema@.rfm_summary_final(@extschema@.rfm_summary_state) IS 'Final function of rfm_summary.';
+COMMENT ON FUNCTION supplymkt_internal.rfm_summary_transfn(@extschema@.rfm_summary_state, timestamptz, double precision, timestamptz) IS 'Transition function of rfm_summary.';
+COMMENT ON FUNCTION supplymkt_internal.rfm_summary_state_combine(@extschema@.rfm_summary_state, @extschema@.rfm_summary_state) IS 'Combines two partial rfm_summary_state values of the same as_of.';
+COMMENT ON FUNCTION supplymkt_internal.rfm_summary_final(@extschema@.rfm_summary_state) IS 'Final function of rfm_summary.';
 COMMENT ON AGGREGATE @extschema@.rfm_summary(timestamptz, double precision, timestamptz) IS
     'Per-customer RFM summary (one group per customer, one row per order): recency_days, orders, frequency (distinct purchase days after the first), recency_bgnbd (t_x), age_days (T), monetary_mean, monetary_repeat_mean, monetary_total, first_order, last_order; purchase days are UTC days. Orders after as_of are left out (not an error), so the same data can be summarised as of any past date; NULL when no order is on or before as_of. Rows with a NULL order_time or amount are skipped. as_of must be non-NULL (22004) and the same on every row (22023); infinite times, negative, NaN or infinite amounts raise 22023.';
 
@@ -110,57 +110,57 @@ COMMENT ON AGGREGATE @extschema@.rfm_summary(timestamptz, double precision, time
 -- rfm_breaks: quantile breakpoints (a typed value) and rfm_score
 -- -----------------------------------------------------------------------------------------------------------
 CREATE TYPE @extschema@.rfm_breaks;
-CREATE FUNCTION @extschema@.rfm_breaks_in(cstring) RETURNS @extschema@.rfm_breaks
+CREATE FUNCTION supplymkt_internal.rfm_breaks_in(cstring) RETURNS @extschema@.rfm_breaks
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_breaks_out(@extschema@.rfm_breaks) RETURNS cstring
+CREATE FUNCTION supplymkt_internal.rfm_breaks_out(@extschema@.rfm_breaks) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_breaks_recv(internal) RETURNS @extschema@.rfm_breaks
+CREATE FUNCTION supplymkt_internal.rfm_breaks_recv(internal) RETURNS @extschema@.rfm_breaks
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_breaks_send(@extschema@.rfm_breaks) RETURNS bytea
+CREATE FUNCTION supplymkt_internal.rfm_breaks_send(@extschema@.rfm_breaks) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.rfm_breaks (
-    INPUT = @extschema@.rfm_breaks_in, OUTPUT = @extschema@.rfm_breaks_out,
-    RECEIVE = @extschema@.rfm_breaks_recv, SEND = @extschema@.rfm_breaks_send,
+    INPUT = supplymkt_internal.rfm_breaks_in, OUTPUT = supplymkt_internal.rfm_breaks_out,
+    RECEIVE = supplymkt_internal.rfm_breaks_recv, SEND = supplymkt_internal.rfm_breaks_send,
     INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
 COMMENT ON TYPE @extschema@.rfm_breaks IS
     'RFM score breakpoints computed by rfm_breaks and read by rfm_score. Text form: {"version":1,"bins":b,"customers":n,"recency":[...],"frequency":[...],"monetary":[...]}, each list holding bins - 1 thresholds; threshold j (1-based) is the least good value that scores at least j + 1 (recency: the largest such recency; frequency, monetary: the smallest such value), null when no customer scored that high. Cast to json for inspection: breaks::json.';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_in(cstring) IS 'Text input of rfm_breaks (validated JSON: version 1, bins 2..100, customers >= 1, bins - 1 finite thresholds or trailing nulls per dimension, recency non-increasing, frequency and monetary non-decreasing).';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_out(@extschema@.rfm_breaks) IS 'Text output of rfm_breaks (exact JSON).';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_recv(internal) IS 'Binary input of rfm_breaks (validated like the text input).';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_send(@extschema@.rfm_breaks) IS 'Binary output of rfm_breaks: version byte, bins, customers, then per dimension the number of thresholds and the thresholds.';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_in(cstring) IS 'Text input of rfm_breaks (validated JSON: version 1, bins 2..100, customers >= 1, bins - 1 finite thresholds or trailing nulls per dimension, recency non-increasing, frequency and monetary non-decreasing).';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_out(@extschema@.rfm_breaks) IS 'Text output of rfm_breaks (exact JSON).';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_recv(internal) IS 'Binary input of rfm_breaks (validated like the text input).';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_send(@extschema@.rfm_breaks) IS 'Binary output of rfm_breaks: version byte, bins, customers, then per dimension the number of thresholds and the thresholds.';
 
-CREATE FUNCTION @extschema@.rfm_breaks_to_json(@extschema@.rfm_breaks) RETURNS json
+CREATE FUNCTION supplymkt_internal.rfm_breaks_to_json(@extschema@.rfm_breaks) RETURNS json
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $$ SELECT $1::text::json $$;
-COMMENT ON FUNCTION @extschema@.rfm_breaks_to_json(@extschema@.rfm_breaks) IS 'The JSON text of an rfm_breaks value as json (the cast rfm_breaks -> json; to_jsonb uses it too).';
-CREATE CAST (@extschema@.rfm_breaks AS json) WITH FUNCTION @extschema@.rfm_breaks_to_json(@extschema@.rfm_breaks);
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_to_json(@extschema@.rfm_breaks) IS 'The JSON text of an rfm_breaks value as json (the cast rfm_breaks -> json; to_jsonb uses it too).';
+CREATE CAST (@extschema@.rfm_breaks AS json) WITH FUNCTION supplymkt_internal.rfm_breaks_to_json(@extschema@.rfm_breaks);
 COMMENT ON CAST (@extschema@.rfm_breaks AS json) IS 'Explicit cast of rfm_breaks to its JSON document.';
 
-CREATE FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision)
+CREATE FUNCTION supplymkt_internal.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision)
     RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision, integer)
+CREATE FUNCTION supplymkt_internal.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision, integer)
     RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_breaks_state_combine(@extschema@.rfm_breaks_state, @extschema@.rfm_breaks_state)
+CREATE FUNCTION supplymkt_internal.rfm_breaks_state_combine(@extschema@.rfm_breaks_state, @extschema@.rfm_breaks_state)
     RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME', 'rfm_breaks_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_breaks_final(@extschema@.rfm_breaks_state)
+CREATE FUNCTION supplymkt_internal.rfm_breaks_final(@extschema@.rfm_breaks_state)
     RETURNS @extschema@.rfm_breaks AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- aggregates cannot have parameter defaults: rfm_breaks(r, f, m) is rfm_breaks(r, f, m, 5)
 CREATE AGGREGATE @extschema@.rfm_breaks(recency double precision, frequency double precision, monetary double precision) (
-    SFUNC = @extschema@.rfm_breaks_transfn, STYPE = @extschema@.rfm_breaks_state,
-    COMBINEFUNC = @extschema@.rfm_breaks_state_combine, FINALFUNC = @extschema@.rfm_breaks_final,
+    SFUNC = supplymkt_internal.rfm_breaks_transfn, STYPE = @extschema@.rfm_breaks_state,
+    COMBINEFUNC = supplymkt_internal.rfm_breaks_state_combine, FINALFUNC = supplymkt_internal.rfm_breaks_final,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_breaks(recency double precision, frequency double precision, monetary double precision, bins integer) (
-    SFUNC = @extschema@.rfm_breaks_transfn, STYPE = @extschema@.rfm_breaks_state,
-    COMBINEFUNC = @extschema@.rfm_breaks_state_combine, FINALFUNC = @extschema@.rfm_breaks_final,
+    SFUNC = supplymkt_internal.rfm_breaks_transfn, STYPE = @extschema@.rfm_breaks_state,
+    COMBINEFUNC = supplymkt_internal.rfm_breaks_state_combine, FINALFUNC = supplymkt_internal.rfm_breaks_final,
     PARALLEL = SAFE
 );
-COMMENT ON FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision) IS 'Transition function of rfm_breaks with the default 5 bins.';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision, integer) IS 'Transition function of rfm_breaks.';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_state_combine(@extschema@.rfm_breaks_state, @extschema@.rfm_breaks_state) IS 'Combines two partial rfm_breaks_state values of the same bins.';
-COMMENT ON FUNCTION @extschema@.rfm_breaks_final(@extschema@.rfm_breaks_state) IS 'Final function of rfm_breaks.';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision) IS 'Transition function of rfm_breaks with the default 5 bins.';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision, integer) IS 'Transition function of rfm_breaks.';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_state_combine(@extschema@.rfm_breaks_state, @extschema@.rfm_breaks_state) IS 'Combines two partial rfm_breaks_state values of the same bins.';
+COMMENT ON FUNCTION supplymkt_internal.rfm_breaks_final(@extschema@.rfm_breaks_state) IS 'Final function of rfm_breaks.';
 COMMENT ON AGGREGATE @extschema@.rfm_breaks(double precision, double precision, double precision) IS
     'rfm_breaks(recency, frequency, monetary) with 5 bins (quintiles); see rfm_breaks(recency, frequency, monetary, bins).';
 COMMENT ON AGGREGATE @extschema@.rfm_breaks(double precision, double precision, double precision, integer) IS
@@ -210,7 +210,7 @@ INSERT INTO @extschema@.rfm_segments VALUES
     ('Potential Loyalist', 11, 3, 5, 1, 3, 'Recent customers who spent a good amount and bought more than once.');
 -- pg_dump keeps every row (edited and added segments). On restore CREATE EXTENSION has already inserted the
 -- defaults, so inserting a segment that exists replaces it instead of failing.
-CREATE FUNCTION @extschema@.rfm_segments_upsert() RETURNS trigger
+CREATE FUNCTION supplymkt_internal.rfm_segments_upsert() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -224,10 +224,10 @@ BEGIN
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.rfm_segments_upsert() IS
+COMMENT ON FUNCTION supplymkt_internal.rfm_segments_upsert() IS
     'Trigger of rfm_segments: inserting a segment that already exists updates it (so pg_dump/restore of edited segments works).';
 CREATE TRIGGER rfm_segments_upsert BEFORE INSERT ON @extschema@.rfm_segments
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.rfm_segments_upsert();
+    FOR EACH ROW EXECUTE FUNCTION supplymkt_internal.rfm_segments_upsert();
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rfm_segments', '');
 GRANT SELECT ON @extschema@.rfm_segments TO PUBLIC;
 COMMENT ON TABLE @extschema@.rfm_segments IS
@@ -249,21 +249,21 @@ COMMENT ON FUNCTION @extschema@.rfm_score(double precision, double precision, do
 -- -----------------------------------------------------------------------------------------------------------
 -- clv_time_decay: model-free CLV proxy
 -- -----------------------------------------------------------------------------------------------------------
-CREATE FUNCTION @extschema@.clv_time_decay_transfn(@extschema@.time_decay_state, double precision, timestamptz, timestamptz, double precision)
+CREATE FUNCTION supplymkt_internal.clv_time_decay_transfn(@extschema@.time_decay_state, double precision, timestamptz, timestamptz, double precision)
     RETURNS @extschema@.time_decay_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.time_decay_state_combine(@extschema@.time_decay_state, @extschema@.time_decay_state)
+CREATE FUNCTION supplymkt_internal.time_decay_state_combine(@extschema@.time_decay_state, @extschema@.time_decay_state)
     RETURNS @extschema@.time_decay_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.clv_time_decay_final(@extschema@.time_decay_state)
+CREATE FUNCTION supplymkt_internal.clv_time_decay_final(@extschema@.time_decay_state)
     RETURNS double precision AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.clv_time_decay(amount double precision, order_time timestamptz, as_of timestamptz,
                                             half_life_days double precision) (
-    SFUNC = @extschema@.clv_time_decay_transfn, STYPE = @extschema@.time_decay_state,
-    COMBINEFUNC = @extschema@.time_decay_state_combine, FINALFUNC = @extschema@.clv_time_decay_final,
+    SFUNC = supplymkt_internal.clv_time_decay_transfn, STYPE = @extschema@.time_decay_state,
+    COMBINEFUNC = supplymkt_internal.time_decay_state_combine, FINALFUNC = supplymkt_internal.clv_time_decay_final,
     PARALLEL = SAFE
 );
-COMMENT ON FUNCTION @extschema@.clv_time_decay_transfn(@extschema@.time_decay_state, double precision, timestamptz, timestamptz, double precision) IS 'Transition function of clv_time_decay.';
-COMMENT ON FUNCTION @extschema@.time_decay_state_combine(@extschema@.time_decay_state, @extschema@.time_decay_state) IS 'Combines two partial time_decay_state values of the same as_of and half-life.';
-COMMENT ON FUNCTION @extschema@.clv_time_decay_final(@extschema@.time_decay_state) IS 'Final function of clv_time_decay.';
+COMMENT ON FUNCTION supplymkt_internal.clv_time_decay_transfn(@extschema@.time_decay_state, double precision, timestamptz, timestamptz, double precision) IS 'Transition function of clv_time_decay.';
+COMMENT ON FUNCTION supplymkt_internal.time_decay_state_combine(@extschema@.time_decay_state, @extschema@.time_decay_state) IS 'Combines two partial time_decay_state values of the same as_of and half-life.';
+COMMENT ON FUNCTION supplymkt_internal.clv_time_decay_final(@extschema@.time_decay_state) IS 'Final function of clv_time_decay.';
 COMMENT ON AGGREGATE @extschema@.clv_time_decay(double precision, timestamptz, timestamptz, double precision) IS
     'Model-free CLV proxy: sum of amount * 0.5 ^ (age / half_life_days) over a customer''s orders, age = as_of - order_time in days (fractional): an order half_life_days old counts half. Orders after as_of are left out (not an error); NULL when no order is on or before as_of. Rows with a NULL amount or order_time are skipped. as_of and half_life_days must be non-NULL (22004) and the same on every row (22023); half_life_days must be positive and finite, amounts non-negative and finite, times finite (22023).';
 
@@ -271,7 +271,7 @@ COMMENT ON AGGREGATE @extschema@.clv_time_decay(double precision, timestamptz, t
 -- Cohort retention
 -- -----------------------------------------------------------------------------------------------------------
 -- Text of the retention query for a source schema, a number of months and a time zone (all quoted here).
-CREATE FUNCTION @extschema@.retention_query(source_schema text, months integer, time_zone text)
+CREATE FUNCTION supplymkt_internal.retention_query(source_schema text, months integer, time_zone text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -312,7 +312,7 @@ SELECT g.cohort_month, g.month_offset, g.cohort_customers,
   LEFT JOIN activity AS a ON a.cohort_month = g.cohort_month AND a.month_offset = g.month_offset
 $q$, source_schema, time_zone, months)
 $body$;
-COMMENT ON FUNCTION @extschema@.retention_query(text, integer, text) IS
+COMMENT ON FUNCTION supplymkt_internal.retention_query(text, integer, text) IS
     'The SELECT behind retention_cohorts and the retention_mv dashboard for a source schema, months and a time zone (handy to read or EXPLAIN).';
 
 CREATE FUNCTION @extschema@.retention_cohorts(source_schema text, months integer DEFAULT 12, time_zone text DEFAULT NULL)
@@ -356,7 +356,7 @@ BEGIN
         RAISE EXCEPTION 'time zone "%" is not recognized', tz
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
     END;
-    RETURN QUERY EXECUTE @extschema@.retention_query(source_schema, months, tz) || ' ORDER BY 1, 2';
+    RETURN QUERY EXECUTE supplymkt_internal.retention_query(source_schema, months, tz) || ' ORDER BY 1, 2';
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.retention_cohorts(text, integer, text) IS

@@ -27,7 +27,7 @@ COMMENT ON COLUMN @extschema@.dashboards.created_at IS 'When create_dashboards c
 
 
 -- Checks a target schema name for the dashboard functions: not NULL, not a system or the extension schema.
-CREATE FUNCTION @extschema@.check_dashboard_target(target_schema text)
+CREATE FUNCTION supplymkt_internal.check_dashboard_target(target_schema text)
     RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path = pg_catalog, pg_temp
@@ -36,7 +36,7 @@ BEGIN
     IF target_schema IS NULL THEN
         RAISE EXCEPTION 'target_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF target_schema = '' OR target_schema = '@extschema@' OR target_schema = 'information_schema'
+    IF target_schema = '' OR target_schema = '@extschema@' OR target_schema = 'supplymkt_internal' OR target_schema = 'information_schema'
        OR target_schema LIKE 'pg\_%' THEN
         RAISE EXCEPTION 'cannot use schema "%" for dashboards', target_schema
             USING ERRCODE = 'invalid_parameter_value',
@@ -44,11 +44,11 @@ BEGIN
     END IF;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.check_dashboard_target(text) IS
+COMMENT ON FUNCTION supplymkt_internal.check_dashboard_target(text) IS
     'Raises 22004 for a NULL target schema and 22023 for an empty name, a pg_* or information_schema schema, or the extension''s own schema.';
 
 -- Text of the supply dashboard query for a source schema and a time zone (both quoted here).
-CREATE FUNCTION @extschema@.supply_dashboard_query(source_schema text, time_zone text)
+CREATE FUNCTION supplymkt_internal.supply_dashboard_query(source_schema text, time_zone text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -278,11 +278,11 @@ SELECT j.scope, j.category, j.month, j.abc_class, j.units_sold, j.revenue, j.cog
   FROM joined AS j
 $q$, source_schema, time_zone)
 $body$;
-COMMENT ON FUNCTION @extschema@.supply_dashboard_query(text, text) IS
+COMMENT ON FUNCTION supplymkt_internal.supply_dashboard_query(text, text) IS
     'The SELECT behind supply_dashboard_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Text of the product ABC/XYZ query for a source schema and a time zone.
-CREATE FUNCTION @extschema@.product_abc_xyz_query(source_schema text, time_zone text)
+CREATE FUNCTION supplymkt_internal.product_abc_xyz_query(source_schema text, time_zone text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -336,12 +336,12 @@ SELECT pr.product_id, pr.category,
   LEFT JOIN variability AS v ON v.product_id = pr.product_id
 $q$, source_schema, time_zone)
 $body$;
-COMMENT ON FUNCTION @extschema@.product_abc_xyz_query(text, text) IS
+COMMENT ON FUNCTION supplymkt_internal.product_abc_xyz_query(text, text) IS
     'The SELECT behind product_abc_xyz_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Text of the customer dashboard query (one row per customer) for a source schema and a time zone; with_clv
 -- adds the BG/NBD + Gamma-Gamma columns (create_dashboards passes true when the CLV functions exist).
-CREATE FUNCTION @extschema@.customer_dashboard_query(source_schema text, time_zone text, with_clv boolean)
+CREATE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, time_zone text, with_clv boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -407,11 +407,11 @@ model AS (
           ELSE '' END,
      CASE WHEN with_clv THEN ' CROSS JOIN model AS md' ELSE '' END)
 $body$;
-COMMENT ON FUNCTION @extschema@.customer_dashboard_query(text, text, boolean) IS
+COMMENT ON FUNCTION supplymkt_internal.customer_dashboard_query(text, text, boolean) IS
     'The SELECT behind customer_dashboard_mv for a source schema and a time zone; with_clv adds p_alive, expected_purchases_12m and clv_12m from a BG/NBD + Gamma-Gamma fit (clv_fit, in days) over all customers older than one day (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Text of the RFM segment summary query over target_schema.customer_dashboard_mv.
-CREATE FUNCTION @extschema@.customer_segments_query(target_schema text, with_clv boolean)
+CREATE FUNCTION supplymkt_internal.customer_segments_query(target_schema text, with_clv boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -431,13 +431,13 @@ $q$, target_schema,
      CASE WHEN with_clv THEN ',
        avg(c.clv_12m) AS mean_clv_12m, sum(c.clv_12m) AS total_clv_12m' ELSE '' END)
 $body$;
-COMMENT ON FUNCTION @extschema@.customer_segments_query(text, boolean) IS
+COMMENT ON FUNCTION supplymkt_internal.customer_segments_query(text, boolean) IS
     'The SELECT behind customer_segments_mv: one row per RFM segment (every segment of supplymkt.rfm_segments, plus ''(unassigned)'' when used) summarising target_schema.customer_dashboard_mv (used by create_dashboards).';
 
 -- Text of the persona query over target_schema.customer_dashboard_mv and the orders of source_schema: one row
 -- per customer with its k-means persona among (at most) segments clusters; with_clv carries clv_12m over,
 -- with_channel reads orders.channel (create_dashboards passes what is installed and what the source has).
-CREATE FUNCTION @extschema@.customer_personas_query(source_schema text, target_schema text, segments integer,
+CREATE FUNCTION supplymkt_internal.customer_personas_query(source_schema text, target_schema text, segments integer,
                                                    with_clv boolean, with_channel boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -551,11 +551,11 @@ $q$, source_schema, target_schema, segments,
      CASE WHEN with_clv THEN ', clv_12m' ELSE '' END,
      CASE WHEN with_channel THEN 'o.channel::text' ELSE 'NULL::text' END)
 $body$;
-COMMENT ON FUNCTION @extschema@.customer_personas_query(text, text, integer, boolean, boolean) IS
+COMMENT ON FUNCTION supplymkt_internal.customer_personas_query(text, text, integer, boolean, boolean) IS
     'The SELECT behind customer_personas_mv: one row per customer of target_schema.customer_dashboard_mv with its persona, kmeans_assign of a kmeans_fit (seed 0, k = least(segments, distinct customers)) over all customers on the features [recency_days, ln(1 + orders), ln(1 + monetary_total), revenue share of each category in byte order of the names], z-scored and the shares weighted by 1/sqrt(number of categories), favourite category and channel from the orders of source_schema up to the dashboard''s as_of; with_clv carries clv_12m over, with_channel reads orders.channel (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Text of the persona summary query over target_schema.customer_personas_mv (one row per persona).
-CREATE FUNCTION @extschema@.persona_segments_query(target_schema text, with_clv boolean)
+CREATE FUNCTION supplymkt_internal.persona_segments_query(target_schema text, with_clv boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -624,12 +624,12 @@ $q$, target_schema,
            avg(m.clv_12m) AS mean_clv_12m' ELSE '' END,
      CASE WHEN with_clv THEN ', s.mean_clv_12m' ELSE '' END)
 $body$;
-COMMENT ON FUNCTION @extschema@.persona_segments_query(text, boolean) IS
+COMMENT ON FUNCTION supplymkt_internal.persona_segments_query(text, boolean) IS
     'The SELECT behind persona_segments_mv: one row per persona of target_schema.customer_personas_mv with its size, customer and revenue shares, mean CLV (with_clv), centroid and plain means of recency, orders and monetary total, top category and a label from the centroid against the medians of all customers (used by create_dashboards).';
 
 -- Text of the item neighbours query for a source schema: item_similarity over every order line (user =
 -- orders.customer_id, item = order_items.product_id, weight 1 per line), one row per (item, neighbour).
-CREATE FUNCTION @extschema@.item_neighbors_query(source_schema text)
+CREATE FUNCTION supplymkt_internal.item_neighbors_query(source_schema text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -645,12 +645,12 @@ SELECT n.item_id, n.rank, n.neighbor_id, n.score, n.support
   FROM model AS md CROSS JOIN LATERAL @extschema@.neighbors(md.m) AS n
 $q$, source_schema)
 $body$;
-COMMENT ON FUNCTION @extschema@.item_neighbors_query(text) IS
+COMMENT ON FUNCTION supplymkt_internal.item_neighbors_query(text) IS
     'The SELECT behind item_neighbors_mv: neighbors() of item_similarity(orders.customer_id, order_items.product_id) over every order line of source_schema (cosine, weight = order lines of the item per customer, top 20 per item), one row per (item, neighbour) (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Text of the per-customer recommendation query for a source schema: the same model as item_neighbors_query,
 -- recommend(model, the customer's purchased items, 10) for every customer with an order.
-CREATE FUNCTION @extschema@.user_recommendations_query(source_schema text)
+CREATE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -681,7 +681,7 @@ SELECT c.customer_id, r.rank, r.item_id, r.score, r.source, r.because,
  CROSS JOIN LATERAL @extschema@.recommend(md.m, c.history, 10) AS r
 $q$, source_schema)
 $body$;
-COMMENT ON FUNCTION @extschema@.user_recommendations_query(text) IS
+COMMENT ON FUNCTION supplymkt_internal.user_recommendations_query(text) IS
     'The SELECT behind user_recommendations_mv: for every customer with an order in source_schema, recommend(model, the products the customer bought, 10) with the item_similarity model of item_neighbors_query (cosine over every order line, top 20 neighbours per item), purchased products excluded, popular products filling up; reason spells out the because column (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Creates the supply dashboards in target_schema, replacing the ones registered there before.
@@ -721,8 +721,8 @@ DECLARE
         ['retention_mv', 'materialized view'], ['retention_mv_key', 'index'],
         ['retention', 'view']];
 BEGIN
-    PERFORM @extschema@.check_dashboard_target(target_schema);
-    PERFORM @extschema@.check_source(source_schema, ARRAY[
+    PERFORM supplymkt_internal.check_dashboard_target(target_schema);
+    PERFORM supplymkt_internal.check_source(source_schema, ARRAY[
         'products.product_id', 'products.category', 'products.first_listed', 'products.unit_cost',
         'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id',
         'order_items.quantity', 'order_items.unit_price', 'inventory_snapshots.snapshot_date',
@@ -831,24 +831,24 @@ BEGIN
     FOR mv IN
         SELECT * FROM (VALUES
             (1, 'supply_dashboard_mv', format('supply_dashboard_query(%L, %L)', source_schema, tz),
-             @extschema@.supply_dashboard_query(source_schema, tz)),
+             supplymkt_internal.supply_dashboard_query(source_schema, tz)),
             (2, 'product_abc_xyz_mv', format('product_abc_xyz_query(%L, %L)', source_schema, tz),
-             @extschema@.product_abc_xyz_query(source_schema, tz)),
+             supplymkt_internal.product_abc_xyz_query(source_schema, tz)),
             (3, 'customer_dashboard_mv', format('customer_dashboard_query(%L, %L, %L)', source_schema, tz, with_clv),
-             @extschema@.customer_dashboard_query(source_schema, tz, with_clv)),
+             supplymkt_internal.customer_dashboard_query(source_schema, tz, with_clv)),
             (4, 'customer_segments_mv', format('customer_segments_query(%L, %L)', target_schema, with_clv),
-             @extschema@.customer_segments_query(target_schema, with_clv)),
+             supplymkt_internal.customer_segments_query(target_schema, with_clv)),
             (5, 'retention_mv', format('retention_query(%L, 12, %L)', source_schema, tz),
-             @extschema@.retention_query(source_schema, 12, tz)),
+             supplymkt_internal.retention_query(source_schema, 12, tz)),
             (6, 'customer_personas_mv',
              format('customer_personas_query(%L, %L, %s, %L, %L)', source_schema, target_schema, segments, with_clv, with_channel),
-             @extschema@.customer_personas_query(source_schema, target_schema, segments, with_clv, with_channel)),
+             supplymkt_internal.customer_personas_query(source_schema, target_schema, segments, with_clv, with_channel)),
             (7, 'persona_segments_mv', format('persona_segments_query(%L, %L)', target_schema, with_clv),
-             @extschema@.persona_segments_query(target_schema, with_clv)),
+             supplymkt_internal.persona_segments_query(target_schema, with_clv)),
             (8, 'item_neighbors_mv', format('item_neighbors_query(%L)', source_schema),
-             @extschema@.item_neighbors_query(source_schema)),
+             supplymkt_internal.item_neighbors_query(source_schema)),
             (9, 'user_recommendations_mv', format('user_recommendations_query(%L)', source_schema),
-             @extschema@.user_recommendations_query(source_schema))) AS v(ord, name, call, query)
+             supplymkt_internal.user_recommendations_query(source_schema))) AS v(ord, name, call, query)
          WHERE v.ord <= 5 OR (v.ord <= 7 AND with_kmeans) OR (v.ord >= 8 AND with_recommend)
          ORDER BY ord
     LOOP
@@ -1224,7 +1224,7 @@ COMMENT ON FUNCTION @extschema@.refresh_job_name(text, text) IS
     'pg_cron job name used by schedule_refresh: supplymkt_refresh:<database>:<schema> (names quoted like identifiers when needed), or supplymkt_refresh:md5:<hash> when that exceeds the 63 bytes of cron.job.jobname.';
 
 -- Raises a helpful error unless the pg_cron extension is installed in the current database.
-CREATE FUNCTION @extschema@.require_pg_cron(call_text text)
+CREATE FUNCTION supplymkt_internal.require_pg_cron(call_text text)
     RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
@@ -1255,7 +1255,7 @@ BEGIN
     END IF;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.require_pg_cron(text) IS
+COMMENT ON FUNCTION supplymkt_internal.require_pg_cron(text) IS
     'Raises 55000 unless the pg_cron extension exists in the current database: explains how to install pg_cron, or names the database pg_cron lives in and shows call_text, the call to make there.';
 
 -- Schedules refresh_dashboards(target_schema) in database_name with pg_cron; one job per (database, schema).
@@ -1279,11 +1279,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use a cron schedule such as ''*/15 * * * *'' (every 15 minutes) or ''0 3 * * *'' (daily at 03:00 GMT).';
     END IF;
-    PERFORM @extschema@.check_dashboard_target(target_schema);
+    PERFORM supplymkt_internal.check_dashboard_target(target_schema);
     IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = database_name) THEN
         RAISE EXCEPTION 'database "%" does not exist', database_name USING ERRCODE = 'invalid_catalog_name';
     END IF;
-    PERFORM @extschema@.require_pg_cron(format('SELECT @extschema@.schedule_refresh(%L, %L, database_name => %L);',
+    PERFORM supplymkt_internal.require_pg_cron(format('SELECT @extschema@.schedule_refresh(%L, %L, database_name => %L);',
                                                target_schema, cron_expression, database_name));
     -- dashboards in this database can be checked now; in another database the job reports it when it runs
     IF database_name = current_database() THEN
@@ -1326,7 +1326,7 @@ BEGIN
     IF target_schema IS NULL OR database_name IS NULL THEN
         RAISE EXCEPTION 'target_schema and database_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    PERFORM @extschema@.require_pg_cron(format('SELECT @extschema@.unschedule_refresh(%L, database_name => %L);',
+    PERFORM supplymkt_internal.require_pg_cron(format('SELECT @extschema@.unschedule_refresh(%L, database_name => %L);',
                                                target_schema, database_name));
     job_name := @extschema@.refresh_job_name(target_schema, database_name);
     EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1 AND username = current_user)'

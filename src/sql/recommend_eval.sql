@@ -34,7 +34,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'hybrid_weight is the weight of the item-based scores in the hybrid (the content scores get 1 - hybrid_weight).';
     END IF;
-    PERFORM @extschema@.check_source(source_schema, ARRAY[
+    PERFORM supplymkt_internal.check_source(source_schema, ARRAY[
         'products.product_id', 'products.category', 'products.first_listed', 'products.unit_price',
         'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id',
         'order_items.product_id'], 'evaluate_recommenders');

@@ -1,0 +1,1875 @@
+-- supplymkt upgrade 0.1.0 -> 0.2.0.  Tested by test/upgrade.sh: a database upgraded from 0.1.0 has the same
+-- objects as a fresh 0.2.0 install (pg_dump of both compared), and values stored by 0.1.0 read back unchanged.
+\echo Use "ALTER EXTENSION supplymkt UPDATE TO '0.2.0'" to load this file. \quit
+
+-- Plumbing moves to its own schema, so \df supplymkt.* lists what an analyst calls.
+CREATE SCHEMA supplymkt_internal;
+GRANT USAGE ON SCHEMA supplymkt_internal TO PUBLIC;
+ALTER FUNCTION @extschema@.check_source(source_schema text, columns text[], reader text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.turnover_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.turnover_state_out(@extschema@.turnover_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.turnover_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.turnover_state_send(@extschema@.turnover_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.stockout_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.stockout_state_out(@extschema@.stockout_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.stockout_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.stockout_state_send(@extschema@.stockout_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.fill_rate_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.fill_rate_state_out(@extschema@.fill_rate_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.fill_rate_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.fill_rate_state_send(@extschema@.fill_rate_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.sell_through_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.sell_through_state_out(@extschema@.sell_through_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.sell_through_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.sell_through_state_send(@extschema@.sell_through_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.renewal_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.renewal_state_out(@extschema@.renewal_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.renewal_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.renewal_state_send(@extschema@.renewal_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.variability_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.variability_state_out(@extschema@.variability_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.variability_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.variability_state_send(@extschema@.variability_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.diversity_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.diversity_state_out(@extschema@.diversity_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.diversity_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.diversity_state_send(@extschema@.diversity_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.inventory_turnover_transfn(@extschema@.turnover_state, double precision, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.turnover_state_combine(@extschema@.turnover_state, @extschema@.turnover_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.inventory_turnover_final(@extschema@.turnover_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.stockout_rate_transfn(@extschema@.stockout_state, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.stockout_state_combine(@extschema@.stockout_state, @extschema@.stockout_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.stockout_rate_final(@extschema@.stockout_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.fill_rate_transfn(@extschema@.fill_rate_state, double precision, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.fill_rate_state_combine(@extschema@.fill_rate_state, @extschema@.fill_rate_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.fill_rate_final(@extschema@.fill_rate_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.sell_through_rate_transfn(@extschema@.sell_through_state, double precision, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.sell_through_state_combine(@extschema@.sell_through_state, @extschema@.sell_through_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.sell_through_rate_final(@extschema@.sell_through_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.renewal_rate_transfn(@extschema@.renewal_state, date, date, date) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.renewal_state_combine(@extschema@.renewal_state, @extschema@.renewal_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.renewal_rate_final(@extschema@.renewal_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.demand_cv_transfn(@extschema@.variability_state, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.variability_state_combine(@extschema@.variability_state, @extschema@.variability_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.demand_cv_final(@extschema@.variability_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assortment_diversity_transfn(@extschema@.diversity_state, text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.diversity_state_combine(@extschema@.diversity_state, @extschema@.diversity_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assortment_diversity_final(@extschema@.diversity_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.score_weights_upsert() SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_summary_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_summary_state_out(@extschema@.rfm_summary_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_summary_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_summary_state_send(@extschema@.rfm_summary_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_state_out(@extschema@.rfm_breaks_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_state_send(@extschema@.rfm_breaks_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.time_decay_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.time_decay_state_out(@extschema@.time_decay_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.time_decay_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.time_decay_state_send(@extschema@.time_decay_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_summary_transfn(@extschema@.rfm_summary_state, timestamptz, double precision, timestamptz) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_summary_state_combine(@extschema@.rfm_summary_state, @extschema@.rfm_summary_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_summary_final(@extschema@.rfm_summary_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_in(cstring) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_out(@extschema@.rfm_breaks) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_recv(internal) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_send(@extschema@.rfm_breaks) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_to_json(@extschema@.rfm_breaks) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_transfn(@extschema@.rfm_breaks_state, double precision, double precision, double precision, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_state_combine(@extschema@.rfm_breaks_state, @extschema@.rfm_breaks_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_breaks_final(@extschema@.rfm_breaks_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.rfm_segments_upsert() SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_time_decay_transfn(@extschema@.time_decay_state, double precision, timestamptz, timestamptz, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.time_decay_state_combine(@extschema@.time_decay_state, @extschema@.time_decay_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_time_decay_final(@extschema@.time_decay_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.retention_query(source_schema text, months integer, time_zone text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_fit_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_fit_state_out(@extschema@.clv_fit_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_fit_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_fit_state_send(@extschema@.clv_fit_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_model_in(cstring) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_model_out(@extschema@.clv_model) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_model_recv(internal) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_model_send(@extschema@.clv_model) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_fit_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, text, text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_fit_state_combine(@extschema@.clv_fit_state, @extschema@.clv_fit_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.clv_fit_final(@extschema@.clv_fit_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_state_out(@extschema@.kmeans_fit_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_state_send(@extschema@.kmeans_fit_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_refine_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_refine_state_out(@extschema@.kmeans_refine_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_refine_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_refine_state_send(@extschema@.kmeans_refine_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_model_in(cstring) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_model_out(@extschema@.kmeans_model) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_model_recv(internal) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_model_send(@extschema@.kmeans_model) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer, integer, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer, integer, double precision, boolean) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_state_combine(@extschema@.kmeans_fit_state, @extschema@.kmeans_fit_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_fit_final(@extschema@.kmeans_fit_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_elbow_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_elbow_transfn(@extschema@.kmeans_fit_state, double precision[], integer, integer, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_elbow_final(@extschema@.kmeans_fit_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_refine_transfn(@extschema@.kmeans_refine_state, @extschema@.kmeans_model, double precision[]) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_refine_state_combine(@extschema@.kmeans_refine_state, @extschema@.kmeans_refine_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.kmeans_refine_final(@extschema@.kmeans_refine_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_state_out(@extschema@.item_similarity_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_state_send(@extschema@.item_similarity_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_neighbors_in(cstring) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_neighbors_out(@extschema@.item_neighbors) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_neighbors_recv(internal) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_neighbors_send(@extschema@.item_neighbors) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, integer, text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, integer, text, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_state_combine(@extschema@.item_similarity_state, @extschema@.item_similarity_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_similarity_final(@extschema@.item_similarity_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_content_similarity_transfn(@extschema@.item_similarity_state, bigint, double precision[]) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_content_similarity_transfn(@extschema@.item_similarity_state, bigint, double precision[], integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_content_similarity_final(@extschema@.item_similarity_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_state_in(cstring, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_state_out(@extschema@.assoc_rules_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_state_recv(internal, oid, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_state_send(@extschema@.assoc_rules_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_model_in(cstring) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_model_out(@extschema@.assoc_rules_model) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_model_recv(internal) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_model_send(@extschema@.assoc_rules_model) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_transfn(@extschema@.assoc_rules_state, bigint, bigint, double precision, double precision) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_transfn(@extschema@.assoc_rules_state, bigint, bigint, double precision, double precision, integer) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_state_combine(@extschema@.assoc_rules_state, @extschema@.assoc_rules_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.assoc_rules_final(@extschema@.assoc_rules_state) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.check_dashboard_target(target_schema text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.supply_dashboard_query(source_schema text, time_zone text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.product_abc_xyz_query(source_schema text, time_zone text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.customer_dashboard_query(source_schema text, time_zone text, with_clv boolean) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.customer_segments_query(target_schema text, with_clv boolean) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.customer_personas_query(source_schema text, target_schema text, segments integer, with_clv boolean, with_channel boolean) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.persona_segments_query(target_schema text, with_clv boolean) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.item_neighbors_query(source_schema text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.user_recommendations_query(source_schema text) SET SCHEMA supplymkt_internal;
+ALTER FUNCTION @extschema@.require_pg_cron(call_text text) SET SCHEMA supplymkt_internal;
+
+-- State types: each has its own C I/O and combine entry points (the kind is fixed by the function, not looked up
+-- by type name); functions whose SQL bodies name moved functions are redefined; new and changed comments.
+-- CREATE OR REPLACE is the only way to re-point a type's I/O function, which the type depends on.
+COMMENT ON SCHEMA supplymkt_internal IS 'supplymkt plumbing: transition, combine and final functions, type I/O and query builders. Not an API: names and signatures may change between versions; call the functions in schema supplymkt.';
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.check_source(source_schema text, columns text[], reader text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+    relations text;
+BEGIN
+    IF source_schema IS NULL THEN
+        RAISE EXCEPTION 'source_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = source_schema) THEN
+        RAISE EXCEPTION 'source schema "%" does not exist', source_schema USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    SELECT string_agg(r.relname, ', ' ORDER BY r.ord),
+           string_agg(format('%I.%I', source_schema, r.relname), ', ' ORDER BY r.ord)
+             FILTER (WHERE NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                        WHERE n.nspname = source_schema AND c.relname = r.relname
+                                          AND c.relkind IN ('r', 'p', 'v', 'm', 'f')))
+      INTO relations, missing
+      FROM (SELECT split_part(col, '.', 1) AS relname, min(ord) AS ord
+              FROM unnest(columns) WITH ORDINALITY AS u(col, ord) GROUP BY 1) AS r;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'source relation % does not exist', missing
+            USING ERRCODE = 'undefined_table',
+                  HINT = format('%s reads the canonical relations %s: provide tables or views with these names, or generate them with supplymkt.generate_demo_data.', reader, relations);
+    END IF;
+    SELECT string_agg(format('%I.%I.%I', source_schema, split_part(col, '.', 1), split_part(col, '.', 2)), ', '
+                      ORDER BY split_part(col, '.', 1), split_part(col, '.', 2)) INTO missing
+      FROM unnest(columns) AS u(col)
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = format('%I.%I', source_schema, split_part(col, '.', 1))::regclass
+                          AND a.attname = split_part(col, '.', 2) AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'source column % does not exist', missing
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'See the canonical data model in the supplymkt documentation for the columns each relation needs.';
+    END IF;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.turnover_state_in(cstring, oid, integer) RETURNS @extschema@.turnover_state
+    AS 'MODULE_PATHNAME', 'turnover_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.turnover_state_out(@extschema@.turnover_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'turnover_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.turnover_state_recv(internal, oid, integer) RETURNS @extschema@.turnover_state
+    AS 'MODULE_PATHNAME', 'turnover_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.turnover_state_send(@extschema@.turnover_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'turnover_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.stockout_state_in(cstring, oid, integer) RETURNS @extschema@.stockout_state
+    AS 'MODULE_PATHNAME', 'stockout_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.stockout_state_out(@extschema@.stockout_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'stockout_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.stockout_state_recv(internal, oid, integer) RETURNS @extschema@.stockout_state
+    AS 'MODULE_PATHNAME', 'stockout_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.stockout_state_send(@extschema@.stockout_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'stockout_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.fill_rate_state_in(cstring, oid, integer) RETURNS @extschema@.fill_rate_state
+    AS 'MODULE_PATHNAME', 'fill_rate_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.fill_rate_state_out(@extschema@.fill_rate_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'fill_rate_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.fill_rate_state_recv(internal, oid, integer) RETURNS @extschema@.fill_rate_state
+    AS 'MODULE_PATHNAME', 'fill_rate_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.fill_rate_state_send(@extschema@.fill_rate_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'fill_rate_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.sell_through_state_in(cstring, oid, integer) RETURNS @extschema@.sell_through_state
+    AS 'MODULE_PATHNAME', 'sell_through_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.sell_through_state_out(@extschema@.sell_through_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'sell_through_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.sell_through_state_recv(internal, oid, integer) RETURNS @extschema@.sell_through_state
+    AS 'MODULE_PATHNAME', 'sell_through_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.sell_through_state_send(@extschema@.sell_through_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'sell_through_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.renewal_state_in(cstring, oid, integer) RETURNS @extschema@.renewal_state
+    AS 'MODULE_PATHNAME', 'renewal_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.renewal_state_out(@extschema@.renewal_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'renewal_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.renewal_state_recv(internal, oid, integer) RETURNS @extschema@.renewal_state
+    AS 'MODULE_PATHNAME', 'renewal_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.renewal_state_send(@extschema@.renewal_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'renewal_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.variability_state_in(cstring, oid, integer) RETURNS @extschema@.variability_state
+    AS 'MODULE_PATHNAME', 'variability_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.variability_state_out(@extschema@.variability_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'variability_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.variability_state_recv(internal, oid, integer) RETURNS @extschema@.variability_state
+    AS 'MODULE_PATHNAME', 'variability_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.variability_state_send(@extschema@.variability_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'variability_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.diversity_state_in(cstring, oid, integer) RETURNS @extschema@.diversity_state
+    AS 'MODULE_PATHNAME', 'diversity_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.diversity_state_out(@extschema@.diversity_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'diversity_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.diversity_state_recv(internal, oid, integer) RETURNS @extschema@.diversity_state
+    AS 'MODULE_PATHNAME', 'diversity_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.diversity_state_send(@extschema@.diversity_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'diversity_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.score_weights_upsert() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE @extschema@.score_weights
+       SET weight = NEW.weight, lower_bound = NEW.lower_bound, upper_bound = NEW.upper_bound,
+           higher_is_better = NEW.higher_is_better, description = NEW.description
+     WHERE indicator = NEW.indicator;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_summary_state_in(cstring, oid, integer) RETURNS @extschema@.rfm_summary_state
+    AS 'MODULE_PATHNAME', 'rfm_summary_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_summary_state_out(@extschema@.rfm_summary_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'rfm_summary_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_summary_state_recv(internal, oid, integer) RETURNS @extschema@.rfm_summary_state
+    AS 'MODULE_PATHNAME', 'rfm_summary_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_summary_state_send(@extschema@.rfm_summary_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'rfm_summary_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_breaks_state_in(cstring, oid, integer) RETURNS @extschema@.rfm_breaks_state
+    AS 'MODULE_PATHNAME', 'rfm_breaks_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_breaks_state_out(@extschema@.rfm_breaks_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'rfm_breaks_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_breaks_state_recv(internal, oid, integer) RETURNS @extschema@.rfm_breaks_state
+    AS 'MODULE_PATHNAME', 'rfm_breaks_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_breaks_state_send(@extschema@.rfm_breaks_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'rfm_breaks_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.time_decay_state_in(cstring, oid, integer) RETURNS @extschema@.time_decay_state
+    AS 'MODULE_PATHNAME', 'time_decay_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.time_decay_state_out(@extschema@.time_decay_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'time_decay_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.time_decay_state_recv(internal, oid, integer) RETURNS @extschema@.time_decay_state
+    AS 'MODULE_PATHNAME', 'time_decay_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.time_decay_state_send(@extschema@.time_decay_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'time_decay_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_summary_state_combine(@extschema@.rfm_summary_state, @extschema@.rfm_summary_state)
+    RETURNS @extschema@.rfm_summary_state AS 'MODULE_PATHNAME', 'rfm_summary_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_breaks_to_json(@extschema@.rfm_breaks) RETURNS json
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$ SELECT $1::text::json $$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_breaks_state_combine(@extschema@.rfm_breaks_state, @extschema@.rfm_breaks_state)
+    RETURNS @extschema@.rfm_breaks_state AS 'MODULE_PATHNAME', 'rfm_breaks_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.rfm_segments_upsert() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE @extschema@.rfm_segments
+       SET priority = NEW.priority, r_min = NEW.r_min, r_max = NEW.r_max, fm_min = NEW.fm_min,
+           fm_max = NEW.fm_max, description = NEW.description
+     WHERE segment = NEW.segment;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.retention_query(source_schema text, months integer, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+months AS (
+    SELECT DISTINCT o.customer_id, date_trunc('month', o.order_time::timestamptz AT TIME ZONE %2$L)::date AS month
+      FROM %1$I.orders AS o
+     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time::timestamptz)
+),
+cohorts AS (
+    SELECT customer_id, min(month) AS cohort_month FROM months GROUP BY customer_id
+),
+sizes AS (
+    SELECT cohort_month, count(*) AS cohort_customers FROM cohorts GROUP BY cohort_month
+),
+activity AS (
+    SELECT c.cohort_month,
+           (extract(year FROM age(m.month, c.cohort_month)) * 12 + extract(month FROM age(m.month, c.cohort_month)))::int AS month_offset,
+           count(*) AS active_customers
+      FROM months AS m JOIN cohorts AS c ON c.customer_id = m.customer_id
+     GROUP BY 1, 2
+),
+grid AS (
+    SELECT s.cohort_month, k.month_offset, s.cohort_customers
+      FROM sizes AS s
+     CROSS JOIN (SELECT max(month) AS last_month FROM months) AS l
+     CROSS JOIN LATERAL generate_series(0, least(%3$s, (extract(year FROM age(l.last_month, s.cohort_month)) * 12
+                                                        + extract(month FROM age(l.last_month, s.cohort_month)))::int)) AS k(month_offset)
+)
+SELECT g.cohort_month, g.month_offset, g.cohort_customers,
+       COALESCE(a.active_customers, 0) AS active_customers,
+       COALESCE(a.active_customers, 0)::float8 / g.cohort_customers AS retention_rate,
+       COALESCE(a.active_customers, 0)::float8
+         / NULLIF(lag(COALESCE(a.active_customers, 0)) OVER (PARTITION BY g.cohort_month ORDER BY g.month_offset), 0) AS mom_retention
+  FROM grid AS g
+  LEFT JOIN activity AS a ON a.cohort_month = g.cohort_month AND a.month_offset = g.month_offset
+$q$, source_schema, time_zone, months)
+$body$;
+
+CREATE OR REPLACE FUNCTION @extschema@.retention_cohorts(source_schema text, months integer DEFAULT 12, time_zone text DEFAULT NULL)
+    RETURNS TABLE (cohort_month date, month_offset integer, cohort_customers bigint, active_customers bigint,
+                   retention_rate double precision, mom_retention double precision)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tz text := COALESCE(time_zone, current_setting('TimeZone'));
+    rel regclass;
+    missing text;
+BEGIN
+    IF source_schema IS NULL OR months IS NULL THEN
+        RAISE EXCEPTION 'source_schema and months must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF months < 0 OR months > 1200 THEN
+        RAISE EXCEPTION 'months must be between 0 and 1200, got %', months USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = source_schema) THEN
+        RAISE EXCEPTION 'source schema "%" does not exist', source_schema USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    SELECT c.oid INTO rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = source_schema AND c.relname = 'orders' AND c.relkind IN ('r', 'p', 'v', 'm', 'f');
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'source relation %.orders does not exist', quote_ident(source_schema)
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Cohort retention reads the canonical relation orders (customer_id, order_time): provide a table or view with that name, or generate one with supplymkt.generate_demo_data.';
+    END IF;
+    SELECT string_agg(quote_ident(col), ', ') INTO missing
+      FROM unnest(ARRAY['customer_id', 'order_time']) AS col
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = col
+                                                      AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'source relation %.orders lacks column %', quote_ident(source_schema), missing
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    BEGIN
+        PERFORM now() AT TIME ZONE tz;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'time zone "%" is not recognized', tz
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
+    END;
+    RETURN QUERY EXECUTE supplymkt_internal.retention_query(source_schema, months, tz) || ' ORDER BY 1, 2';
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.clv_fit_state_in(cstring, oid, integer) RETURNS @extschema@.clv_fit_state
+    AS 'MODULE_PATHNAME', 'clv_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.clv_fit_state_out(@extschema@.clv_fit_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'clv_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.clv_fit_state_recv(internal, oid, integer) RETURNS @extschema@.clv_fit_state
+    AS 'MODULE_PATHNAME', 'clv_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.clv_fit_state_send(@extschema@.clv_fit_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'clv_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.clv_fit_state_combine(@extschema@.clv_fit_state, @extschema@.clv_fit_state)
+    RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.kmeans_fit_state_in(cstring, oid, integer) RETURNS @extschema@.kmeans_fit_state
+    AS 'MODULE_PATHNAME', 'kmeans_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.kmeans_fit_state_out(@extschema@.kmeans_fit_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'kmeans_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.kmeans_fit_state_recv(internal, oid, integer) RETURNS @extschema@.kmeans_fit_state
+    AS 'MODULE_PATHNAME', 'kmeans_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.kmeans_fit_state_send(@extschema@.kmeans_fit_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'kmeans_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.kmeans_refine_state_in(cstring, oid, integer) RETURNS @extschema@.kmeans_refine_state
+    AS 'MODULE_PATHNAME', 'kmeans_refine_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.kmeans_refine_state_out(@extschema@.kmeans_refine_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'kmeans_refine_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.kmeans_refine_state_recv(internal, oid, integer) RETURNS @extschema@.kmeans_refine_state
+    AS 'MODULE_PATHNAME', 'kmeans_refine_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.kmeans_refine_state_send(@extschema@.kmeans_refine_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'kmeans_refine_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.kmeans_fit_state_combine(@extschema@.kmeans_fit_state, @extschema@.kmeans_fit_state)
+    RETURNS @extschema@.kmeans_fit_state AS 'MODULE_PATHNAME', 'kmeans_fit_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.item_similarity_state_in(cstring, oid, integer) RETURNS @extschema@.item_similarity_state
+    AS 'MODULE_PATHNAME', 'item_similarity_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.item_similarity_state_out(@extschema@.item_similarity_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'item_similarity_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.item_similarity_state_recv(internal, oid, integer) RETURNS @extschema@.item_similarity_state
+    AS 'MODULE_PATHNAME', 'item_similarity_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.item_similarity_state_send(@extschema@.item_similarity_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'item_similarity_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.item_similarity_state_combine(@extschema@.item_similarity_state, @extschema@.item_similarity_state)
+    RETURNS @extschema@.item_similarity_state AS 'MODULE_PATHNAME', 'item_similarity_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.assoc_rules_state_in(cstring, oid, integer) RETURNS @extschema@.assoc_rules_state
+    AS 'MODULE_PATHNAME', 'assoc_rules_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.assoc_rules_state_out(@extschema@.assoc_rules_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'assoc_rules_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.assoc_rules_state_recv(internal, oid, integer) RETURNS @extschema@.assoc_rules_state
+    AS 'MODULE_PATHNAME', 'assoc_rules_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.assoc_rules_state_send(@extschema@.assoc_rules_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'assoc_rules_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.assoc_rules_state_combine(@extschema@.assoc_rules_state, @extschema@.assoc_rules_state)
+    RETURNS @extschema@.assoc_rules_state AS 'MODULE_PATHNAME', 'assoc_rules_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION @extschema@.evaluate_recommenders(source_schema text, cutoff timestamptz, k integer DEFAULT 10,
+                                                  top_k integer DEFAULT 20,
+                                                  hybrid_weight double precision DEFAULT 0.7)
+    RETURNS TABLE (recommender text, users bigint, precision_at_k double precision, recall_at_k double precision,
+                   ndcg_at_k double precision, hit_rate double precision, coverage double precision)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    SET jit = off
+AS $$
+BEGIN
+    IF cutoff IS NULL OR k IS NULL OR top_k IS NULL OR hybrid_weight IS NULL THEN
+        RAISE EXCEPTION 'cutoff, k, top_k and hybrid_weight must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT isfinite(cutoff) THEN
+        RAISE EXCEPTION 'cutoff must be a finite time, not %', cutoff
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Orders before cutoff train the models, orders from cutoff on test them: pick a time inside the order history, e.g. two thirds into it.';
+    END IF;
+    IF k < 1 OR k > 1000 THEN
+        RAISE EXCEPTION 'k must be between 1 and 1000, not %', k
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'k is the number of items recommended to each user (default 10).';
+    END IF;
+    IF top_k < 1 OR top_k > 1000 THEN
+        RAISE EXCEPTION 'top_k must be between 1 and 1000, not %', top_k
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'top_k is the number of neighbours kept per item (default 20).';
+    END IF;
+    IF hybrid_weight = 'NaN'::float8 OR hybrid_weight < 0 OR hybrid_weight > 1 THEN
+        RAISE EXCEPTION 'hybrid_weight must be between 0 and 1, not %', hybrid_weight
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'hybrid_weight is the weight of the item-based scores in the hybrid (the content scores get 1 - hybrid_weight).';
+    END IF;
+    PERFORM supplymkt_internal.check_source(source_schema, ARRAY[
+        'products.product_id', 'products.category', 'products.first_listed', 'products.unit_price',
+        'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id',
+        'order_items.product_id'], 'evaluate_recommenders');
+
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+WITH
+line AS MATERIALIZED (
+    -- user-item interactions: one per order line; in_train when the order was placed before the cutoff
+    SELECT o.customer_id AS user_id, oi.product_id AS item_id, o.order_time < $1 AS in_train
+      FROM %1$I.orders AS o
+      JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
+     WHERE o.customer_id IS NOT NULL AND oi.product_id IS NOT NULL AND o.order_time IS NOT NULL
+),
+train AS MATERIALIZED (
+    -- weight = order lines of the item before the cutoff (item_similarity sums duplicate rows the same way)
+    SELECT user_id, item_id, count(*)::float8 AS weight FROM line WHERE in_train GROUP BY user_id, item_id
+),
+history AS MATERIALIZED (
+    SELECT user_id, array_agg(item_id ORDER BY item_id) AS items FROM train GROUP BY user_id
+),
+evaluated AS MATERIALIZED (
+    -- users with a train purchase and a test purchase of an item they had not bought before the cutoff;
+    -- relevant = those new items
+    SELECT h.user_id, h.items AS history, r.items AS relevant
+      FROM history AS h
+      JOIN (SELECT l.user_id, array_agg(DISTINCT l.item_id) AS items
+              FROM line AS l
+             WHERE NOT l.in_train
+               AND NOT EXISTS (SELECT 1 FROM train AS t WHERE t.user_id = l.user_id AND t.item_id = l.item_id)
+             GROUP BY l.user_id) AS r ON r.user_id = h.user_id
+),
+catalogue AS MATERIALIZED (
+    -- the products on sale at the cutoff (first_listed before it, or unknown), with their content attributes
+    SELECT p.product_id AS item_id, COALESCE(p.category, '(uncategorized)') AS category,
+           CASE WHEN p.unit_price > 0 THEN ln(p.unit_price::float8) END AS log_price
+      FROM %1$I.products AS p
+     WHERE p.product_id IS NOT NULL AND (p.first_listed IS NULL OR p.first_listed < $1)
+),
+category AS MATERIALIZED (
+    SELECT c.category, row_number() OVER (ORDER BY c.category COLLATE "C") AS position
+      FROM (SELECT DISTINCT category FROM catalogue) AS c
+),
+feature AS MATERIALIZED (
+    -- one-hot category (categories in byte order of their names), then the price level q in 0..1 (ln unit_price
+    -- min-max scaled over the catalogue; 0 when all prices are equal) as 0.5 x (cos(q pi/2), sin(q pi/2)); an
+    -- item without a positive price gets (0, 0)
+    SELECT f.item_id,
+           ARRAY(SELECT CASE WHEN k.category = f.category THEN 1 ELSE 0 END::float8
+                   FROM category AS k ORDER BY k.position)
+           || CASE WHEN f.log_price IS NULL THEN ARRAY[0, 0]::float8[]
+                   ELSE ARRAY[0.5 * cos(pi() / 2 * f.price_level), 0.5 * sin(pi() / 2 * f.price_level)] END AS features
+      FROM (SELECT c.item_id, c.category, c.log_price,
+                   COALESCE((c.log_price - min(c.log_price) OVER ())
+                            / NULLIF(max(c.log_price) OVER () - min(c.log_price) OVER (), 0), 0) AS price_level
+              FROM catalogue AS c) AS f
+),
+model AS MATERIALIZED (
+    SELECT (SELECT @extschema@.item_similarity(t.user_id, t.item_id, t.weight, $3)
+              FROM train AS t WHERE EXISTS (SELECT 1 FROM evaluated)) AS item_based,
+           (SELECT @extschema@.item_content_similarity(f.item_id, f.features, $3)
+              FROM feature AS f WHERE EXISTS (SELECT 1 FROM evaluated)) AS content
+),
+recommender AS (
+    SELECT 1 AS ord, 'item_based'::text AS name, m.item_based AS model, false AS popularity_only FROM model AS m
+    UNION ALL
+    SELECT 2, 'content', m.content, false FROM model AS m
+    UNION ALL
+    SELECT 3, 'hybrid',
+           CASE WHEN m.item_based IS NULL THEN m.content
+                WHEN m.content IS NULL THEN m.item_based
+                ELSE @extschema@.item_neighbors_blend(m.item_based, m.content, $4, $3) END,
+           false
+      FROM model AS m
+    UNION ALL
+    -- the popularity fallback of recommend() alone: an empty history, the user's history excluded
+    SELECT 4, 'popularity', m.item_based, true FROM model AS m
+),
+per_user AS MATERIALIZED (
+    SELECT r.ord, e.user_id, cardinality(e.relevant) AS relevant, x.hits, x.dcg, x.items,
+           (SELECT sum(ln(2::float8) / ln(g + 1::float8))
+              FROM generate_series(1, least($2, cardinality(e.relevant))) AS g) AS ideal_dcg
+      FROM recommender AS r
+     CROSS JOIN evaluated AS e
+     CROSS JOIN LATERAL (
+            SELECT count(*) FILTER (WHERE y.item_id = ANY (e.relevant)) AS hits,
+                   COALESCE(sum(ln(2::float8) / ln(y.rank + 1::float8)) FILTER (WHERE y.item_id = ANY (e.relevant)), 0) AS dcg,
+                   array_agg(y.item_id) AS items
+              FROM @extschema@.recommend(r.model, CASE WHEN r.popularity_only THEN '{}'::bigint[] ELSE e.history END,
+                                         $2, e.history) AS y
+             WHERE r.model IS NOT NULL) AS x
+),
+covered AS (
+    SELECT p.ord, count(DISTINCT i.item_id) AS items
+      FROM per_user AS p CROSS JOIN LATERAL unnest(p.items) AS i(item_id)
+     GROUP BY p.ord
+)
+SELECT r.name, count(p.user_id), avg(p.hits::float8 / $2), avg(p.hits::float8 / p.relevant),
+       avg(p.dcg / p.ideal_dcg), avg((p.hits > 0)::integer::float8),
+       COALESCE(c.items, 0)::float8 / NULLIF((SELECT count(DISTINCT item_id) FROM catalogue), 0)
+  FROM recommender AS r
+  LEFT JOIN per_user AS p ON p.ord = r.ord
+  LEFT JOIN covered AS c ON c.ord = r.ord
+ GROUP BY r.ord, r.name, c.items
+ ORDER BY r.ord
+$q$, source_schema)
+    USING cutoff, k, top_k, hybrid_weight;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.check_dashboard_target(target_schema text)
+    RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF target_schema IS NULL THEN
+        RAISE EXCEPTION 'target_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF target_schema = '' OR target_schema = '@extschema@' OR target_schema = 'supplymkt_internal' OR target_schema = 'information_schema'
+       OR target_schema LIKE 'pg\_%' THEN
+        RAISE EXCEPTION 'cannot use schema "%" for dashboards', target_schema
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use a schema of your own: not empty, not a system schema, not the extension''s schema.';
+    END IF;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.supply_dashboard_query(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+prod AS (
+    SELECT p.product_id, COALESCE(p.category, '(uncategorized)') AS category,
+           COALESCE(p.first_listed, '-infinity'::date) AS first_listed, p.unit_cost
+      FROM %1$I.products AS p
+),
+cats AS (
+    SELECT DISTINCT category FROM prod
+),
+lines AS (
+    SELECT pr.category, (o.order_time AT TIME ZONE %2$L)::date AS day, oi.quantity,
+           oi.quantity * oi.unit_price AS revenue, oi.quantity * pr.unit_cost AS cogs
+      FROM %1$I.order_items AS oi
+      JOIN %1$I.orders AS o ON o.order_id = oi.order_id
+      JOIN prod AS pr ON pr.product_id = oi.product_id
+),
+snap AS NOT MATERIALIZED (
+    SELECT pr.category, s.snapshot_date, s.on_hand, s.inventory_value
+      FROM %1$I.inventory_snapshots AS s
+      JOIN prod AS pr ON pr.product_id = s.product_id
+),
+po AS (
+    SELECT pr.category, p.order_date, p.quantity, p.received_date, p.received_quantity
+      FROM %1$I.purchase_orders AS p
+      JOIN prod AS pr ON pr.product_id = p.product_id
+),
+daily AS MATERIALIZED (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.day,
+           sum(x.quantity) AS units, sum(x.revenue) AS revenue, sum(x.cogs) AS cogs
+      FROM lines AS x
+     GROUP BY GROUPING SETS ((x.category, x.day), (x.day))
+),
+snap_daily AS MATERIALIZED (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.snapshot_date,
+           sum(x.inventory_value) AS inventory_value
+      FROM snap AS x
+     GROUP BY GROUPING SETS ((x.category, x.snapshot_date), (x.snapshot_date))
+),
+bounds AS (
+    SELECT date_trunc('month', min(d)::timestamp) AS first_month, date_trunc('month', max(d)::timestamp) AS last_month
+      FROM (SELECT day AS d FROM daily UNION ALL SELECT snapshot_date FROM snap_daily) AS b
+),
+months AS (
+    SELECT m::date AS month, (m + interval '1 month' - interval '1 day')::date AS month_end
+      FROM bounds, generate_series(bounds.first_month, bounds.last_month, interval '1 month') AS m
+),
+grid AS (
+    SELECT 'category'::text AS scope, c.category, m.month FROM cats AS c CROSS JOIN months AS m
+    UNION ALL
+    SELECT 'overall'::text, '(all)'::text, m.month FROM months AS m
+),
+sales AS (
+    SELECT scope, category, date_trunc('month', day::timestamp)::date AS month,
+           sum(units)::bigint AS units_sold, sum(revenue) AS revenue, sum(cogs) AS cogs
+      FROM daily
+     GROUP BY 1, 2, 3
+),
+inventory AS (
+    SELECT scope, category, date_trunc('month', snapshot_date::timestamp)::date AS month,
+           trim_scale(avg(inventory_value)) AS avg_inventory_value
+      FROM snap_daily
+     GROUP BY 1, 2, 3
+),
+turnover AS (
+    SELECT t.scope, t.category, t.month,
+           @extschema@.inventory_turnover(t.cogs, t.inventory_value) AS inventory_turnover
+      FROM (SELECT g.scope, g.category, g.month, COALESCE(s.cogs, 0)::float8 AS cogs, NULL::float8 AS inventory_value
+              FROM grid AS g LEFT JOIN sales AS s USING (scope, category, month)
+            UNION ALL
+            SELECT d.scope, d.category, date_trunc('month', d.snapshot_date::timestamp)::date, NULL,
+                   d.inventory_value::float8
+              FROM snap_daily AS d) AS t
+     GROUP BY 1, 2, 3
+),
+stock AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           @extschema@.stockout_rate(x.on_hand::float8) AS stockout_rate
+      FROM (SELECT category, date_trunc('month', snapshot_date::timestamp)::date AS month, on_hand FROM snap) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+fill AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           @extschema@.fill_rate(x.quantity::float8, x.received_quantity::float8) AS fill_rate
+      FROM (SELECT category, date_trunc('month', order_date::timestamp)::date AS month, quantity, received_quantity
+              FROM po) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+received AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           sum(x.received_quantity)::bigint AS units_received
+      FROM (SELECT category, date_trunc('month', received_date::timestamp)::date AS month, received_quantity
+              FROM po WHERE received_date IS NOT NULL) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+sell_through AS (
+    SELECT g.scope, g.category, g.month, r.units_received,
+           @extschema@.sell_through_rate(t.sold, t.received) AS sell_through_rate
+      FROM grid AS g
+      LEFT JOIN sales AS s USING (scope, category, month)
+      LEFT JOIN received AS r USING (scope, category, month)
+     CROSS JOIN LATERAL (VALUES (COALESCE(s.units_sold, 0)::float8, NULL::float8),
+                                (NULL, r.units_received::float8)) AS t(sold, received)
+     GROUP BY g.scope, g.category, g.month, r.units_received
+),
+assortment AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           @extschema@.renewal_rate(x.first_listed, x.month, x.month_end) AS renewal_rate,
+           CASE WHEN grouping(x.category) = 1
+                THEN (@extschema@.assortment_diversity(x.category) FILTER (WHERE x.first_listed <= x.month_end)).evenness
+           END AS diversity
+      FROM (SELECT pr.category, pr.first_listed, m.month, m.month_end FROM prod AS pr CROSS JOIN months AS m) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month, x.month_end), (x.month, x.month_end))
+),
+days AS MATERIALIZED (
+    SELECT d::date AS day
+      FROM (SELECT min(day) AS first_day, max(day) AS last_day FROM daily) AS b,
+           generate_series(b.first_day::timestamp, b.last_day::timestamp, interval '1 day') AS d
+),
+day_grid AS MATERIALIZED (
+    SELECT k.scope, k.category, d.day
+      FROM (SELECT DISTINCT scope, category FROM grid) AS k CROSS JOIN days AS d
+),
+demand AS (
+    SELECT g.scope, g.category, date_trunc('month', g.day::timestamp)::date AS month,
+           @extschema@.demand_cv(COALESCE(dl.units, 0)::float8) AS demand_cv
+      FROM day_grid AS g
+      LEFT JOIN daily AS dl USING (scope, category, day)
+     GROUP BY 1, 2, 3
+),
+ship AS (
+    SELECT s.order_id, date_trunc('month', o.order_time AT TIME ZONE %2$L)::date AS month,
+           (s.delivered_time AT TIME ZONE %2$L)::date <= s.promised_date AS on_time
+      FROM %1$I.shipments AS s
+      JOIN %1$I.orders AS o ON o.order_id = s.order_id
+     WHERE s.delivered_time IS NOT NULL AND s.promised_date IS NOT NULL
+),
+service AS (
+    SELECT 'category'::text AS scope, oc.category, sh.month,
+           (count(*) FILTER (WHERE sh.on_time))::float8 / count(*) AS on_time_rate
+      FROM ship AS sh
+      JOIN (SELECT DISTINCT oi.order_id, pr.category
+              FROM %1$I.order_items AS oi JOIN prod AS pr ON pr.product_id = oi.product_id) AS oc
+        ON oc.order_id = sh.order_id
+     GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT 'overall'::text, '(all)'::text, sh.month, (count(*) FILTER (WHERE sh.on_time))::float8 / count(*)
+      FROM ship AS sh
+     GROUP BY 1, 2, 3
+),
+returned AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           sum(x.quantity)::bigint AS units_returned
+      FROM (SELECT pr.category, date_trunc('month', o.order_time AT TIME ZONE %2$L)::date AS month, r.quantity
+              FROM %1$I.returns AS r
+              JOIN %1$I.orders AS o ON o.order_id = r.order_id
+              JOIN prod AS pr ON pr.product_id = r.product_id) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+ratings AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           avg(x.rating)::float8 AS mean_rating, count(x.rating) AS reviews
+      FROM (SELECT pr.category, date_trunc('month', rv.review_time AT TIME ZONE %2$L)::date AS month, rv.rating
+              FROM %1$I.reviews AS rv
+              JOIN prod AS pr ON pr.product_id = rv.product_id) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+category_abc AS (
+    SELECT c.category, @extschema@.abc_class(c.revenue::float8) OVER () AS abc_class
+      FROM (SELECT cats.category, COALESCE(sum(s.revenue), 0) AS revenue
+              FROM cats LEFT JOIN sales AS s ON s.scope = 'category' AND s.category = cats.category
+             GROUP BY cats.category) AS c
+),
+joined AS (
+    SELECT g.scope, g.category, g.month,
+           a.abc_class,
+           COALESCE(s.units_sold, 0) AS units_sold,
+           COALESCE(s.revenue, 0) AS revenue,
+           COALESCE(s.cogs, 0) AS cogs,
+           COALESCE(st.units_received, 0) AS units_received,
+           COALESCE(rt.units_returned, 0) AS units_returned,
+           i.avg_inventory_value,
+           t.inventory_turnover,
+           t.inventory_turnover * 365.0 / ((g.month + interval '1 month')::date - g.month) AS annualized_turnover,
+           so.stockout_rate,
+           f.fill_rate,
+           st.sell_through_rate,
+           asr.renewal_rate,
+           d.demand_cv,
+           asr.diversity,
+           sv.on_time_rate,
+           COALESCE(rt.units_returned, 0)::float8 / NULLIF(s.units_sold, 0) AS return_rate,
+           ra.mean_rating,
+           COALESCE(ra.reviews, 0) AS reviews
+      FROM grid AS g
+      LEFT JOIN sales AS s USING (scope, category, month)
+      LEFT JOIN inventory AS i USING (scope, category, month)
+      LEFT JOIN turnover AS t USING (scope, category, month)
+      LEFT JOIN stock AS so USING (scope, category, month)
+      LEFT JOIN fill AS f USING (scope, category, month)
+      LEFT JOIN sell_through AS st USING (scope, category, month)
+      LEFT JOIN assortment AS asr USING (scope, category, month)
+      LEFT JOIN demand AS d USING (scope, category, month)
+      LEFT JOIN service AS sv USING (scope, category, month)
+      LEFT JOIN returned AS rt USING (scope, category, month)
+      LEFT JOIN ratings AS ra USING (scope, category, month)
+      LEFT JOIN category_abc AS a ON a.category = g.category AND g.scope = 'category'
+)
+SELECT j.scope, j.category, j.month, j.abc_class, j.units_sold, j.revenue, j.cogs, j.units_received,
+       j.units_returned, j.reviews, j.avg_inventory_value, j.inventory_turnover, j.annualized_turnover,
+       j.stockout_rate, j.fill_rate, j.sell_through_rate, j.renewal_rate, j.demand_cv, j.diversity,
+       j.on_time_rate, j.return_rate, j.mean_rating,
+       @extschema@.supply_capability_score(j.annualized_turnover, j.fill_rate, j.stockout_rate, j.renewal_rate,
+                                           j.diversity, j.on_time_rate, j.return_rate, j.mean_rating) AS supply_capability_score
+  FROM joined AS j
+$q$, source_schema, time_zone)
+$body$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.product_abc_xyz_query(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+prod AS (
+    SELECT p.product_id, COALESCE(p.category, '(uncategorized)') AS category,
+           COALESCE(p.first_listed, '-infinity'::date) AS first_listed
+      FROM %1$I.products AS p
+),
+lines AS (
+    SELECT oi.product_id, (o.order_time AT TIME ZONE %2$L)::date AS day, oi.quantity,
+           oi.quantity * oi.unit_price AS revenue
+      FROM %1$I.order_items AS oi
+      JOIN %1$I.orders AS o ON o.order_id = oi.order_id
+),
+weeks AS (
+    SELECT w::date AS week
+      FROM (SELECT date_trunc('week', min(day)::timestamp) AS first_week,
+                   date_trunc('week', max(day)::timestamp) AS last_week FROM lines) AS b,
+           generate_series(b.first_week, b.last_week, interval '1 week') AS w
+),
+weekly AS (
+    SELECT product_id, date_trunc('week', day::timestamp)::date AS week, sum(quantity) AS units
+      FROM lines
+     GROUP BY 1, 2
+),
+variability AS (
+    SELECT pr.product_id, count(*) AS weeks_observed,
+           @extschema@.demand_cv(COALESCE(w.units, 0)::float8) AS demand_cv
+      FROM prod AS pr
+      JOIN weeks AS wk ON wk.week >= date_trunc('week', pr.first_listed::timestamp)
+      LEFT JOIN weekly AS w ON w.product_id = pr.product_id AND w.week = wk.week
+     GROUP BY pr.product_id
+),
+totals AS (
+    SELECT product_id, sum(quantity)::bigint AS units_sold, sum(revenue) AS revenue
+      FROM lines
+     GROUP BY product_id
+)
+SELECT pr.product_id, pr.category,
+       COALESCE(t.units_sold, 0) AS units_sold,
+       COALESCE(t.revenue, 0) AS revenue,
+       @extschema@.abc_class(COALESCE(t.revenue, 0)::float8) OVER () AS abc_class,
+       COALESCE(v.weeks_observed, 0) AS weeks_observed,
+       v.demand_cv,
+       @extschema@.xyz_class(v.demand_cv) AS xyz_class
+  FROM prod AS pr
+  LEFT JOIN totals AS t ON t.product_id = pr.product_id
+  LEFT JOIN variability AS v ON v.product_id = pr.product_id
+$q$, source_schema, time_zone)
+$body$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, time_zone text, with_clv boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+order_values AS (
+    SELECT o.customer_id, o.order_time, greatest(COALESCE(sum(oi.quantity * oi.unit_price), 0), 0)::float8 AS amount
+      FROM %1$I.orders AS o
+      LEFT JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
+     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time)
+     GROUP BY o.order_id, o.customer_id, o.order_time
+),
+local AS (
+    -- wall-clock times of the dashboard time zone labelled UTC, so rfm_summary's UTC days are local days
+    SELECT customer_id, order_time, amount, (order_time AT TIME ZONE %2$L) AT TIME ZONE 'UTC' AS local_time
+      FROM order_values
+),
+bounds AS (
+    SELECT max(order_time) AS as_of, max(local_time) AS local_as_of FROM local
+),
+summary AS MATERIALIZED (
+    SELECT l.customer_id, b.as_of, min(l.order_time) AS first_order, max(l.order_time) AS last_order,
+           @extschema@.rfm_summary(l.local_time, l.amount, b.local_as_of) AS s
+      FROM local AS l CROSS JOIN bounds AS b
+     GROUP BY l.customer_id, b.as_of, b.local_as_of
+),
+flat AS (
+    SELECT customer_id, as_of, first_order, last_order, (s).recency_days, (s).orders, (s).frequency,
+           (s).recency_bgnbd, (s).age_days, (s).monetary_mean, (s).monetary_repeat_mean, (s).monetary_total
+      FROM summary
+),
+breaks AS (
+    SELECT @extschema@.rfm_breaks(recency_days, orders, monetary_total) AS b FROM flat
+),
+scored AS (
+    SELECT f.*, @extschema@.rfm_score(f.recency_days, f.orders, f.monetary_total, b.b) AS sc
+      FROM flat AS f CROSS JOIN breaks AS b
+)%3$s
+SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days, s.monetary_mean,
+       s.monetary_repeat_mean, s.monetary_total, s.first_order, s.last_order,
+       (s.sc).r AS r_score, (s.sc).f AS f_score, (s.sc).m AS m_score, (s.sc).code AS rfm_code,
+       COALESCE((s.sc).segment, '(unassigned)') AS segment%4$s
+  FROM scored AS s%5$s
+$q$, source_schema, time_zone,
+     CASE WHEN with_clv THEN $c$,
+fitted AS (
+    -- BG/NBD + Gamma-Gamma in days over every customer older than a day (the model needs T > 0); a repeat
+    -- customer whose repeat orders are all worth 0 counts as unknown spend (Gamma-Gamma needs a positive mean)
+    SELECT @extschema@.clv_fit(frequency::float8, recency_bgnbd, age_days, NULLIF(monetary_repeat_mean, 0), 'bgnbd', 'days')
+               FILTER (WHERE age_days > 0) AS m
+      FROM flat
+),
+model AS (
+    SELECT m, m IS NOT NULL AND m::text::jsonb ? 'gamma' AS has_spend FROM fitted
+)$c$ ELSE '' END,
+     CASE WHEN with_clv THEN $c$,
+       CASE WHEN s.age_days > 0 THEN @extschema@.probability_alive(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS p_alive,
+       CASE WHEN s.age_days > 0 THEN @extschema@.expected_purchases(md.m, 365, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS expected_purchases_12m,
+       CASE WHEN s.age_days > 0 AND md.has_spend
+            THEN @extschema@.clv_estimate(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days, COALESCE(s.monetary_repeat_mean, 0), 365, 0)
+       END AS clv_12m$c$
+          ELSE '' END,
+     CASE WHEN with_clv THEN ' CROSS JOIN model AS md' ELSE '' END)
+$body$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.customer_segments_query(target_schema text, with_clv boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+SELECT g.segment, count(c.customer_id) AS customers,
+       count(c.customer_id)::float8 / NULLIF(t.customers, 0) AS customer_share,
+       COALESCE(sum(c.monetary_total), 0) AS revenue,
+       COALESCE(sum(c.monetary_total), 0) / NULLIF(t.revenue, 0) AS revenue_share,
+       avg(c.recency_days) AS mean_recency_days, avg(c.orders)::float8 AS mean_orders,
+       avg(c.monetary_total) AS mean_monetary_total%2$s
+  FROM (SELECT segment FROM @extschema@.rfm_segments UNION SELECT segment FROM %1$I.customer_dashboard_mv) AS g
+ CROSS JOIN (SELECT count(*) AS customers, sum(monetary_total) AS revenue FROM %1$I.customer_dashboard_mv) AS t
+  LEFT JOIN %1$I.customer_dashboard_mv AS c ON c.segment = g.segment
+ GROUP BY g.segment, t.customers, t.revenue
+$q$, target_schema,
+     CASE WHEN with_clv THEN ',
+       avg(c.clv_12m) AS mean_clv_12m, sum(c.clv_12m) AS total_clv_12m' ELSE '' END)
+$body$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.customer_personas_query(source_schema text, target_schema text, segments integer,
+                                                   with_clv boolean, with_channel boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+customer AS MATERIALIZED (
+    SELECT d.customer_id, d.as_of, d.segment AS rfm_segment, d.rfm_code, d.r_score, d.f_score, d.m_score,
+           d.recency_days, d.orders, d.monetary_total%4$s
+      FROM %2$I.customer_dashboard_mv AS d
+),
+bought AS MATERIALIZED (
+    -- the orders customer_dashboard_mv summarised: none after its as_of, so refreshing this view later does
+    -- not mix newer orders into the dashboard's numbers
+    SELECT o.order_id, o.customer_id, %5$s AS channel
+      FROM %1$I.orders AS o
+     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time)
+       AND o.order_time <= (SELECT max(as_of) FROM customer)
+),
+spend AS MATERIALIZED (
+    -- revenue per customer and category (NULL category or unknown product: '(uncategorized)'); only
+    -- positive totals are kept
+    SELECT b.customer_id, COALESCE(p.category, '(uncategorized)') AS category,
+           sum(oi.quantity * oi.unit_price)::float8 AS revenue
+      FROM bought AS b
+      JOIN %1$I.order_items AS oi ON oi.order_id = b.order_id
+      LEFT JOIN %1$I.products AS p ON p.product_id = oi.product_id
+     GROUP BY 1, 2
+    HAVING sum(oi.quantity * oi.unit_price) > 0
+),
+category AS MATERIALIZED (
+    -- the categories of the feature vector, in byte order of their names (COLLATE "C": the same in every database)
+    SELECT c.category, row_number() OVER (ORDER BY c.category COLLATE "C") AS position
+      FROM (SELECT DISTINCT category FROM spend) AS c
+),
+share AS (
+    SELECT s.customer_id, s.category, s.revenue / sum(s.revenue) OVER (PARTITION BY s.customer_id) AS share
+      FROM spend AS s
+),
+mix AS (
+    SELECT c.customer_id, array_agg(COALESCE(s.share, 0) ORDER BY k.position) AS shares
+      FROM customer AS c
+     CROSS JOIN category AS k
+      LEFT JOIN share AS s ON s.customer_id = c.customer_id AND s.category = k.category
+     GROUP BY c.customer_id
+),
+feature AS MATERIALIZED (
+    -- recency as is (bounded by the data's span), orders and monetary total through ln(1 + x): both are
+    -- heavy-tailed, and on the raw scale a few big spenders would pull whole clusters; then the category shares
+    SELECT c.*, ARRAY[c.recency_days, ln(1 + c.orders::float8), ln(1 + c.monetary_total)]
+                || COALESCE(m.shares, '{}'::float8[]) AS features
+      FROM customer AS c
+      LEFT JOIN mix AS m ON m.customer_id = c.customer_id
+),
+scaling AS (
+    -- z-scores over all customers (population standard deviation; 1 for a constant feature), each category
+    -- share further divided by sqrt(number of categories) so that the category mix as a whole weighs as much as
+    -- recency, frequency or monetary value alone: unweighted, 16 categories would outvote the three RFM features,
+    -- and a customer alone in a rare category (a share many standard deviations from its mean of ~0) would
+    -- become a persona of its own
+    SELECT array_agg(x.mean ORDER BY x.position) AS mean, array_agg(x.scale ORDER BY x.position) AS scale
+      FROM (SELECT u.position, avg(u.value) AS mean,
+                   COALESCE(NULLIF(stddev_pop(u.value), 0), 1)
+                   * CASE WHEN u.position > 3 THEN sqrt(max(cardinality(f.features)) - 3) ELSE 1 END AS scale
+              FROM feature AS f CROSS JOIN LATERAL unnest(f.features) WITH ORDINALITY AS u(value, position)
+             GROUP BY u.position) AS x
+),
+point AS MATERIALIZED (
+    SELECT f.customer_id,
+           ARRAY(SELECT (f.features[i] - sc.mean[i]) / sc.scale[i] FROM generate_subscripts(f.features, 1) AS i
+                  ORDER BY i) AS z
+      FROM feature AS f CROSS JOIN scaling AS sc
+),
+fit AS (
+    -- kmeans_fit needs k distinct points: fewer personas when there are fewer distinct customers
+    SELECT least(%3$s, count(DISTINCT z))::integer AS k FROM point
+),
+model AS (
+    -- one fit over all customers on the scaled points (seed 0, n_init 10, max_iter 300, tol 1e-4, no further
+    -- standardization), recomputed by every refresh
+    SELECT @extschema@.kmeans_fit(p.z, (SELECT k FROM fit), 0, 10, 300, 1e-4, false) AS m FROM point AS p
+),
+favourite_category AS (
+    SELECT DISTINCT ON (s.customer_id) s.customer_id, s.category
+      FROM spend AS s
+     ORDER BY s.customer_id, s.revenue DESC, s.category COLLATE "C"
+),
+favourite_channel AS (
+    SELECT DISTINCT ON (x.customer_id) x.customer_id, x.channel
+      FROM (SELECT customer_id, channel, count(*) AS orders FROM bought WHERE channel IS NOT NULL GROUP BY 1, 2) AS x
+     ORDER BY x.customer_id, x.orders DESC, x.channel COLLATE "C"
+),
+category_revenue AS (
+    SELECT s.customer_id, jsonb_object_agg(s.category, s.revenue) AS category_revenue
+      FROM spend AS s
+     GROUP BY s.customer_id
+)
+SELECT f.customer_id, @extschema@.kmeans_assign(md.m, p.z) AS persona,
+       @extschema@.kmeans_distance(md.m, p.z) AS persona_distance,
+       f.rfm_segment, f.rfm_code, f.r_score, f.f_score, f.m_score, f.recency_days, f.orders, f.monetary_total%4$s,
+       fc.category AS favourite_category, fh.channel AS favourite_channel,
+       COALESCE(cr.category_revenue, '{}'::jsonb) AS category_revenue, f.features, f.as_of
+  FROM feature AS f
+  JOIN point AS p ON p.customer_id = f.customer_id
+ CROSS JOIN model AS md
+  LEFT JOIN favourite_category AS fc ON fc.customer_id = f.customer_id
+  LEFT JOIN favourite_channel AS fh ON fh.customer_id = f.customer_id
+  LEFT JOIN category_revenue AS cr ON cr.customer_id = f.customer_id
+$q$, source_schema, target_schema, segments,
+     CASE WHEN with_clv THEN ', clv_12m' ELSE '' END,
+     CASE WHEN with_channel THEN 'o.channel::text' ELSE 'NULL::text' END)
+$body$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.persona_segments_query(target_schema text, with_clv boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+member AS MATERIALIZED (
+    SELECT * FROM %1$I.customer_personas_mv WHERE persona IS NOT NULL
+),
+overall AS (
+    SELECT count(*) AS customers, sum(monetary_total) AS revenue,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY recency_days) AS median_recency_days,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY orders) AS median_orders,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary_total) AS median_monetary_total,
+           ARRAY['recency_days', 'ln(1 + orders)', 'ln(1 + monetary_total)']
+           || ARRAY(SELECT 'share:' || c.category
+                      FROM (SELECT DISTINCT jsonb_object_keys(category_revenue) AS category FROM member) AS c
+                     ORDER BY c.category COLLATE "C") AS feature_names
+      FROM member
+),
+center AS (
+    -- the persona's centroid in feature space: the mean of its members' feature vectors
+    SELECT x.persona, array_agg(x.value ORDER BY x.position) AS centroid
+      FROM (SELECT m.persona, u.position, avg(u.value) AS value
+              FROM member AS m CROSS JOIN LATERAL unnest(m.features) WITH ORDINALITY AS u(value, position)
+             GROUP BY 1, 2) AS x
+     GROUP BY x.persona
+),
+top_category AS (
+    SELECT DISTINCT ON (x.persona) x.persona, x.category, x.revenue / sum(x.revenue) OVER (PARTITION BY x.persona) AS share
+      FROM (SELECT m.persona, e.key AS category, sum(e.value::float8) AS revenue
+              FROM member AS m CROSS JOIN LATERAL jsonb_each_text(m.category_revenue) AS e
+             GROUP BY 1, 2) AS x
+     ORDER BY x.persona, x.revenue DESC, x.category COLLATE "C"
+),
+summary AS (
+    SELECT m.persona, count(*) AS customers, count(*)::float8 / o.customers AS customer_share,
+           sum(m.monetary_total) AS revenue, sum(m.monetary_total) / NULLIF(o.revenue, 0) AS revenue_share%2$s,
+           c.centroid[1] AS centroid_recency_days, exp(c.centroid[2]) - 1 AS centroid_orders,
+           exp(c.centroid[3]) - 1 AS centroid_monetary_total,
+           avg(m.recency_days) AS mean_recency_days, avg(m.orders)::float8 AS mean_orders,
+           avg(m.monetary_total) AS mean_monetary_total,
+           o.median_recency_days, o.median_orders, o.median_monetary_total, c.centroid, o.feature_names
+      FROM member AS m
+      JOIN center AS c ON c.persona = m.persona
+     CROSS JOIN overall AS o
+     GROUP BY m.persona, c.centroid, o.customers, o.revenue, o.median_recency_days, o.median_orders,
+              o.median_monetary_total, o.feature_names
+)
+SELECT s.persona,
+       concat_ws(' / ',
+                 CASE WHEN round(s.centroid_monetary_total::numeric, 6) > round(s.median_monetary_total::numeric, 6)
+                      THEN 'high value' ELSE 'low value' END,
+                 CASE WHEN round(s.centroid_orders::numeric, 6) > round(s.median_orders::numeric, 6)
+                      THEN 'frequent' ELSE 'occasional' END,
+                 CASE WHEN round(s.centroid_recency_days::numeric, 6) < round(s.median_recency_days::numeric, 6)
+                      THEN 'recent' ELSE 'lapsing' END) AS label,
+       s.customers, s.customer_share, s.revenue, s.revenue_share%3$s,
+       s.centroid_recency_days, s.centroid_orders, s.centroid_monetary_total,
+       s.mean_recency_days, s.mean_orders, s.mean_monetary_total,
+       t.category AS top_category, t.share AS top_category_share, s.centroid, s.feature_names
+  FROM summary AS s
+  LEFT JOIN top_category AS t ON t.persona = s.persona
+$q$, target_schema,
+     CASE WHEN with_clv THEN ',
+           avg(m.clv_12m) AS mean_clv_12m' ELSE '' END,
+     CASE WHEN with_clv THEN ', s.mean_clv_12m' ELSE '' END)
+$body$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.item_neighbors_query(source_schema text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+model AS (
+    SELECT @extschema@.item_similarity(o.customer_id, oi.product_id) AS m
+      FROM %1$I.orders AS o
+      JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
+)
+SELECT n.item_id, n.rank, n.neighbor_id, n.score, n.support
+  FROM model AS md CROSS JOIN LATERAL @extschema@.neighbors(md.m) AS n
+$q$, source_schema)
+$body$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+line AS MATERIALIZED (
+    SELECT o.customer_id, oi.product_id
+      FROM %1$I.orders AS o
+      JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
+     WHERE o.customer_id IS NOT NULL AND oi.product_id IS NOT NULL
+),
+model AS MATERIALIZED (
+    SELECT @extschema@.item_similarity(l.customer_id, l.product_id) AS m FROM line AS l
+),
+customer AS (
+    -- every customer with an order; a customer whose orders have no items gets the popular items
+    SELECT c.customer_id, COALESCE(h.items, '{}'::bigint[]) AS history
+      FROM (SELECT DISTINCT o.customer_id FROM %1$I.orders AS o WHERE o.customer_id IS NOT NULL) AS c
+      LEFT JOIN (SELECT l.customer_id, array_agg(DISTINCT l.product_id ORDER BY l.product_id) AS items
+                   FROM line AS l GROUP BY l.customer_id) AS h ON h.customer_id = c.customer_id
+)
+SELECT c.customer_id, r.rank, r.item_id, r.score, r.source, r.because,
+       CASE WHEN r.source = 'similar' THEN 'because you bought ' || array_to_string(r.because, ', ')
+            ELSE 'popular' END AS reason
+  FROM customer AS c
+ CROSS JOIN model AS md
+ CROSS JOIN LATERAL @extschema@.recommend(md.m, c.history, 10) AS r
+$q$, source_schema)
+$body$;
+
+CREATE OR REPLACE FUNCTION @extschema@.create_dashboards(source_schema text, target_schema text, time_zone text DEFAULT NULL,
+                                              segments integer DEFAULT 5)
+    RETURNS TABLE (object_name text, kind text)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    tz text := COALESCE(time_zone, current_setting('TimeZone'));
+    obj record;
+    acl record;
+    saved_acls jsonb := '{}';
+    col record;
+    clash text;
+    mv record;
+    err_state text;
+    err_message text;
+    err_detail text;
+    err_hint text;
+    with_clv boolean;
+    with_kmeans boolean;
+    with_recommend boolean;
+    with_channel boolean;
+    objects text[][] := ARRAY[
+        ['supply_dashboard_mv', 'materialized view'], ['supply_dashboard_mv_key', 'index'],
+        ['supply_dashboard', 'view'],
+        ['product_abc_xyz_mv', 'materialized view'], ['product_abc_xyz_mv_key', 'index'],
+        ['product_abc_xyz', 'view'],
+        ['customer_dashboard_mv', 'materialized view'], ['customer_dashboard_mv_key', 'index'],
+        ['customer_dashboard', 'view'],
+        ['customer_segments_mv', 'materialized view'], ['customer_segments_mv_key', 'index'],
+        ['customer_segments', 'view'],
+        ['retention_mv', 'materialized view'], ['retention_mv_key', 'index'],
+        ['retention', 'view']];
+BEGIN
+    PERFORM supplymkt_internal.check_dashboard_target(target_schema);
+    PERFORM supplymkt_internal.check_source(source_schema, ARRAY[
+        'products.product_id', 'products.category', 'products.first_listed', 'products.unit_cost',
+        'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id',
+        'order_items.quantity', 'order_items.unit_price', 'inventory_snapshots.snapshot_date',
+        'inventory_snapshots.product_id', 'inventory_snapshots.on_hand', 'inventory_snapshots.inventory_value',
+        'purchase_orders.product_id', 'purchase_orders.order_date', 'purchase_orders.quantity',
+        'purchase_orders.received_date', 'purchase_orders.received_quantity', 'shipments.order_id',
+        'shipments.promised_date', 'shipments.delivered_time', 'returns.order_id', 'returns.product_id',
+        'returns.quantity', 'reviews.product_id', 'reviews.rating', 'reviews.review_time'], 'create_dashboards');
+    IF segments IS NULL THEN
+        RAISE EXCEPTION 'segments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF segments < 1 OR segments > 100 THEN
+        RAISE EXCEPTION 'segments must be between 1 and 100, not %', segments
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'segments is the number of k-means personas (default 5).';
+    END IF;
+    BEGIN
+        PERFORM now() AT TIME ZONE tz;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'time zone "%" is not recognized', tz
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
+    END;
+
+    -- one creator per target schema at a time
+    PERFORM pg_advisory_xact_lock(hashtextextended('supplymkt.create_dashboards:' || target_schema, 0));
+    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
+        EXECUTE format('CREATE SCHEMA %I', target_schema);
+    END IF;
+
+    -- drop what we registered there before (views first: they depend on the materialized views; materialized
+    -- views by name descending: customer_segments_mv and customer_personas_mv read customer_dashboard_mv,
+    -- persona_segments_mv reads customer_personas_mv), keeping the privileges granted on the objects so BI
+    -- users keep their access after a re-create
+    FOR obj IN
+        SELECT d.object_name, d.kind, c.oid AS relid, c.relacl
+          FROM @extschema@.dashboards AS d
+          LEFT JOIN pg_namespace AS n ON n.nspname = d.target_schema
+          LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
+         WHERE d.target_schema = create_dashboards.target_schema
+         ORDER BY CASE d.kind WHEN 'view' THEN 1 WHEN 'materialized view' THEN 2 ELSE 3 END, d.object_name DESC
+    LOOP
+        IF obj.relid IS NOT NULL AND obj.relacl IS NOT NULL THEN
+            saved_acls := saved_acls || jsonb_build_object(obj.object_name, obj.relacl::text[]);
+        END IF;
+        IF obj.relid IS NOT NULL AND obj.kind = 'view' THEN
+            EXECUTE format('DROP VIEW %I.%I', target_schema, obj.object_name);
+        ELSIF obj.relid IS NOT NULL AND obj.kind = 'materialized view' THEN
+            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, obj.object_name);
+        END IF;
+    END LOOP;
+    DELETE FROM @extschema@.dashboards AS d WHERE d.target_schema = create_dashboards.target_schema;
+
+    -- the personas need the k-means functions (src/sql/kmeans.sql); orders.channel is optional there
+    with_kmeans := to_regtype('@extschema@.kmeans_model') IS NOT NULL;
+    IF with_kmeans THEN
+        with_kmeans := to_regprocedure('@extschema@.kmeans_fit(double precision[], integer, integer, integer, integer, double precision, boolean)') IS NOT NULL
+            AND to_regprocedure('@extschema@.kmeans_assign(@extschema@.kmeans_model, double precision[])') IS NOT NULL
+            AND to_regprocedure('@extschema@.kmeans_distance(@extschema@.kmeans_model, double precision[])') IS NOT NULL;
+    END IF;
+    IF with_kmeans THEN
+        objects := objects || ARRAY[
+            ['customer_personas_mv', 'materialized view'], ['customer_personas_mv_key', 'index'],
+            ['customer_personas', 'view'],
+            ['persona_segments_mv', 'materialized view'], ['persona_segments_mv_key', 'index'],
+            ['persona_segments', 'view']];
+    END IF;
+    -- the item neighbours and per-customer recommendations need the recommendation functions (src/sql/recommend.sql)
+    with_recommend := to_regtype('@extschema@.item_neighbors') IS NOT NULL;
+    IF with_recommend THEN
+        with_recommend := to_regprocedure('@extschema@.item_similarity(bigint, bigint)') IS NOT NULL
+            AND to_regprocedure('@extschema@.neighbors(@extschema@.item_neighbors)') IS NOT NULL
+            AND to_regprocedure('@extschema@.recommend(@extschema@.item_neighbors, bigint[], integer, bigint[])') IS NOT NULL;
+    END IF;
+    IF with_recommend THEN
+        objects := objects || ARRAY[
+            ['item_neighbors_mv', 'materialized view'], ['item_neighbors_mv_key', 'index'],
+            ['item_neighbors', 'view'],
+            ['user_recommendations_mv', 'materialized view'], ['user_recommendations_mv_key', 'index'],
+            ['user_recommendations', 'view']];
+    END IF;
+    with_channel := EXISTS (SELECT 1 FROM pg_attribute AS a
+                             WHERE a.attrelid = format('%I.orders', source_schema)::regclass
+                               AND a.attname = 'channel' AND a.attnum > 0 AND NOT a.attisdropped);
+
+    -- never drop or shadow a relation that is not ours
+    SELECT string_agg(format('%I.%I', target_schema, o.name), ', ') INTO clash
+      FROM (SELECT objects[i][1] AS name FROM generate_subscripts(objects, 1) AS i) AS o
+     WHERE to_regclass(format('%I.%I', target_schema, o.name)) IS NOT NULL;
+    IF clash IS NOT NULL THEN
+        RAISE EXCEPTION 'relation % already exists and was not created by create_dashboards', clash
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'Drop or rename it, or choose another target schema.';
+    END IF;
+
+    -- the customer dashboard has CLV columns when the CLV model functions are installed (src/sql/clv.sql)
+    with_clv := to_regtype('@extschema@.clv_model') IS NOT NULL;
+    IF with_clv THEN
+        with_clv := to_regprocedure('@extschema@.clv_fit(double precision, double precision, double precision, double precision, text, text)') IS NOT NULL
+            AND to_regprocedure('@extschema@.probability_alive(@extschema@.clv_model, double precision, double precision, double precision)') IS NOT NULL
+            AND to_regprocedure('@extschema@.expected_purchases(@extschema@.clv_model, double precision, double precision, double precision, double precision)') IS NOT NULL
+            AND to_regprocedure('@extschema@.clv_estimate(@extschema@.clv_model, double precision, double precision, double precision, double precision, double precision, double precision)') IS NOT NULL;
+    END IF;
+
+    -- the materialized views (customer_dashboard_mv before customer_segments_mv and customer_personas_mv, which
+    -- read it, and customer_personas_mv before persona_segments_mv); an error in the source data is re-raised
+    -- without the long query as context
+    FOR mv IN
+        SELECT * FROM (VALUES
+            (1, 'supply_dashboard_mv', format('supply_dashboard_query(%L, %L)', source_schema, tz),
+             supplymkt_internal.supply_dashboard_query(source_schema, tz)),
+            (2, 'product_abc_xyz_mv', format('product_abc_xyz_query(%L, %L)', source_schema, tz),
+             supplymkt_internal.product_abc_xyz_query(source_schema, tz)),
+            (3, 'customer_dashboard_mv', format('customer_dashboard_query(%L, %L, %L)', source_schema, tz, with_clv),
+             supplymkt_internal.customer_dashboard_query(source_schema, tz, with_clv)),
+            (4, 'customer_segments_mv', format('customer_segments_query(%L, %L)', target_schema, with_clv),
+             supplymkt_internal.customer_segments_query(target_schema, with_clv)),
+            (5, 'retention_mv', format('retention_query(%L, 12, %L)', source_schema, tz),
+             supplymkt_internal.retention_query(source_schema, 12, tz)),
+            (6, 'customer_personas_mv',
+             format('customer_personas_query(%L, %L, %s, %L, %L)', source_schema, target_schema, segments, with_clv, with_channel),
+             supplymkt_internal.customer_personas_query(source_schema, target_schema, segments, with_clv, with_channel)),
+            (7, 'persona_segments_mv', format('persona_segments_query(%L, %L)', target_schema, with_clv),
+             supplymkt_internal.persona_segments_query(target_schema, with_clv)),
+            (8, 'item_neighbors_mv', format('item_neighbors_query(%L)', source_schema),
+             supplymkt_internal.item_neighbors_query(source_schema)),
+            (9, 'user_recommendations_mv', format('user_recommendations_query(%L)', source_schema),
+             supplymkt_internal.user_recommendations_query(source_schema))) AS v(ord, name, call, query)
+         WHERE v.ord <= 5 OR (v.ord <= 7 AND with_kmeans) OR (v.ord >= 8 AND with_recommend)
+         ORDER BY ord
+    LOOP
+        BEGIN
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, mv.name, mv.query);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
+                                    err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT;
+            err_detail := concat_ws(' ', NULLIF(err_detail, ''),
+                                    format('Raised while building %I.%I from schema %I (its query: SELECT @extschema@.%s).',
+                                           target_schema, mv.name, source_schema, mv.call));
+            IF COALESCE(err_hint, '') = '' THEN
+                RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail;
+            END IF;
+            RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail, HINT = err_hint;
+        END;
+    END LOOP;
+
+    -- supply dashboard: one row per (category, month) and one per month for the overall scope
+    EXECUTE format('CREATE UNIQUE INDEX supply_dashboard_mv_key ON %I.supply_dashboard_mv (scope, category, month)',
+                   target_schema);
+    EXECUTE format('CREATE VIEW %1$I.supply_dashboard WITH (security_invoker = true) AS SELECT * FROM %1$I.supply_dashboard_mv',
+                   target_schema);
+    EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.supply_dashboard_mv IS %L', target_schema,
+                   format('Supply dashboard built by supplymkt.create_dashboards from schema %s (months in time zone %s): one row per (category, month) with scope = ''category'' and one per month with scope = ''overall'' and category = ''(all)''. Months span the first to the last month with orders or inventory snapshots (activity outside that window, such as purchase orders placed earlier, is left out); every category has a row in every month. Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index supply_dashboard_mv_key). Query the view supply_dashboard.',
+                          source_schema, tz, target_schema));
+    EXECUTE format('COMMENT ON INDEX %I.supply_dashboard_mv_key IS %L', target_schema,
+                   'Unique key (scope, category, month) of supply_dashboard_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.');
+    EXECUTE format('COMMENT ON VIEW %I.supply_dashboard IS %L', target_schema,
+                   'Supply dashboard for BI tools (security_invoker: readers need SELECT on supply_dashboard_mv too). See the comment on supply_dashboard_mv; columns are documented one by one.');
+    FOR col IN
+        SELECT * FROM (VALUES
+            ('scope', 'category: a row for one category; overall: all categories together.'),
+            ('category', 'Product category (products.category; NULL categories are reported as ''(uncategorized)''); ''(all)'' on overall rows. Never NULL.'),
+            ('month', 'First day of the calendar month (orders, shipments, returns and reviews bucketed in the time zone given to create_dashboards).'),
+            ('abc_class', 'ABC class of the category by its revenue over the whole period (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C); the same in every month. NULL on overall rows.'),
+            ('units_sold', 'Units sold in the month: sum(order_items.quantity) of orders placed in the month. 0 without sales.'),
+            ('revenue', 'Revenue of the month: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'),
+            ('cogs', 'Cost of goods sold in the month: sum(quantity * products.unit_cost), in the currency of the source data. 0 without sales.'),
+            ('units_received', 'Units received from suppliers in the month: sum(purchase_orders.received_quantity) by received_date. 0 without receipts.'),
+            ('units_returned', 'Units returned from the orders placed in the month (returns attributed to their order''s month). 0 without returns.'),
+            ('reviews', 'Number of reviews written in the month. 0 without reviews.'),
+            ('avg_inventory_value', 'Average over the month''s snapshot dates of the total inventory value on that date (sum of inventory_snapshots.inventory_value), in the currency of the source data. NULL without snapshots.'),
+            ('inventory_turnover', 'Inventory turnover of the month (inventory_turnover: cogs / avg_inventory_value), not annualized. NULL without snapshots or with zero average inventory.'),
+            ('annualized_turnover', 'inventory_turnover * 365 / days in the month: turns per year at this month''s pace (the scale the score uses). NULL when inventory_turnover is.'),
+            ('stockout_rate', 'Share 0..1 of the month''s inventory snapshots with on_hand <= 0 (stockout_rate). NULL without snapshots.'),
+            ('fill_rate', 'Supplier unit fill rate 0..1 of the purchase orders placed in the month (fill_rate(quantity, received_quantity); over-delivery counts as filled). Lines not yet received (NULL received_quantity) are left out; NULL when none remain.'),
+            ('sell_through_rate', 'units_sold / units_received of the month (sell_through_rate); can exceed 1 when stock on hand is sold. NULL when nothing was received.'),
+            ('renewal_rate', 'Share 0..1 of the assortment (products listed by the month''s end; unknown first_listed counts as long listed) first listed in the month (renewal_rate). NULL when the assortment is empty.'),
+            ('demand_cv', 'Coefficient of variation of daily units sold in the month (demand_cv), zero-sale days included, over the days from the first to the last order day of the data. NULL with fewer than 2 days or no sales.'),
+            ('diversity', 'Evenness 0..1 (Pielou) of the category mix of the products listed by the month''s end (assortment_diversity(category).evenness). Defined on overall rows only: NULL on category rows (a single category has no mix) and with a single category.'),
+            ('on_time_rate', 'Share 0..1 of delivered shipments of the month''s orders with delivered_time (as a date in the dashboard time zone) <= promised_date. On category rows a shipment counts for each category its order contains. Undelivered shipments are left out; NULL when none.'),
+            ('return_rate', 'units_returned / units_sold for the orders of the month. NULL when nothing was sold.'),
+            ('mean_rating', 'Mean review rating (1..5) of the reviews written in the month. NULL without reviews.'),
+            ('supply_capability_score', 'Composite score 0..100 (supply_capability_score) from annualized_turnover, fill_rate, stockout_rate, renewal_rate, diversity, on_time_rate, return_rate and mean_rating with the weights in supplymkt.score_weights; NULL indicators are left out and the weights renormalized. NULL when every indicator is NULL.')
+        ) AS v(name, description)
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %I.supply_dashboard_mv.%I IS %L', target_schema, col.name, col.description);
+        EXECUTE format('COMMENT ON COLUMN %I.supply_dashboard.%I IS %L', target_schema, col.name, col.description);
+    END LOOP;
+
+    -- product ABC/XYZ classification
+    EXECUTE format('CREATE UNIQUE INDEX product_abc_xyz_mv_key ON %I.product_abc_xyz_mv (product_id)', target_schema);
+    EXECUTE format('CREATE VIEW %1$I.product_abc_xyz WITH (security_invoker = true) AS SELECT * FROM %1$I.product_abc_xyz_mv',
+                   target_schema);
+    EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.product_abc_xyz_mv IS %L', target_schema,
+                   format('Product ABC/XYZ classification built by supplymkt.create_dashboards from schema %s (weeks in time zone %s): one row per product over the whole period. Refresh with supplymkt.refresh_dashboards(%L). Query the view product_abc_xyz.',
+                          source_schema, tz, target_schema));
+    EXECUTE format('COMMENT ON INDEX %I.product_abc_xyz_mv_key IS %L', target_schema,
+                   'Unique key (product_id) of product_abc_xyz_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run. Requires product_id to be unique in products.');
+    EXECUTE format('COMMENT ON VIEW %I.product_abc_xyz IS %L', target_schema,
+                   'Product ABC/XYZ classification for BI tools (security_invoker: readers need SELECT on product_abc_xyz_mv too). See the comment on product_abc_xyz_mv.');
+    FOR col IN
+        SELECT * FROM (VALUES
+            ('product_id', 'Product (products.product_id).'),
+            ('category', 'Product category; NULL categories are reported as ''(uncategorized)''.'),
+            ('units_sold', 'Units sold over the whole period. 0 without sales.'),
+            ('revenue', 'Revenue over the whole period: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'),
+            ('abc_class', 'ABC class by revenue among all products (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C; products without sales are C).'),
+            ('weeks_observed', 'Weeks (Monday to Sunday) from the later of the first order week and the product''s listing week to the last order week: the series demand_cv reads. 0 when the product was listed after the last order.'),
+            ('demand_cv', 'Coefficient of variation of weekly units sold (demand_cv), zero-sale weeks included. NULL with fewer than 2 weeks or no sales.'),
+            ('xyz_class', 'XYZ class from demand_cv (xyz_class: X when cv <= 0.5, Y when cv <= 1.0, else Z). NULL when demand_cv is NULL.')
+        ) AS v(name, description)
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %I.product_abc_xyz_mv.%I IS %L', target_schema, col.name, col.description);
+        EXECUTE format('COMMENT ON COLUMN %I.product_abc_xyz.%I IS %L', target_schema, col.name, col.description);
+    END LOOP;
+
+    -- customer dashboard (one row per customer), RFM segment summary, cohort retention
+    EXECUTE format('CREATE UNIQUE INDEX customer_dashboard_mv_key ON %I.customer_dashboard_mv (customer_id)', target_schema);
+    EXECUTE format('CREATE UNIQUE INDEX customer_segments_mv_key ON %I.customer_segments_mv (segment)', target_schema);
+    EXECUTE format('CREATE UNIQUE INDEX retention_mv_key ON %I.retention_mv (cohort_month, month_offset)', target_schema);
+    FOR mv IN
+        SELECT * FROM (VALUES
+            ('customer_dashboard', format('Customer dashboard built by supplymkt.create_dashboards from schema %s (days in time zone %s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments%s. Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
+                                          source_schema, tz,
+                                          CASE WHEN with_clv THEN ', and p_alive, expected purchases and CLV over the next 365 days from a BG/NBD + Gamma-Gamma model fitted on all customers in the same refresh'
+                                               ELSE ' (no CLV columns: the CLV model functions were not installed when the dashboards were created; run create_dashboards again to add them)' END,
+                                          target_schema),
+             'Unique key (customer_id) of customer_dashboard_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
+            ('customer_segments', format('RFM segment summary built by supplymkt.create_dashboards from %I.customer_dashboard_mv: one row per segment of supplymkt.rfm_segments (at refresh time; segments without customers included) and ''(unassigned)'' when some customer matched no segment. refresh_dashboards(%L) refreshes it after customer_dashboard_mv (views are refreshed in name order); refreshing it alone summarises the customer dashboard as last refreshed. Query the view customer_segments.',
+                                         target_schema, target_schema),
+             'Unique key (segment) of customer_segments_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
+            ('retention', format('Monthly cohort retention built by supplymkt.create_dashboards from schema %s (months in time zone %s): supplymkt.retention_cohorts(%L, 12, %L) as a materialized view, one row per (first-order month cohort, month offset 0..12) up to the last month with orders. Refresh with supplymkt.refresh_dashboards(%L). Query the view retention.',
+                                 source_schema, tz, source_schema, tz, target_schema),
+             'Unique key (cohort_month, month_offset) of retention_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
+        ) AS v(name, mv_comment, key_comment)
+    LOOP
+        EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
+                       target_schema, mv.name, mv.name || '_mv');
+        EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
+        EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
+        EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
+                       format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
+                              CASE mv.name WHEN 'customer_dashboard' THEN 'Customer dashboard'
+                                           WHEN 'customer_segments' THEN 'RFM segment summary' ELSE 'Cohort retention' END,
+                              mv.name || '_mv', mv.name || '_mv'));
+    END LOOP;
+    FOR col IN
+        SELECT v.relname, v.name, v.description FROM (VALUES
+            ('customer_dashboard', 'customer_id', 'Customer (orders.customer_id): every customer with at least one order with a finite order_time.'),
+            ('customer_dashboard', 'as_of', 'The time the summary is taken at: the latest order_time in the data at refresh time (a refresh of unchanged data gives the same numbers; with live data it is about now).'),
+            ('customer_dashboard', 'orders', 'Orders of the customer (the RFM frequency the scores use).'),
+            ('customer_dashboard', 'frequency', 'BG/NBD frequency: distinct purchase days after the first (calendar days in the dashboard time zone). 0 for customers who bought on one day only.'),
+            ('customer_dashboard', 'recency_days', 'Days from the last order to as_of, fractional (the RFM recency the scores use; wall-clock time in the dashboard time zone).'),
+            ('customer_dashboard', 'recency_bgnbd', 'BG/NBD recency t_x: whole days from the first to the last purchase day.'),
+            ('customer_dashboard', 'age_days', 'BG/NBD customer age T: whole days from the first purchase day to the day of as_of.'),
+            ('customer_dashboard', 'monetary_mean', 'Mean order value. An order''s value is sum(quantity * unit_price) of its order_items, in the currency of the source data; an order without items, or with a negative total, counts as 0.'),
+            ('customer_dashboard', 'monetary_repeat_mean', 'Gamma-Gamma spend input: mean of the daily order totals on the repeat purchase days. NULL when frequency = 0.'),
+            ('customer_dashboard', 'monetary_total', 'Total value of the customer''s orders (the RFM monetary value the scores use).'),
+            ('customer_dashboard', 'first_order', 'Time of the first order.'),
+            ('customer_dashboard', 'last_order', 'Time of the last order.'),
+            ('customer_dashboard', 'r_score', 'Recency score 1..5, 5 = most recent: rfm_score under rfm_breaks(recency_days, orders, monetary_total) over all customers of the refresh (ties share a score; see rfm_breaks).'),
+            ('customer_dashboard', 'f_score', 'Frequency score 1..5 by orders, 5 = most orders (ties share a score, so with most customers at 1 order some scores stay unused).'),
+            ('customer_dashboard', 'm_score', 'Monetary score 1..5 by monetary_total, 5 = highest value.'),
+            ('customer_dashboard', 'rfm_code', 'The three scores as one code, e.g. ''545''.'),
+            ('customer_dashboard', 'segment', 'Named RFM segment from supplymkt.rfm_segments at refresh time (Champions, Loyal Customers, ...); ''(unassigned)'' when no row of the table matches.'),
+            ('customer_dashboard', 'p_alive', 'Probability that the customer is still active at as_of: probability_alive under a BG/NBD model in days (clv_fit over all customers of this refresh with age_days > 0). NULL when age_days = 0 (first purchase on the day of as_of: the model needs an age above 0) or when no model could be fitted (fewer than 10 such customers, or no repeat purchase at all).'),
+            ('customer_dashboard', 'expected_purchases_12m', 'Expected purchases in the 365 days after as_of (expected_purchases, same model). NULL like p_alive.'),
+            ('customer_dashboard', 'clv_12m', 'Expected value of the customer''s purchases in the 365 days after as_of, undiscounted: clv_estimate (BG/NBD purchases x Gamma-Gamma expected spend, same fit; the spend model uses the repeat customers with a positive monetary_repeat_mean), in the currency of the source data. NULL like p_alive, and when the spend model could not be fitted (fewer than 10 such repeat customers).'),
+            ('customer_segments', 'segment', 'RFM segment name (supplymkt.rfm_segments), or ''(unassigned)''.'),
+            ('customer_segments', 'customers', 'Customers in the segment. 0 for a segment nobody is in.'),
+            ('customer_segments', 'customer_share', 'customers / all customers of the dashboard, 0..1. NULL without customers.'),
+            ('customer_segments', 'revenue', 'Sum of monetary_total of the segment''s customers (lifetime value of their orders up to as_of). 0 for an empty segment.'),
+            ('customer_segments', 'revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'),
+            ('customer_segments', 'mean_recency_days', 'Mean recency_days of the segment''s customers. NULL for an empty segment.'),
+            ('customer_segments', 'mean_orders', 'Mean number of orders of the segment''s customers. NULL for an empty segment.'),
+            ('customer_segments', 'mean_monetary_total', 'Mean monetary_total of the segment''s customers. NULL for an empty segment.'),
+            ('customer_segments', 'mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the segment''s customers. NULL for an empty segment.'),
+            ('customer_segments', 'total_clv_12m', 'Sum of clv_12m of the segment''s customers. NULL for an empty segment.'),
+            ('retention', 'cohort_month', 'First day of the cohort''s month: the month of its customers'' first order (in the dashboard time zone).'),
+            ('retention', 'month_offset', 'Months after the cohort month, 0..12 (0 = the cohort month itself); offsets after the last month with orders are not reported.'),
+            ('retention', 'cohort_customers', 'Customers whose first order fell in cohort_month.'),
+            ('retention', 'active_customers', 'Cohort customers with at least one order in the month cohort_month + month_offset. 0 when none.'),
+            ('retention', 'retention_rate', 'active_customers / cohort_customers, 0..1 (1 at offset 0).'),
+            ('retention', 'mom_retention', 'Month-over-month ratio active_customers(offset) / active_customers(offset - 1); can exceed 1 when customers return. NULL at offset 0 and after a month without activity.')
+        ) AS v(relname, name, description)
+         WHERE EXISTS (SELECT 1 FROM pg_attribute AS a
+                        WHERE a.attrelid = format('%I.%I', target_schema, v.relname || '_mv')::regclass
+                          AND a.attname = v.name AND a.attnum > 0 AND NOT a.attisdropped)
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
+        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
+    END LOOP;
+
+    -- k-means personas (one row per customer) and their summary, when the k-means functions are installed
+    IF with_kmeans THEN
+        EXECUTE format('CREATE UNIQUE INDEX customer_personas_mv_key ON %I.customer_personas_mv (customer_id)', target_schema);
+        EXECUTE format('CREATE UNIQUE INDEX persona_segments_mv_key ON %I.persona_segments_mv (persona)', target_schema);
+        FOR mv IN
+            SELECT * FROM (VALUES
+                ('customer_personas', format('Customer personas built by supplymkt.create_dashboards from %I.customer_dashboard_mv and the orders of schema %s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). Each feature is z-scored over all customers (population standard deviation) and each share further divided by sqrt(number of categories), so the category mix as a whole weighs as much as recency, frequency or monetary value alone (unweighted, the many share features would outvote the three RFM features and a lone buyer of a rare category would become a persona of its own). The model is supplymkt.kmeans_fit(scaled features, k, 0, 10, 300, 1e-4, false) (seed 0, n_init 10) over all customers with k = least(%s, distinct customers), fitted again by every refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%L) refreshes it after customer_dashboard_mv (views are refreshed in name order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
+                                             target_schema, source_schema, segments, target_schema),
+                 'Unique key (customer_id) of customer_personas_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
+                ('persona_segments', format('Persona summary built by supplymkt.create_dashboards from %I.customer_personas_mv: one row per persona with its size, customer and revenue shares%s, centroid (the mean of its customers'' feature vectors; recency, orders and monetary total also back in their own units), plain means, top category and a descriptive label. refresh_dashboards(%L) refreshes it after customer_personas_mv (views are refreshed in name order); refreshing it alone summarises the personas as last refreshed. Query the view persona_segments.',
+                                            target_schema, CASE WHEN with_clv THEN ', mean CLV over 12 months' ELSE '' END, target_schema),
+                 'Unique key (persona) of persona_segments_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
+            ) AS v(name, mv_comment, key_comment)
+        LOOP
+            EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
+                           target_schema, mv.name, mv.name || '_mv');
+            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
+            EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
+            EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
+                           format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
+                                  CASE mv.name WHEN 'customer_personas' THEN 'Customer personas' ELSE 'Persona summary' END,
+                                  mv.name || '_mv', mv.name || '_mv'));
+        END LOOP;
+        FOR col IN
+            SELECT v.relname, v.name, v.description FROM (VALUES
+                ('customer_personas', 'customer_id', 'Customer (customer_dashboard_mv.customer_id).'),
+                ('customer_personas', 'persona', 'k-means persona 1..k: kmeans_assign(model, scaled features), the nearest centroid of the model fitted on all customers of this refresh (see the comment on customer_personas_mv for the scaling). Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'),
+                ('customer_personas', 'persona_distance', 'Euclidean distance from the customer''s scaled features to the persona''s centroid, in the space the model was fitted in (z-scores, shares weighted by 1/sqrt(number of categories); kmeans_distance): small = typical of the persona.'),
+                ('customer_personas', 'rfm_segment', 'Named RFM segment (customer_dashboard_mv.segment).'),
+                ('customer_personas', 'rfm_code', 'The R, F and M scores as one code (customer_dashboard_mv.rfm_code).'),
+                ('customer_personas', 'r_score', 'Recency score 1..5, 5 = most recent (customer_dashboard_mv.r_score).'),
+                ('customer_personas', 'f_score', 'Frequency score 1..5 by orders (customer_dashboard_mv.f_score).'),
+                ('customer_personas', 'm_score', 'Monetary score 1..5 by monetary_total (customer_dashboard_mv.m_score).'),
+                ('customer_personas', 'recency_days', 'Days from the last order to as_of, fractional (customer_dashboard_mv.recency_days); feature 1.'),
+                ('customer_personas', 'orders', 'Orders of the customer (customer_dashboard_mv.orders); feature 2 is ln(1 + orders).'),
+                ('customer_personas', 'monetary_total', 'Total value of the customer''s orders (customer_dashboard_mv.monetary_total); feature 3 is ln(1 + monetary_total).'),
+                ('customer_personas', 'clv_12m', 'Expected value of the next 365 days (customer_dashboard_mv.clv_12m; NULL where that is). Not a feature.'),
+                ('customer_personas', 'favourite_category', 'Category with the most revenue from the customer (sum(quantity * unit_price) of the order lines; ties: the first name in byte order). NULL when no category has a positive revenue.'),
+                ('customer_personas', 'favourite_channel', 'orders.channel of most of the customer''s orders (ties: the first name in byte order; NULL channels left out). NULL when no order has a channel, and in every row when the source orders have no channel column.'),
+                ('customer_personas', 'category_revenue', 'Revenue by category as a JSON object {category: revenue}, categories with a positive revenue only (NULL category or unknown product: ''(uncategorized)''): the basis of the share features and of favourite_category.'),
+                ('customer_personas', 'features', 'The feature vector the model was fitted on and the persona assigned from, before scaling: [recency_days, ln(1 + orders), ln(1 + monetary_total), share of category_revenue in each category], the categories being every category with a positive revenue from some customer, in byte order of their names (persona_segments.feature_names lists them). The shares are 0 for a customer without positive category revenue.'),
+                ('customer_personas', 'as_of', 'The time the customer dashboard was taken at (customer_dashboard_mv.as_of); orders after it are left out here too.'),
+                ('persona_segments', 'persona', 'k-means persona 1..k (customer_personas.persona).'),
+                ('persona_segments', 'label', 'Description from the centroid (centroid_* columns) against the medians of all customers, each rounded to 6 decimals: ''high value'' when centroid_monetary_total is above the median monetary_total, else ''low value''; ''frequent'' when centroid_orders is above the median orders, else ''occasional''; ''recent'' when centroid_recency_days is below the median recency_days, else ''lapsing''; joined with '' / ''. Several personas can share a label.'),
+                ('persona_segments', 'customers', 'Customers in the persona.'),
+                ('persona_segments', 'customer_share', 'customers / all customers, 0..1.'),
+                ('persona_segments', 'revenue', 'Sum of monetary_total of the persona''s customers.'),
+                ('persona_segments', 'revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'),
+                ('persona_segments', 'mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the persona''s customers, over those that have one. NULL when none has.'),
+                ('persona_segments', 'centroid_recency_days', 'Centroid in days: the mean recency_days of the persona''s customers (the centroid''s first coordinate).'),
+                ('persona_segments', 'centroid_orders', 'Centroid in orders: exp(mean of ln(1 + orders)) - 1 over the persona''s customers, i.e. the centroid''s second coordinate back in orders (a geometric-type mean, at most mean_orders).'),
+                ('persona_segments', 'centroid_monetary_total', 'Centroid in currency: exp(mean of ln(1 + monetary_total)) - 1 over the persona''s customers, the centroid''s third coordinate back in the units of monetary_total (at most mean_monetary_total).'),
+                ('persona_segments', 'mean_recency_days', 'Plain mean of recency_days of the persona''s customers (= centroid_recency_days).'),
+                ('persona_segments', 'mean_orders', 'Plain mean of orders of the persona''s customers.'),
+                ('persona_segments', 'mean_monetary_total', 'Plain mean of monetary_total of the persona''s customers.'),
+                ('persona_segments', 'top_category', 'Category with the most revenue from the persona''s customers (sum of their category_revenue; ties: the first name in byte order). NULL when none has category revenue.'),
+                ('persona_segments', 'top_category_share', 'top_category''s share of the persona''s category revenue, 0..1.'),
+                ('persona_segments', 'centroid', 'The centroid in feature space (input units, before standardization): the mean of the members'' feature vectors, in the layout of customer_personas.features and feature_names. The model''s own centroid (kmeans_centroids(model).centroid_original) can differ slightly: a fit that stops on its tolerance ends with an assignment step that is not followed by a centroid update.'),
+                ('persona_segments', 'feature_names', 'Names of the features, in order: recency_days, ln(1 + orders), ln(1 + monetary_total), then share:<category> per category in byte order. The same in every row.')
+            ) AS v(relname, name, description)
+             WHERE EXISTS (SELECT 1 FROM pg_attribute AS a
+                            WHERE a.attrelid = format('%I.%I', target_schema, v.relname || '_mv')::regclass
+                              AND a.attname = v.name AND a.attnum > 0 AND NOT a.attisdropped)
+        LOOP
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
+        END LOOP;
+    END IF;
+
+    -- item neighbours and per-customer recommendations, when the recommendation functions are installed
+    IF with_recommend THEN
+        EXECUTE format('CREATE UNIQUE INDEX item_neighbors_mv_key ON %I.item_neighbors_mv (item_id, rank)', target_schema);
+        EXECUTE format('CREATE UNIQUE INDEX user_recommendations_mv_key ON %I.user_recommendations_mv (customer_id, rank)', target_schema);
+        FOR mv IN
+            SELECT * FROM (VALUES
+                ('item_neighbors', format('Item neighbours built by supplymkt.create_dashboards from schema %s: supplymkt.neighbors of supplymkt.item_similarity(orders.customer_id, order_items.product_id) over every order line (cosine of the customers'' purchase vectors, weight = order lines of the product per customer, the 20 most similar products per product, pairs without a common customer left out): one row per (product, neighbour). Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index item_neighbors_mv_key). Query the view item_neighbors.',
+                                          source_schema, target_schema),
+                 'Unique key (item_id, rank) of item_neighbors_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
+                ('user_recommendations', format('Per-customer recommendations built by supplymkt.create_dashboards from schema %s: for every customer with an order, the top 10 of supplymkt.recommend(model, the products the customer bought, 10), the model being item_similarity over every order line as in item_neighbors_mv (fitted again by this view''s refresh). Products the customer bought are never recommended; score = sum of the similarities to the customer''s purchases (source ''similar''), and when fewer than 10 products are similar, the products bought by the most customers fill the list (source ''popular''). Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index user_recommendations_mv_key). Query the view user_recommendations.',
+                                                source_schema, target_schema),
+                 'Unique key (customer_id, rank) of user_recommendations_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
+            ) AS v(name, mv_comment, key_comment)
+        LOOP
+            EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
+                           target_schema, mv.name, mv.name || '_mv');
+            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
+            EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
+            EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
+                           format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
+                                  CASE mv.name WHEN 'item_neighbors' THEN 'Item neighbours' ELSE 'Per-customer recommendations' END,
+                                  mv.name || '_mv', mv.name || '_mv'));
+        END LOOP;
+        FOR col IN
+            SELECT v.relname, v.name, v.description FROM (VALUES
+                ('item_neighbors', 'item_id', 'Product (order_items.product_id) bought by at least one customer.'),
+                ('item_neighbors', 'rank', 'Rank of the neighbour among the product''s neighbours, 1 = most similar (ties: lower neighbor_id first); at most 20 per product.'),
+                ('item_neighbors', 'neighbor_id', 'A product bought by some customer who also bought item_id.'),
+                ('item_neighbors', 'score', 'Cosine similarity 0..1 of the two products'' customer vectors (each customer''s number of order lines of the product): sum over customers of w(c, item) w(c, neighbour) / (||w_item|| ||w_neighbour||). 1 = bought by exactly the same customers in the same proportions.'),
+                ('item_neighbors', 'support', 'Customers who bought both products (the evidence behind score).'),
+                ('user_recommendations', 'customer_id', 'Customer (orders.customer_id) with at least one order.'),
+                ('user_recommendations', 'rank', 'Rank 1..10 of the recommendation, 1 = best: the similar products by score (ties: lower item_id), then the popular ones.'),
+                ('user_recommendations', 'item_id', 'Recommended product (never one the customer has bought).'),
+                ('user_recommendations', 'score', 'For source ''similar'': the sum of the product''s similarities (item_neighbors.score) to the products the customer bought. For source ''popular'': the number of customers who bought it.'),
+                ('user_recommendations', 'source', '''similar'' when the product is a neighbour of one of the customer''s purchases, ''popular'' when it fills the list from the most bought products.'),
+                ('user_recommendations', 'because', 'The customer''s purchases that made the product similar, largest contribution first (ties: lower id), at most 3; empty for popular products.'),
+                ('user_recommendations', 'reason', 'Readable explanation: ''because you bought '' and the because ids (e.g. ''because you bought 12, 7''), or ''popular''.')
+            ) AS v(relname, name, description)
+        LOOP
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
+        END LOOP;
+    END IF;
+
+    -- register, and restore the privileges the previous objects of the same name had
+    FOR i IN 1 .. array_length(objects, 1) LOOP
+        INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
+        VALUES (create_dashboards.target_schema, objects[i][1], objects[i][2], create_dashboards.source_schema);
+        IF saved_acls ? objects[i][1] AND objects[i][2] <> 'index' THEN
+            FOR acl IN
+                SELECT a.privilege_type, a.is_grantable,
+                       CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+                  FROM aclexplode(ARRAY(SELECT jsonb_array_elements_text(saved_acls -> objects[i][1]))::aclitem[]) AS a
+                  LEFT JOIN pg_roles AS r ON r.oid = a.grantee
+                 WHERE (a.grantee = 0 OR r.oid IS NOT NULL) AND a.grantee <> a.grantor
+            LOOP
+                EXECUTE format('GRANT %s ON %I.%I TO %s%s', acl.privilege_type, target_schema, objects[i][1],
+                               acl.grantee, CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+            END LOOP;
+        END IF;
+        object_name := objects[i][1];
+        kind := objects[i][2];
+        RETURN NEXT;
+    END LOOP;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION supplymkt_internal.require_pg_cron(call_text text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cron_database text;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RETURN;
+    END IF;
+    -- pg_settings lists cron.database_name only when the pg_cron library is loaded (not for placeholders)
+    SELECT s.setting INTO cron_database FROM pg_settings AS s WHERE s.name = 'cron.database_name';
+    IF cron_database IS NULL THEN
+        RAISE EXCEPTION 'pg_cron is not installed'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'supplymkt schedules dashboard refreshes with the pg_cron extension, which this server does not load.',
+                  HINT = format('Install pg_cron (Debian: postgresql-15-cron), add pg_cron to shared_preload_libraries and set cron.database_name = %L in postgresql.conf, restart the server, run CREATE EXTENSION pg_cron in that database and call this function there.',
+                                current_database());
+    ELSIF cron_database <> current_database() THEN
+        RAISE EXCEPTION 'pg_cron is installed in database "%", not in "%"', cron_database, current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'pg_cron jobs are managed from the database named by cron.database_name; the job itself can run in any database.',
+                  HINT = format('Connect to database %I (CREATE EXTENSION supplymkt there if needed) and run: %s', cron_database, call_text);
+    ELSE
+        RAISE EXCEPTION 'pg_cron is loaded but its extension is not created in database "%"', cron_database
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run CREATE EXTENSION pg_cron in this database (and CREATE EXTENSION supplymkt), then call this function again.';
+    END IF;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.schedule_refresh(target_schema text, cron_expression text,
+                                             database_name text DEFAULT pg_catalog.current_database())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job_name text;
+    command text;
+    job_id bigint;
+BEGIN
+    IF target_schema IS NULL OR cron_expression IS NULL OR database_name IS NULL THEN
+        RAISE EXCEPTION 'target_schema, cron_expression and database_name must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF btrim(cron_expression) = '' THEN
+        RAISE EXCEPTION 'cron_expression must not be empty'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use a cron schedule such as ''*/15 * * * *'' (every 15 minutes) or ''0 3 * * *'' (daily at 03:00 GMT).';
+    END IF;
+    PERFORM supplymkt_internal.check_dashboard_target(target_schema);
+    IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = database_name) THEN
+        RAISE EXCEPTION 'database "%" does not exist', database_name USING ERRCODE = 'invalid_catalog_name';
+    END IF;
+    PERFORM supplymkt_internal.require_pg_cron(format('SELECT @extschema@.schedule_refresh(%L, %L, database_name => %L);',
+                                               target_schema, cron_expression, database_name));
+    -- dashboards in this database can be checked now; in another database the job reports it when it runs
+    IF database_name = current_database() THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
+            RAISE EXCEPTION 'schema "%" does not exist', target_schema USING ERRCODE = 'invalid_schema_name';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM @extschema@.dashboards AS d
+                        WHERE d.target_schema = schedule_refresh.target_schema AND d.kind = 'materialized view') THEN
+            RAISE EXCEPTION 'no dashboards are registered in schema "%"', target_schema
+                USING ERRCODE = 'undefined_table',
+                      HINT = format('Create them with supplymkt.create_dashboards(source_schema, %L) first.', target_schema);
+        END IF;
+    END IF;
+    job_name := @extschema@.refresh_job_name(target_schema, database_name);
+    command := format('SELECT @extschema@.refresh_dashboards(%L)', target_schema);
+    -- pg_cron upserts on (jobname, username): calling again updates the schedule and keeps the job id
+    IF database_name = current_database() THEN
+        EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job_id USING job_name, cron_expression, command;
+    ELSE
+        EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)' INTO job_id
+            USING job_name, cron_expression, command, database_name;
+    END IF;
+    RETURN job_id;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.unschedule_refresh(target_schema text, database_name text DEFAULT pg_catalog.current_database())
+    RETURNS boolean
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job_name text;
+    job_exists boolean;
+    removed boolean;
+BEGIN
+    IF target_schema IS NULL OR database_name IS NULL THEN
+        RAISE EXCEPTION 'target_schema and database_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM supplymkt_internal.require_pg_cron(format('SELECT @extschema@.unschedule_refresh(%L, database_name => %L);',
+                                               target_schema, database_name));
+    job_name := @extschema@.refresh_job_name(target_schema, database_name);
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1 AND username = current_user)'
+        INTO job_exists USING job_name;
+    IF NOT job_exists THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1::name)' INTO removed USING job_name;
+    RETURN removed;
+END;
+$$;
