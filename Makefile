@@ -4,16 +4,17 @@ EXTENSION = supplymkt
 EXTVERSION = 0.2.0
 MODULE_big = supplymkt
 
-# The core (knows no family), then one line per family: its C objects.
+# The core (knows no family), the numeric library (optimiser, special functions), then one line per family.
 CORE_OBJS = src/supplymkt.o src/core/validate.o src/core/json.o src/core/binary.o src/core/state.o \
 	src/core/fixed_state.o src/core/count_map.o src/core/row_buffer.o src/core/features.o src/core/legacy.o
 FAMILY_OBJS = src/supply/supply.o
 FAMILY_OBJS += src/demo/demo.o
 FAMILY_OBJS += src/customers/customers.o
-FAMILY_OBJS += src/clv/clv.o
+FAMILY_OBJS += src/clv/model.o src/clv/bgnbd.o src/clv/pareto_nbd.o src/clv/gamma_gamma.o src/clv/fit.o src/clv/readers.o
 FAMILY_OBJS += src/kmeans/lloyd.o src/kmeans/fit.o src/kmeans/model.o src/kmeans/aggregates.o src/kmeans/readers.o src/kmeans/segment.o
 FAMILY_OBJS += src/recommend/recommend.o
-OBJS = $(CORE_OBJS) $(FAMILY_OBJS)
+NUMERIC_OBJS = src/numeric/optimize.o src/numeric/special.o
+OBJS = $(CORE_OBJS) $(NUMERIC_OBJS) $(FAMILY_OBJS)
 
 # The install script is assembled from one SQL source per family, in this order.
 SQL_SOURCES = src/sql/header.sql src/sql/common.sql src/sql/supply.sql src/sql/demo.sql src/sql/customers.sql src/sql/clv.sql src/sql/kmeans.sql src/sql/recommend.sql src/sql/recommend_eval.sql src/sql/dashboards.sql
