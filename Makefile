@@ -8,8 +8,8 @@ MODULE_big = supplymkt
 CORE_OBJS = src/supplymkt.o src/core/validate.o src/core/json.o src/core/binary.o src/core/state.o \
 	src/core/fixed_state.o src/core/count_map.o src/core/row_buffer.o src/core/features.o src/core/legacy.o
 FAMILY_OBJS = src/supply/supply.o
-FAMILY_OBJS += src/demo/demo.o
-FAMILY_OBJS += src/customers/customers.o
+FAMILY_OBJS += src/demo/util.o src/demo/world.o src/demo/inventory.o src/demo/emit.o src/demo/demo.o
+FAMILY_OBJS += src/customers/rfm.o src/customers/time_decay.o
 FAMILY_OBJS += src/clv/model.o src/clv/bgnbd.o src/clv/pareto_nbd.o src/clv/gamma_gamma.o src/clv/fit.o src/clv/readers.o
 FAMILY_OBJS += src/kmeans/lloyd.o src/kmeans/fit.o src/kmeans/model.o src/kmeans/aggregates.o src/kmeans/readers.o src/kmeans/segment.o
 FAMILY_OBJS += src/recommend/recommend.o

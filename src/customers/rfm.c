@@ -1,10 +1,6 @@
 /*
- * customers.c — customer analytics: the per-customer RFM summary (rfm_summary), RFM quantile breakpoints as a
- * typed value (rfm_breaks) and the scores and named segment they give (rfm_score), and the model-free
- * time-decay CLV (clv_time_decay).  Cohort retention is plain SQL (src/sql/customers.sql).
- *
- * Times are stored in aggregate states as the TimestampTz value (microseconds since 2000-01-01 UTC) in a
- * float8: exact for 1715..2285, rounded to a few microseconds beyond.  Purchase days are UTC days.
+ * customers/rfm.c — RFM analysis: the per-customer summary (rfm_summary), quantile breakpoints as a typed value
+ * (rfm_breaks: the aggregate and the type's I/O) and the scores and named segment they give (rfm_score).
  */
 #include "postgres.h"
 
@@ -25,20 +21,16 @@
 
 #include "customers/customers.h"
 
-/* The state types of this family (stored ids are stable across versions). */
+/* The state types of RFM (stored ids are stable across versions). */
 /* order time (timestamptz microseconds since 2000), amount; one group per customer, so it starts small */
 const SmRowKind sm_rfm_summary_kind = {"rfm_summary_state", 0, 2, {"as_of"}, 4};
 /* recency, frequency, monetary */
 const SmRowKind sm_rfm_breaks_state_kind = {"rfm_breaks_state", 1, 3, {"bins"}, 64};
-/* as_of is a TimestampTz (may be negative); checked before combining or finalising */
-const SmFixedKind sm_time_decay_kind = {"time_decay_state", 6, {"orders", "as_of"}, {"value", "half_life_days"},
-true, NULL};
 
 SM_ROW_BUFFER_IO(rfm_summary_state, sm_rfm_summary_kind)
 SM_ROW_BUFFER_COMBINE(rfm_summary_state, sm_rfm_summary_kind)
 SM_ROW_BUFFER_IO(rfm_breaks_state, sm_rfm_breaks_state_kind)
 SM_ROW_BUFFER_COMBINE(rfm_breaks_state, sm_rfm_breaks_state_kind)
-SM_FIXED_STATE_IO(time_decay_state, sm_time_decay_kind)
 
 #define RFM_MIN_BINS 2
 #define RFM_MAX_BINS 100
@@ -46,35 +38,15 @@ SM_FIXED_STATE_IO(time_decay_state, sm_time_decay_kind)
 #define RFM_BREAKS_VERSION 1
 
 /* ---------------------------------------------------------------------------------------------------------
- * Shared checks
+ * Stored times
  * --------------------------------------------------------------------------------------------------------- */
-
-/* Rejects a state or value read from outside whose contents contradict each other. */
-static void
-SmCustomersInvalid(const char *typname, const char *why)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid value for type %s: %s", typname, why)));
-}
-
-/* Rejects ±infinity where an instant is required (order times, as_of). */
-static void
-SmCheckFiniteTimestamp(TimestampTz t, const char *argname)
-{
-	if (TIMESTAMP_NOT_FINITE(t))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a finite timestamp, not %s", argname,
-						TIMESTAMP_IS_NOBEGIN(t) ? "-infinity" : "infinity")));
-}
 
 /* Reads back a timestamp stored as float8 in a state: it must be integral and in the timestamp range. */
 static TimestampTz
 SmStoredTimestamp(float8 v, const char *typname)
 {
 	if (!(v >= (float8) MIN_TIMESTAMP && v <= (float8) END_TIMESTAMP) || v != floor(v))
-		SmCustomersInvalid(typname, "a time is not a valid timestamp");
+		SmErrorInvalidValue(typname, "a time is not a valid timestamp");
 	/* a valid time within 512 microseconds of the end of the range rounds up to END_TIMESTAMP as a float8 */
 	return Min((int64) v, END_TIMESTAMP - 1);
 }
@@ -183,7 +155,7 @@ rfm_summary_final(PG_FUNCTION_ARGS)
 	if (buf->nrows == 0)
 		PG_RETURN_NULL();
 	if (!(buf->flags & SM_ROWS_PARAMS_SET))
-		SmCustomersInvalid(typname, "orders without as_of");
+		SmErrorInvalidValue(typname, "orders without as_of");
 	as_of = SmStoredTimestamp(buf->params[0], typname);
 
 	orders = palloc_extended(sizeof(SmOrder) * (Size) buf->nrows, MCXT_ALLOC_HUGE);
@@ -194,7 +166,7 @@ rfm_summary_final(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		if (!(amount >= 0 && isfinite(amount)))
-			SmCustomersInvalid(typname, "an amount is negative or not finite");
+			SmErrorInvalidValue(typname, "an amount is negative or not finite");
 		if (t > as_of)
 			continue;
 		orders[n].t = t;
@@ -301,17 +273,17 @@ RfmBreaksValidate(const RfmBreaks *b)
 	const char *typname = "rfm_breaks";
 
 	if (b->customers < 1)
-		SmCustomersInvalid(typname, "customers must be at least 1");
+		SmErrorInvalidValue(typname, "customers must be at least 1");
 	for (int d = 0; d < RFM_DIMS; d++)
 	{
 		if (b->reached[d] < 0 || b->reached[d] > b->bins - 1)
-			SmCustomersInvalid(typname, "more thresholds than bins - 1");
+			SmErrorInvalidValue(typname, "more thresholds than bins - 1");
 		for (int j = 0; j < b->reached[d]; j++)
 		{
 			float8		v = RfmThreshold(b, d, j);
 
 			if (!isfinite(v))
-				SmCustomersInvalid(typname, "thresholds must be finite numbers");
+				SmErrorInvalidValue(typname, "thresholds must be finite numbers");
 			/* recency steps up as values fall, frequency and monetary as they rise */
 			if (j > 0 && (d == 0 ? v > RfmThreshold(b, d, j - 1) : v < RfmThreshold(b, d, j - 1)))
 				ereport(ERROR,
@@ -434,7 +406,7 @@ rfm_breaks_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (!(buf->flags & SM_ROWS_PARAMS_SET) || buf->params[0] != floor(buf->params[0]) ||
 		buf->params[0] < RFM_MIN_BINS || buf->params[0] > RFM_MAX_BINS)
-		SmCustomersInvalid(typname, "bins missing or out of range");
+		SmErrorInvalidValue(typname, "bins missing or out of range");
 	bins = (int32) buf->params[0];
 	result = RfmBreaksNew(bins);
 	result->customers = n;
@@ -569,15 +541,12 @@ rfm_breaks_recv(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid binary input for type %s: inconsistent size", typname)));
-		SmRecvCheckRemaining(msg, (int64) reached * 8, typname);
+		SmRecvFloat8Array(msg, &RfmThreshold(b, d, 0), reached, typname);
 		for (int j = 0; j < reached; j++)
-			RfmThreshold(b, d, j) = pq_getmsgfloat8(msg) + 0.0;
+			RfmThreshold(b, d, j) += 0.0;	/* -0 becomes +0, as in the text input */
 		b->reached[d] = reached;
 	}
-	if (msg->cursor != msg->len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary input for type %s: trailing data", typname)));
+	SmRecvCheckEnd(msg, typname);
 	RfmBreaksValidate(b);
 	PG_RETURN_POINTER(b);
 }
@@ -597,8 +566,7 @@ rfm_breaks_send(PG_FUNCTION_ARGS)
 	for (int d = 0; d < RFM_DIMS; d++)
 	{
 		pq_sendint32(&buf, b->reached[d]);
-		for (int j = 0; j < b->reached[d]; j++)
-			pq_sendfloat8(&buf, RfmThreshold(b, d, j));
+		SmSendFloat8Array(&buf, &RfmThreshold(b, d, 0), b->reached[d]);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -763,136 +731,4 @@ rfm_score(PG_FUNCTION_ARGS)
 		}
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
-}
-
-/* ---------------------------------------------------------------------------------------------------------
- * clv_time_decay(amount, order_time, as_of, half_life_days): sum of amount * 0.5^(age_days / half_life).
- * State time_decay_state: ints orders, as_of (TimestampTz); floats value, half_life_days; flag 1 = params set.
- * --------------------------------------------------------------------------------------------------------- */
-
-#define SM_TIME_DECAY_PARAMS_SET 1
-
-/* Checks a time_decay_state (possibly read from outside) before it is combined or finalised. */
-static void
-SmTimeDecayCheck(const SmFixedState *s)
-{
-	const char *typname = "time_decay_state";
-
-	if (s->flags & ~SM_TIME_DECAY_PARAMS_SET)
-		SmCustomersInvalid(typname, "unknown flags");
-	if (!(s->flags & SM_TIME_DECAY_PARAMS_SET))
-	{
-		if (s->ints[0] != 0 || s->ints[1] != 0 || s->floats[0] != 0 || s->floats[1] != 0)
-			SmCustomersInvalid(typname, "values without as_of and half_life_days");
-		return;
-	}
-	if (s->ints[0] < 0)
-		SmCustomersInvalid(typname, "a count is negative");
-	if (!IS_VALID_TIMESTAMP(s->ints[1]))
-		SmCustomersInvalid(typname, "as_of is not a valid timestamp");
-	if (!(s->floats[1] > 0 && isfinite(s->floats[1])))
-		SmCustomersInvalid(typname, "half_life_days must be positive");
-	if (!(s->floats[0] >= 0 && isfinite(s->floats[0])) || (s->ints[0] == 0 && s->floats[0] != 0))
-		SmCustomersInvalid(typname, "the value is inconsistent with the count");
-}
-
-PG_FUNCTION_INFO_V1(clv_time_decay_transfn);
-/* clv_time_decay transition: adds one order's decayed amount; orders after as_of are left out. */
-Datum
-clv_time_decay_transfn(PG_FUNCTION_ARGS)
-{
-	float8		amount,
-				half_life,
-				age_days;
-	TimestampTz order_time,
-				as_of;
-	SmFixedState *s;
-
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		SM_SKIP_ROW();
-	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("clv_time_decay: as_of and half_life_days must not be NULL")));
-	amount = PG_GETARG_FLOAT8(1);
-	order_time = PG_GETARG_TIMESTAMPTZ(2);
-	as_of = PG_GETARG_TIMESTAMPTZ(3);
-	half_life = PG_GETARG_FLOAT8(4);
-	SmCheckNonNegative(amount, "amount");
-	SmCheckFiniteTimestamp(order_time, "order_time");
-	SmCheckFiniteTimestamp(as_of, "as_of");
-	SmCheckNonNegative(half_life, "half_life_days");
-	if (half_life == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("half_life_days must be positive")));
-	s = SmFixedStateForUpdate(fcinfo, &sm_time_decay_kind);
-	if (!(s->flags & SM_TIME_DECAY_PARAMS_SET))
-	{
-		s->flags |= SM_TIME_DECAY_PARAMS_SET;
-		s->ints[1] = as_of;
-		s->floats[1] = half_life;
-	}
-	else if (s->ints[1] != as_of || s->floats[1] != half_life)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("clv_time_decay: as_of and half_life_days must be the same on every row"),
-				 errhint("Group by them, or compute one as_of and half-life per query.")));
-	if (order_time > as_of)
-		PG_RETURN_POINTER(s);
-	age_days = ((float8) as_of - (float8) order_time) / (float8) USECS_PER_DAY;
-	SmIncrement(&s->ints[0]);
-	s->floats[0] = SmAddChecked(s->floats[0], amount * exp2(-age_days / half_life));
-	PG_RETURN_POINTER(s);
-}
-
-PG_FUNCTION_INFO_V1(time_decay_state_combine);
-/* Combine for time_decay_state: adds values and counts of states with the same as_of and half-life. */
-Datum
-time_decay_state_combine(PG_FUNCTION_ARGS)
-{
-	SmFixedState *s,
-			   *t;
-
-	if (PG_ARGISNULL(1))
-		SM_SKIP_ROW();
-	t = SmFixedStateArg(fcinfo, 1, &sm_time_decay_kind);
-	SmTimeDecayCheck(t);
-	s = SmFixedStateForUpdate(fcinfo, &sm_time_decay_kind);
-	SmTimeDecayCheck(s);
-	if (!(t->flags & SM_TIME_DECAY_PARAMS_SET))
-		PG_RETURN_POINTER(s);
-	if (!(s->flags & SM_TIME_DECAY_PARAMS_SET))
-	{
-		s->flags = t->flags;
-		memcpy(s->ints, t->ints, sizeof(s->ints));
-		memcpy(s->floats, t->floats, sizeof(s->floats));
-		PG_RETURN_POINTER(s);
-	}
-	if (s->ints[1] != t->ints[1] || s->floats[1] != t->floats[1])
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("clv_time_decay: cannot combine states of different as_of or half_life_days")));
-	if (pg_add_s64_overflow(s->ints[0], t->ints[0], &s->ints[0]))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("row count out of range")));
-	s->floats[0] = SmAddChecked(s->floats[0], t->floats[0]);
-	PG_RETURN_POINTER(s);
-}
-
-PG_FUNCTION_INFO_V1(clv_time_decay_final);
-/* The decayed value; NULL without orders on or before as_of. */
-Datum
-clv_time_decay_final(PG_FUNCTION_ARGS)
-{
-	SmFixedState *s;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	s = SmFixedStateArg(fcinfo, 0, &sm_time_decay_kind);
-	SmTimeDecayCheck(s);
-	if (s->ints[0] == 0)
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(s->floats[0]);
 }
