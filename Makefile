@@ -12,7 +12,7 @@ FAMILY_OBJS += src/demo/util.o src/demo/world.o src/demo/inventory.o src/demo/em
 FAMILY_OBJS += src/customers/rfm.o src/customers/time_decay.o
 FAMILY_OBJS += src/clv/model.o src/clv/bgnbd.o src/clv/pareto_nbd.o src/clv/gamma_gamma.o src/clv/fit.o src/clv/readers.o
 FAMILY_OBJS += src/kmeans/lloyd.o src/kmeans/fit.o src/kmeans/model.o src/kmeans/aggregates.o src/kmeans/readers.o src/kmeans/segment.o
-FAMILY_OBJS += src/recommend/recommend.o
+FAMILY_OBJS += src/recommend/ids.o src/recommend/neighbors_model.o src/recommend/similarity.o src/recommend/neighbors.o src/recommend/rules_model.o src/recommend/rules.o
 NUMERIC_OBJS = src/numeric/optimize.o src/numeric/special.o
 OBJS = $(CORE_OBJS) $(NUMERIC_OBJS) $(FAMILY_OBJS)
 
