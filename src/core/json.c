@@ -345,16 +345,6 @@ SmJsonOptFloat8Array(SmJsonObject *obj, const char *key, int64 n, float8 *out)
 }
 
 
-/* Reads a required array of exactly n numbers. */
-void
-SmJsonGetFloat8Array(SmJsonObject *obj, const char *key, int64 n, float8 *out)
-{
-	if (!SmJsonOptFloat8Array(obj, key, n, out))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: missing \"%s\"", obj->typname, key)));
-}
-
 /*
  * Checks the header every state's text form starts with: tag_key names the value's own type and "version"
  * is the one this build writes (an older or newer value is rejected naming its version).

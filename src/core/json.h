@@ -37,7 +37,6 @@ extern bool SmJsonOptFloat8(SmJsonObject *obj, const char *key, float8 *out);
 extern bool SmJsonOptInt64(SmJsonObject *obj, const char *key, int64 *out);
 extern bool SmJsonOptBool(SmJsonObject *obj, const char *key, bool *out);
 extern bool SmJsonOptFloat8Array(SmJsonObject *obj, const char *key, int64 n, float8 *out);
-extern void SmJsonGetFloat8Array(SmJsonObject *obj, const char *key, int64 n, float8 *out);
 extern void SmJsonCheckHeader(SmJsonObject *obj, const char *tag_key, int version);
 extern int64 SmParseInt64(const char *s, const char *typname);
 extern uint64 SmParseUInt64(const char *s, const char *typname);
