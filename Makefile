@@ -4,20 +4,17 @@ EXTENSION = supplymkt
 EXTVERSION = 0.2.0
 MODULE_big = supplymkt
 
-# The core (knows no family), the numeric library (optimiser, special functions), then one line per family.
-CORE_OBJS = src/supplymkt.o src/core/validate.o src/core/json.o src/core/binary.o src/core/state.o \
-	src/core/fixed_state.o src/core/count_map.o src/core/row_buffer.o src/core/features.o src/core/legacy.o
-FAMILY_OBJS = src/supply/supply.o
-FAMILY_OBJS += src/demo/util.o src/demo/world.o src/demo/inventory.o src/demo/emit.o src/demo/demo.o
-FAMILY_OBJS += src/customers/rfm.o src/customers/time_decay.o
-FAMILY_OBJS += src/clv/model.o src/clv/bgnbd.o src/clv/pareto_nbd.o src/clv/gamma_gamma.o src/clv/fit.o src/clv/readers.o
-FAMILY_OBJS += src/kmeans/lloyd.o src/kmeans/fit.o src/kmeans/model.o src/kmeans/aggregates.o src/kmeans/readers.o src/kmeans/segment.o
-FAMILY_OBJS += src/recommend/ids.o src/recommend/neighbors_model.o src/recommend/similarity.o src/recommend/neighbors.o src/recommend/rules_model.o src/recommend/rules.o
-NUMERIC_OBJS = src/numeric/optimize.o src/numeric/special.o
+# The core (knows no family) and the numeric library (optimiser, special functions).
+CORE_OBJS = src/supplymkt.o $(patsubst %.c,%.o,$(sort $(wildcard src/core/*.c)))
+NUMERIC_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/numeric/*.c)))
+# One word per family: its C is src/<family>/*.c, its SQL src/sql/<family>.sql (installed in this order: a
+# family's SQL may use the families before it). Adding a family adds its word here, nothing else.
+FAMILIES = supply demo customers clv kmeans recommend
+FAMILY_OBJS = $(patsubst %.c,%.o,$(foreach f,$(FAMILIES),$(sort $(wildcard src/$(f)/*.c))))
 OBJS = $(CORE_OBJS) $(NUMERIC_OBJS) $(FAMILY_OBJS)
 
-# The install script is assembled from one SQL source per family, in this order.
-SQL_SOURCES = src/sql/header.sql src/sql/common.sql src/sql/supply.sql src/sql/demo.sql src/sql/customers.sql src/sql/clv.sql src/sql/kmeans.sql src/sql/recommend.sql src/sql/recommend_eval.sql src/sql/dashboards.sql
+# The install script: the core's SQL (schemas, source checks, the dashboard catalog and engine), then each family's.
+SQL_SOURCES = src/sql/header.sql src/sql/common.sql src/sql/dashboards.sql $(FAMILIES:%=src/sql/%.sql)
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # Earlier releases: the frozen install script of 0.1.0 and the upgrade scripts from it (tested by test/upgrade.sh).
 DATA = src/sql/versions/supplymkt--0.1.0.sql src/sql/versions/supplymkt--0.1.0--0.2.0.sql

@@ -1,4 +1,4 @@
--- CLV models (src/clv.c): clv_fit on a small simulated dataset, the readers, text and binary round trips of
+-- CLV models (src/clv/): clv_fit on a small simulated dataset, the readers, text and binary round trips of
 -- clv_model and clv_fit_state, order independence, NULL results, and clean errors for bad input.
 SET extra_float_digits = 0;
 -- 120 customers simulated from a Pareto/NBD process (r 0.55, alpha 10.6, s 0.6, beta 11.7; weeks) with

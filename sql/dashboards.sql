@@ -909,6 +909,62 @@ END;
 $$;
 
 -- ---------------------------------------------------------------------------------------------------------
+-- The dashboard catalog: each family registers its dashboards; create, refresh and drop loop over it
+-- ---------------------------------------------------------------------------------------------------------
+SELECT name, family, build_order, unique_key,
+       (SELECT count(*) FROM supplymkt_internal.dashboard_columns AS c WHERE c.dashboard = g.name) AS described_columns
+  FROM supplymkt_internal.dashboard_catalog AS g ORDER BY build_order;
+-- the catalog describes exactly the columns each dashboard has (none missing, none made up)
+SELECT g.name, a.attname AS undescribed, NULL AS not_a_column
+  FROM supplymkt_internal.dashboard_catalog AS g
+  JOIN pg_attribute AS a ON a.attrelid = format('dash.%I', g.name || '_mv')::regclass AND a.attnum > 0
+ WHERE NOT EXISTS (SELECT 1 FROM supplymkt_internal.dashboard_columns AS c WHERE c.dashboard = g.name AND c.column_name = a.attname)
+UNION ALL
+SELECT c.dashboard, NULL, c.column_name
+  FROM supplymkt_internal.dashboard_columns AS c
+ WHERE NOT EXISTS (SELECT 1 FROM pg_attribute AS a
+                    WHERE a.attrelid = format('dash.%I', c.dashboard || '_mv')::regclass AND a.attname = c.column_name);
+-- a dashboard registered by a (here: pretend) new family is built, commented, refreshed and dropped with the others
+BEGIN;
+SELECT supplymkt_internal.register_dashboard(
+    name => 'quarterly_retention', family => 'test', build_order => 1000,
+    query_call => 'supplymkt_internal.retention_query(%1$L, 3, %3$L)',
+    unique_key => ARRAY['cohort_month', 'month_offset'], source_columns => ARRAY['orders.customer_id'],
+    title => 'Quarterly retention', mv_comment => 'Three months of retention from %1$s, refreshed by refresh_dashboards(%2$L).',
+    columns => ARRAY[['cohort_month', 'Cohort.'], ['month_offset', 'Offset 0..3.']]);
+SELECT object_name, kind FROM supplymkt.create_dashboards('dash_src', 'dash_new', 'UTC') WHERE object_name LIKE 'quarterly%';
+SELECT max(month_offset) AS max_offset, count(*) > 0 AS has_rows FROM dash_new.quarterly_retention;
+SELECT obj_description('dash_new.quarterly_retention_mv'::regclass, 'pg_class') AS mv_comment,
+       col_description('dash_new.quarterly_retention'::regclass, 2) AS offset_comment,
+       col_description('dash_new.quarterly_retention'::regclass, 3) AS undescribed_column;
+SELECT array_agg(object_name) AS refreshed_in_build_order FROM supplymkt.refresh_dashboards('dash_new');
+SELECT count(*) AS dropped FROM supplymkt.drop_dashboards('dash_new');
+ROLLBACK;
+-- register_dashboard checks what a family hands it
+SELECT pg_temp.err($$SELECT supplymkt_internal.register_dashboard('x', 'test', 1001, 'pg_catalog.now()', ARRAY['a'], '{}', 't', 'c', ARRAY[['a', 'b']])$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.register_dashboard('x', 'test', 1001, 'supplymkt_internal.no_such_query(%1$L)', ARRAY['a'], '{}', 't', 'c', ARRAY[['a', 'b']])$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.register_dashboard('x', 'test', 1001, 'supplymkt_internal.item_neighbors_query(%9$L)', ARRAY['a'], '{}', 't', 'c', ARRAY[['a', 'b']])$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.register_dashboard('x', 'test', 1001, 'supplymkt_internal.item_neighbors_query(%1$L)', ARRAY['a'], '{}', 't', 'c', ARRAY['a', 'b'])$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.register_dashboard('X y', 'test', 1001, 'supplymkt_internal.item_neighbors_query(%1$L)', ARRAY['a'], '{}', 't', 'c', ARRAY[['a', 'b']])$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.register_dashboard('x', 'test', 100, 'supplymkt_internal.item_neighbors_query(%1$L)', ARRAY['a'], '{}', 't', 'c', ARRAY[['a', 'b']])$$);
+SELECT count(*) AS registered FROM supplymkt_internal.dashboard_catalog;
+
+-- drop_dashboards drops what create_dashboards registered there (also when part of it was dropped by hand:
+-- dash_tokyo.product_abc_xyz above) and nothing else; the schema stays
+CREATE TABLE dash_tokyo.mine (x int);
+SELECT kind, count(*) FROM supplymkt.drop_dashboards('dash_tokyo') GROUP BY kind ORDER BY kind;
+SELECT relname FROM pg_class WHERE relnamespace = 'dash_tokyo'::regnamespace ORDER BY relname;
+SELECT count(*) AS still_registered FROM supplymkt.dashboards WHERE target_schema = 'dash_tokyo';
+SELECT pg_temp.err($$SELECT supplymkt.drop_dashboards('dash_tokyo')$$);
+SELECT pg_temp.err($$SELECT supplymkt.drop_dashboards(NULL)$$);
+SELECT pg_temp.err($$SELECT supplymkt.refresh_dashboards('dash_tokyo')$$);
+-- a view of your own on a dashboard makes the drop fail and leaves everything in place
+CREATE VIEW dash_other.mine AS SELECT * FROM dash.retention;
+SELECT pg_temp.err($$SELECT supplymkt.drop_dashboards('dash')$$);
+SELECT count(*) AS dash_objects_left FROM supplymkt.dashboards WHERE target_schema = 'dash';
+DROP VIEW dash_other.mine;
+
+-- ---------------------------------------------------------------------------------------------------------
 -- Clean up
 -- ---------------------------------------------------------------------------------------------------------
 DROP SCHEMA dash CASCADE;

@@ -1,4 +1,4 @@
--- k-means (src/kmeans.c): kmeans_fit with its overloads on a small dataset of three clear groups, the model's
+-- k-means (src/kmeans/): kmeans_fit with its overloads on a small dataset of three clear groups, the model's
 -- fields, kmeans_assign / kmeans_distance / kmeans_centroids checked against plain SQL, kmeans_segment per
 -- partition, kmeans_elbow, kmeans_refine from a model typed by hand, text and binary round trips, order
 -- independence, sampling under supplymkt.kmeans_max_memory, NULL results, and clean errors for bad input.

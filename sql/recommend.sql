@@ -1,4 +1,4 @@
--- Recommendations (src/recommend.c): item_similarity with every measure on a small interaction table checked
+-- Recommendations (src/recommend/): item_similarity with every measure on a small interaction table checked
 -- by hand and against plain SQL, neighbors, recommend (history, exclude, popularity fill, because),
 -- item_content_similarity, item_neighbors_blend, association rules (assoc_rules, frequent_itemsets, rules) on
 -- ten baskets checked by hand and against plain SQL, text and binary round trips of the models and states,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Oracle test of supplymkt's CLV models (src/clv.c) against independent numpy/scipy code.
+"""Oracle test of supplymkt's CLV models (src/clv/) against independent numpy/scipy code.
 
 1. Parameter recovery: seeded numpy simulators of BG/NBD, Pareto/NBD and Gamma-Gamma draw N = 20,000 customers
    from known parameters (Fader, Hardie & Lee's CDNOW estimates, in weeks); clv_fit must recover every

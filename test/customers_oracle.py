@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test/customers_oracle.py — numeric oracle for the customer analytics (src/customers.c, src/sql/customers.sql).
+"""test/customers_oracle.py — numeric oracle for the customer analytics (src/customers/, src/sql/customers.sql).
 
 Generates random orders with numpy (fixed seed: 4,000 customers with geometric order counts, so most buy once
 or on one day; same-day orders; orders one second either side of midnight UTC; zero amounts; orders after

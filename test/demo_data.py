@@ -25,7 +25,7 @@ except ImportError:  # the suite installs python3-scipy; without it the model ch
 SCHEMA = "supplymkt_demo_tap"
 CUSTOMERS, PRODUCTS, DAYS, SEED, START = 50000, 500, 365, 42, "2024-01-01"
 
-# Generator parameters documented in COMMENT ON FUNCTION generate_demo_data and src/demo.c.
+# Generator parameters documented in COMMENT ON FUNCTION generate_demo_data and src/demo/.
 BG_R, BG_ALPHA, BG_A, BG_B = 0.75, 20.0, 0.8, 2.5
 GG_P, GG_Q, GG_GAMMA = 6.0, 4.0, 40.0
 ZIPF_EXPONENT = 1.1

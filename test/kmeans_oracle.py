@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Oracle test of supplymkt's k-means family (src/kmeans.c, src/sql/kmeans.sql) against scikit-learn and numpy.
+"""Oracle test of supplymkt's k-means family (src/kmeans/, src/sql/kmeans.sql) against scikit-learn and numpy.
 
 Seeded data: make_blobs (3,000 points, 5 features, 6 well separated centers), an anisotropic overlapping set
 (make_blobs with cluster_std 2 through a random linear map), the demo customers (generate_demo_data, 5,000

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Oracle test of supplymkt's recommendations family (src/recommend.c, src/sql/recommend.sql) against numpy and
+"""Oracle test of supplymkt's recommendations family (src/recommend/, src/sql/recommend.sql) against numpy and
 brute force (itertools), independent of the C code.
 
 Seeded data: 400 users x 150 items with Zipf-like popularity (~4,200 rows: duplicate (user, item) rows up to

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test/supply_oracle.py — numeric oracle for the supply metrics (src/supply.c, src/sql/supply.sql).
+"""test/supply_oracle.py — numeric oracle for the supply metrics (src/supply/, src/sql/supply.sql).
 
 Generates random data with numpy (fixed seed; shapes: small n, n = 1, all NULL, all zero, no rows, ~100k rows
 in 40 groups, and values spanning 16 orders of magnitude), loads it into a table, and compares every supply

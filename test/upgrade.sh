@@ -7,7 +7,8 @@
 #    that the stored values read back identically with the new version's I/O and readers.
 # 2. Compares the catalog of that upgraded database with a fresh install of the current version: every member
 #    object is detached from the extension in a scratch copy of each, and `pg_dump --schema-only` of the two
-#    must be identical (same objects, definitions, comments and privileges).
+#    must be identical (same objects, definitions, comments and privileges); the rows of the dashboard catalog
+#    must be too, and the upgraded database must build every registered dashboard.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 old=0.1.0
@@ -28,7 +29,7 @@ check() { # check DESCRIPTION GOT WANT
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 recreate() { q postgres "DROP DATABASE IF EXISTS $1" && q postgres "CREATE DATABASE $1"; }
 
-echo "1..9"
+echo "1..11"
 recreate $up && recreate $fresh || { echo "not ok 1 - could not create the test databases"; exit 1; }
 q $up "CREATE EXTENSION supplymkt VERSION '$old'"
 check "0.1.0 installs from its frozen script" "$(q $up "SELECT extversion FROM pg_extension WHERE extname = 'supplymkt'")" "$old"
@@ -94,6 +95,17 @@ rm -f "$copy_file"
 check "a state from a future version is rejected naming its version" \
 	"$(q $up "SELECT '{\"state\":\"turnover_state\",\"version\":9,\"flags\":0,\"n_cogs\":0,\"n_inventory\":0,\"sum_cogs\":0,\"sum_inventory\":0}'::supplymkt.turnover_state" 2>&1 | head -n 1 | sed 's/^ERROR: *//')" \
 	"unsupported turnover_state version 9"
+
+# The dashboard catalog (rows of extension tables: not in a schema-only dump) is the same after the update,
+# and the upgraded database builds every dashboard on generated data.
+q $fresh "CREATE EXTENSION supplymkt"
+catalog="SELECT md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM (SELECT g::text FROM supplymkt_internal.dashboard_catalog g
+          UNION ALL SELECT c::text FROM supplymkt_internal.dashboard_columns c) t(t)"
+check "the dashboard catalog of the upgraded database equals a fresh install's" "$(q $up "$catalog")" "$(q $fresh "$catalog")"
+check "the upgraded database creates every registered dashboard" \
+	"$(q $up "SET client_min_messages = warning; SELECT count(*) FROM supplymkt.generate_demo_data('sm_up_demo', 60, 12, 60, 3); SELECT count(*) FROM supplymkt.create_dashboards('sm_up_demo', 'sm_up_dash', 'UTC', 3); SELECT count(*) FROM supplymkt.drop_dashboards('sm_up_dash'); DROP SCHEMA sm_up_dash, sm_up_demo CASCADE" | sed -n 2,3p | tr '\n' ' ')" \
+	"$(q $up "SELECT 3 * count(*) || ' ' || 3 * count(*) || ' ' FROM supplymkt_internal.dashboard_catalog")"
+q $fresh "DROP EXTENSION supplymkt"
 
 # Catalog equality: detach every member object (so pg_dump prints it) in both databases, then compare dumps.
 q $fresh "CREATE EXTENSION supplymkt"

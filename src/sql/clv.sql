@@ -1,5 +1,5 @@
 -- ===========================================================================================================
--- Customer-lifetime-value models (src/clv.c): BG/NBD or Pareto/NBD purchase models, Gamma-Gamma spend model
+-- Customer-lifetime-value models (src/clv/): BG/NBD or Pareto/NBD purchase models, Gamma-Gamma spend model
 -- ===========================================================================================================
 --
 -- Inputs per customer, all in one time unit ('days' or 'weeks', recorded in the model; readers take their
@@ -9,7 +9,7 @@
 --   t          T    the customer's age: time from the first purchase to the end of the observation period (> 0)
 --   monetary   m    mean value of the repeat purchases (> 0 when x > 0; ignored when x = 0; NULL: no value)
 
--- clv_fit_state: the rows collected by clv_fit (common.c row buffer; params = model code, unit code).
+-- clv_fit_state: the rows collected by clv_fit (core row buffer, src/core/row_buffer.c; params = model code, unit code).
 CREATE TYPE @extschema@.clv_fit_state;
 CREATE FUNCTION supplymkt_internal.clv_fit_state_in(cstring, oid, integer) RETURNS @extschema@.clv_fit_state
     AS 'MODULE_PATHNAME', 'clv_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -1,4 +1,4 @@
--- shared objects (the state-type pattern lives in src/common.c)
+-- shared objects of the core: checks on the canonical source relations (the state-type pattern lives in src/core/)
 
 -- Checks that source_schema holds the canonical relations and columns a reader needs (columns as
 -- 'relation.column'; the relations are those the columns name, in order).
@@ -45,3 +45,14 @@ END;
 $$;
 COMMENT ON FUNCTION supplymkt_internal.check_source(text, text[], text) IS
     'Raises 22004 for a NULL schema, 3F000 for an unknown one, 42P01 naming the missing relations and 42703 naming the missing columns (columns given as relation.column; reader, the calling function, is named in the hint); returns nothing when source_schema has them all.';
+
+-- Whether source_schema.relation has a column column_name (for optional canonical columns such as orders.channel).
+CREATE FUNCTION supplymkt_internal.source_has_column(source_schema text, relation text, column_name text)
+    RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN EXISTS (SELECT 1 FROM pg_attribute AS a
+                WHERE a.attrelid = to_regclass(format('%I.%I', source_schema, relation))
+                  AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped);
+COMMENT ON FUNCTION supplymkt_internal.source_has_column(text, text, text) IS
+    'True when relation source_schema.relation exists and has a column column_name; false otherwise (also for NULL arguments). Used for optional canonical columns, e.g. orders.channel for the personas.';

@@ -1,5 +1,5 @@
 -- ===========================================================================================================
--- Customer analytics (src/customers.c): RFM summary, RFM breakpoints, scores and segments, time-decay CLV,
+-- Customer analytics (src/customers/): RFM summary, RFM breakpoints, scores and segments, time-decay CLV,
 -- cohort retention
 -- ===========================================================================================================
 
@@ -361,3 +361,168 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.retention_cohorts(text, integer, text) IS
     'Monthly cohort retention from source_schema.orders (customer_id, order_time): a customer''s cohort is the month of their first order; for each cohort and month_offset 0..months (0 = the cohort month) it gives cohort_customers, active_customers (cohort customers with an order in that month), retention_rate = active / cohort size (1 at offset 0) and mom_retention = active(k) / active(k - 1) (a ratio of counts, can exceed 1; NULL at offset 0 or after a month without activity). Offsets after the last month with any order are not reported (not observed yet); months without activity are reported with 0. Months are calendar months in time_zone (default: the session''s TimeZone). Orders with a NULL customer, a NULL or infinite time are left out. Errors: 22004 NULL schema or months, 22023 months outside 0..1200 or unknown time zone, 3F000 unknown schema, 42P01 no orders relation, 42703 missing column.';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Dashboards of this family: the query builders and their entries in the dashboard catalog (src/sql/dashboards.sql)
+-- ---------------------------------------------------------------------------------------------------------
+
+-- Text of the customer dashboard query (one row per customer) for a source schema and a time zone; with_clv
+-- adds the BG/NBD + Gamma-Gamma columns (create_dashboards passes true when the CLV functions exist).
+CREATE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, time_zone text, with_clv boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+order_values AS (
+    SELECT o.customer_id, o.order_time, greatest(COALESCE(sum(oi.quantity * oi.unit_price), 0), 0)::float8 AS amount
+      FROM %1$I.orders AS o
+      LEFT JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
+     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time)
+     GROUP BY o.order_id, o.customer_id, o.order_time
+),
+local AS (
+    -- wall-clock times of the dashboard time zone labelled UTC, so rfm_summary's UTC days are local days
+    SELECT customer_id, order_time, amount, (order_time AT TIME ZONE %2$L) AT TIME ZONE 'UTC' AS local_time
+      FROM order_values
+),
+bounds AS (
+    SELECT max(order_time) AS as_of, max(local_time) AS local_as_of FROM local
+),
+summary AS MATERIALIZED (
+    SELECT l.customer_id, b.as_of, min(l.order_time) AS first_order, max(l.order_time) AS last_order,
+           @extschema@.rfm_summary(l.local_time, l.amount, b.local_as_of) AS s
+      FROM local AS l CROSS JOIN bounds AS b
+     GROUP BY l.customer_id, b.as_of, b.local_as_of
+),
+flat AS (
+    SELECT customer_id, as_of, first_order, last_order, (s).recency_days, (s).orders, (s).frequency,
+           (s).recency_bgnbd, (s).age_days, (s).monetary_mean, (s).monetary_repeat_mean, (s).monetary_total
+      FROM summary
+),
+breaks AS (
+    SELECT @extschema@.rfm_breaks(recency_days, orders, monetary_total) AS b FROM flat
+),
+scored AS (
+    SELECT f.*, @extschema@.rfm_score(f.recency_days, f.orders, f.monetary_total, b.b) AS sc
+      FROM flat AS f CROSS JOIN breaks AS b
+)%3$s
+SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days, s.monetary_mean,
+       s.monetary_repeat_mean, s.monetary_total, s.first_order, s.last_order,
+       (s.sc).r AS r_score, (s.sc).f AS f_score, (s.sc).m AS m_score, (s.sc).code AS rfm_code,
+       COALESCE((s.sc).segment, '(unassigned)') AS segment%4$s
+  FROM scored AS s%5$s
+$q$, source_schema, time_zone,
+     CASE WHEN with_clv THEN $c$,
+fitted AS (
+    -- BG/NBD + Gamma-Gamma in days over every customer older than a day (the model needs T > 0); a repeat
+    -- customer whose repeat orders are all worth 0 counts as unknown spend (Gamma-Gamma needs a positive mean)
+    SELECT @extschema@.clv_fit(frequency::float8, recency_bgnbd, age_days, NULLIF(monetary_repeat_mean, 0), 'bgnbd', 'days')
+               FILTER (WHERE age_days > 0) AS m
+      FROM flat
+),
+model AS (
+    SELECT m, m IS NOT NULL AND m::text::jsonb ? 'gamma' AS has_spend FROM fitted
+)$c$ ELSE '' END,
+     CASE WHEN with_clv THEN $c$,
+       CASE WHEN s.age_days > 0 THEN @extschema@.probability_alive(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS p_alive,
+       CASE WHEN s.age_days > 0 THEN @extschema@.expected_purchases(md.m, 365, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS expected_purchases_12m,
+       CASE WHEN s.age_days > 0 AND md.has_spend
+            THEN @extschema@.clv_estimate(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days, COALESCE(s.monetary_repeat_mean, 0), 365, 0)
+       END AS clv_12m$c$
+          ELSE '' END,
+     CASE WHEN with_clv THEN ' CROSS JOIN model AS md' ELSE '' END)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.customer_dashboard_query(text, text, boolean) IS
+    'The SELECT behind customer_dashboard_mv for a source schema and a time zone; with_clv adds p_alive, expected_purchases_12m and clv_12m from a BG/NBD + Gamma-Gamma fit (clv_fit, in days) over all customers older than one day (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the RFM segment summary query over target_schema.customer_dashboard_mv.
+CREATE FUNCTION supplymkt_internal.customer_segments_query(target_schema text, with_clv boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+SELECT g.segment, count(c.customer_id) AS customers,
+       count(c.customer_id)::float8 / NULLIF(t.customers, 0) AS customer_share,
+       COALESCE(sum(c.monetary_total), 0) AS revenue,
+       COALESCE(sum(c.monetary_total), 0) / NULLIF(t.revenue, 0) AS revenue_share,
+       avg(c.recency_days) AS mean_recency_days, avg(c.orders)::float8 AS mean_orders,
+       avg(c.monetary_total) AS mean_monetary_total%2$s
+  FROM (SELECT segment FROM @extschema@.rfm_segments UNION SELECT segment FROM %1$I.customer_dashboard_mv) AS g
+ CROSS JOIN (SELECT count(*) AS customers, sum(monetary_total) AS revenue FROM %1$I.customer_dashboard_mv) AS t
+  LEFT JOIN %1$I.customer_dashboard_mv AS c ON c.segment = g.segment
+ GROUP BY g.segment, t.customers, t.revenue
+$q$, target_schema,
+     CASE WHEN with_clv THEN ',
+       avg(c.clv_12m) AS mean_clv_12m, sum(c.clv_12m) AS total_clv_12m' ELSE '' END)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.customer_segments_query(text, boolean) IS
+    'The SELECT behind customer_segments_mv: one row per RFM segment (every segment of supplymkt.rfm_segments, plus ''(unassigned)'' when used) summarising target_schema.customer_dashboard_mv (used by create_dashboards).';
+
+-- dashboard customer_dashboard
+SELECT supplymkt_internal.register_dashboard(
+    name => 'customer_dashboard', family => 'customers', build_order => 200,
+    query_call => 'supplymkt_internal.customer_dashboard_query(%1$L, %3$L, true)',
+    unique_key => ARRAY['customer_id'],
+    source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.quantity', 'order_items.unit_price'],
+    title => 'Customer dashboard',
+    mv_comment => 'Customer dashboard built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments, and p_alive, expected purchases and CLV over the next 365 days from a BG/NBD + Gamma-Gamma model fitted on all customers in the same refresh. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
+    columns => ARRAY[
+        ['customer_id', 'Customer (orders.customer_id): every customer with at least one order with a finite order_time.'],
+        ['as_of', 'The time the summary is taken at: the latest order_time in the data at refresh time (a refresh of unchanged data gives the same numbers; with live data it is about now).'],
+        ['orders', 'Orders of the customer (the RFM frequency the scores use).'],
+        ['frequency', 'BG/NBD frequency: distinct purchase days after the first (calendar days in the dashboard time zone). 0 for customers who bought on one day only.'],
+        ['recency_days', 'Days from the last order to as_of, fractional (the RFM recency the scores use; wall-clock time in the dashboard time zone).'],
+        ['recency_bgnbd', 'BG/NBD recency t_x: whole days from the first to the last purchase day.'],
+        ['age_days', 'BG/NBD customer age T: whole days from the first purchase day to the day of as_of.'],
+        ['monetary_mean', 'Mean order value. An order''s value is sum(quantity * unit_price) of its order_items, in the currency of the source data; an order without items, or with a negative total, counts as 0.'],
+        ['monetary_repeat_mean', 'Gamma-Gamma spend input: mean of the daily order totals on the repeat purchase days. NULL when frequency = 0.'],
+        ['monetary_total', 'Total value of the customer''s orders (the RFM monetary value the scores use).'],
+        ['first_order', 'Time of the first order.'],
+        ['last_order', 'Time of the last order.'],
+        ['r_score', 'Recency score 1..5, 5 = most recent: rfm_score under rfm_breaks(recency_days, orders, monetary_total) over all customers of the refresh (ties share a score; see rfm_breaks).'],
+        ['f_score', 'Frequency score 1..5 by orders, 5 = most orders (ties share a score, so with most customers at 1 order some scores stay unused).'],
+        ['m_score', 'Monetary score 1..5 by monetary_total, 5 = highest value.'],
+        ['rfm_code', 'The three scores as one code, e.g. ''545''.'],
+        ['segment', 'Named RFM segment from supplymkt.rfm_segments at refresh time (Champions, Loyal Customers, ...); ''(unassigned)'' when no row of the table matches.'],
+        ['p_alive', 'Probability that the customer is still active at as_of: probability_alive under a BG/NBD model in days (clv_fit over all customers of this refresh with age_days > 0). NULL when age_days = 0 (first purchase on the day of as_of: the model needs an age above 0) or when no model could be fitted (fewer than 10 such customers, or no repeat purchase at all).'],
+        ['expected_purchases_12m', 'Expected purchases in the 365 days after as_of (expected_purchases, same model). NULL like p_alive.'],
+        ['clv_12m', 'Expected value of the customer''s purchases in the 365 days after as_of, undiscounted: clv_estimate (BG/NBD purchases x Gamma-Gamma expected spend, same fit; the spend model uses the repeat customers with a positive monetary_repeat_mean), in the currency of the source data. NULL like p_alive, and when the spend model could not be fitted (fewer than 10 such repeat customers).']]);
+
+-- dashboard customer_segments
+SELECT supplymkt_internal.register_dashboard(
+    name => 'customer_segments', family => 'customers', build_order => 210,
+    query_call => 'supplymkt_internal.customer_segments_query(%2$L, true)',
+    unique_key => ARRAY['segment'],
+    source_columns => ARRAY[]::text[],
+    title => 'RFM segment summary',
+    mv_comment => 'RFM segment summary built by supplymkt.create_dashboards from %2$I.customer_dashboard_mv: one row per segment of supplymkt.rfm_segments (at refresh time; segments without customers included) and ''(unassigned)'' when some customer matched no segment. refresh_dashboards(%2$L) refreshes it after customer_dashboard_mv (in build order); refreshing it alone summarises the customer dashboard as last refreshed. Query the view customer_segments.',
+    columns => ARRAY[
+        ['segment', 'RFM segment name (supplymkt.rfm_segments), or ''(unassigned)''.'],
+        ['customers', 'Customers in the segment. 0 for a segment nobody is in.'],
+        ['customer_share', 'customers / all customers of the dashboard, 0..1. NULL without customers.'],
+        ['revenue', 'Sum of monetary_total of the segment''s customers (lifetime value of their orders up to as_of). 0 for an empty segment.'],
+        ['revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'],
+        ['mean_recency_days', 'Mean recency_days of the segment''s customers. NULL for an empty segment.'],
+        ['mean_orders', 'Mean number of orders of the segment''s customers. NULL for an empty segment.'],
+        ['mean_monetary_total', 'Mean monetary_total of the segment''s customers. NULL for an empty segment.'],
+        ['mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the segment''s customers. NULL for an empty segment.'],
+        ['total_clv_12m', 'Sum of clv_12m of the segment''s customers. NULL for an empty segment.']]);
+
+-- dashboard retention
+SELECT supplymkt_internal.register_dashboard(
+    name => 'retention', family => 'customers', build_order => 220,
+    query_call => 'supplymkt_internal.retention_query(%1$L, 12, %3$L)',
+    unique_key => ARRAY['cohort_month', 'month_offset'],
+    source_columns => ARRAY['orders.customer_id', 'orders.order_time'],
+    title => 'Cohort retention',
+    mv_comment => 'Monthly cohort retention built by supplymkt.create_dashboards from schema %1$s (months in time zone %3$s): supplymkt.retention_cohorts(%1$L, 12, %3$L) as a materialized view, one row per (first-order month cohort, month offset 0..12) up to the last month with orders. Refresh with supplymkt.refresh_dashboards(%2$L). Query the view retention.',
+    columns => ARRAY[
+        ['cohort_month', 'First day of the cohort''s month: the month of its customers'' first order (in the dashboard time zone).'],
+        ['month_offset', 'Months after the cohort month, 0..12 (0 = the cohort month itself); offsets after the last month with orders are not reported.'],
+        ['cohort_customers', 'Customers whose first order fell in cohort_month.'],
+        ['active_customers', 'Cohort customers with at least one order in the month cohort_month + month_offset. 0 when none.'],
+        ['retention_rate', 'active_customers / cohort_customers, 0..1 (1 at offset 0).'],
+        ['mom_retention', 'Month-over-month ratio active_customers(offset) / active_customers(offset - 1); can exceed 1 when customers return. NULL at offset 0 and after a month without activity.']]);

@@ -47,644 +47,139 @@ $$;
 COMMENT ON FUNCTION supplymkt_internal.check_dashboard_target(text) IS
     'Raises 22004 for a NULL target schema and 22023 for an empty name, a pg_* or information_schema schema, or the extension''s own schema.';
 
--- Text of the supply dashboard query for a source schema and a time zone (both quoted here).
-CREATE FUNCTION supplymkt_internal.supply_dashboard_query(source_schema text, time_zone text)
-    RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $body$
-SELECT pg_catalog.format($q$
-WITH
-prod AS (
-    SELECT p.product_id, COALESCE(p.category, '(uncategorized)') AS category,
-           COALESCE(p.first_listed, '-infinity'::date) AS first_listed, p.unit_cost
-      FROM %1$I.products AS p
-),
-cats AS (
-    SELECT DISTINCT category FROM prod
-),
-lines AS (
-    SELECT pr.category, (o.order_time AT TIME ZONE %2$L)::date AS day, oi.quantity,
-           oi.quantity * oi.unit_price AS revenue, oi.quantity * pr.unit_cost AS cogs
-      FROM %1$I.order_items AS oi
-      JOIN %1$I.orders AS o ON o.order_id = oi.order_id
-      JOIN prod AS pr ON pr.product_id = oi.product_id
-),
-snap AS NOT MATERIALIZED (
-    SELECT pr.category, s.snapshot_date, s.on_hand, s.inventory_value
-      FROM %1$I.inventory_snapshots AS s
-      JOIN prod AS pr ON pr.product_id = s.product_id
-),
-po AS (
-    SELECT pr.category, p.order_date, p.quantity, p.received_date, p.received_quantity
-      FROM %1$I.purchase_orders AS p
-      JOIN prod AS pr ON pr.product_id = p.product_id
-),
-daily AS MATERIALIZED (
-    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
-           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.day,
-           sum(x.quantity) AS units, sum(x.revenue) AS revenue, sum(x.cogs) AS cogs
-      FROM lines AS x
-     GROUP BY GROUPING SETS ((x.category, x.day), (x.day))
-),
-snap_daily AS MATERIALIZED (
-    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
-           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.snapshot_date,
-           sum(x.inventory_value) AS inventory_value
-      FROM snap AS x
-     GROUP BY GROUPING SETS ((x.category, x.snapshot_date), (x.snapshot_date))
-),
-bounds AS (
-    SELECT date_trunc('month', min(d)::timestamp) AS first_month, date_trunc('month', max(d)::timestamp) AS last_month
-      FROM (SELECT day AS d FROM daily UNION ALL SELECT snapshot_date FROM snap_daily) AS b
-),
-months AS (
-    SELECT m::date AS month, (m + interval '1 month' - interval '1 day')::date AS month_end
-      FROM bounds, generate_series(bounds.first_month, bounds.last_month, interval '1 month') AS m
-),
-grid AS (
-    SELECT 'category'::text AS scope, c.category, m.month FROM cats AS c CROSS JOIN months AS m
-    UNION ALL
-    SELECT 'overall'::text, '(all)'::text, m.month FROM months AS m
-),
-sales AS (
-    SELECT scope, category, date_trunc('month', day::timestamp)::date AS month,
-           sum(units)::bigint AS units_sold, sum(revenue) AS revenue, sum(cogs) AS cogs
-      FROM daily
-     GROUP BY 1, 2, 3
-),
-inventory AS (
-    SELECT scope, category, date_trunc('month', snapshot_date::timestamp)::date AS month,
-           trim_scale(avg(inventory_value)) AS avg_inventory_value
-      FROM snap_daily
-     GROUP BY 1, 2, 3
-),
-turnover AS (
-    SELECT t.scope, t.category, t.month,
-           @extschema@.inventory_turnover(t.cogs, t.inventory_value) AS inventory_turnover
-      FROM (SELECT g.scope, g.category, g.month, COALESCE(s.cogs, 0)::float8 AS cogs, NULL::float8 AS inventory_value
-              FROM grid AS g LEFT JOIN sales AS s USING (scope, category, month)
-            UNION ALL
-            SELECT d.scope, d.category, date_trunc('month', d.snapshot_date::timestamp)::date, NULL,
-                   d.inventory_value::float8
-              FROM snap_daily AS d) AS t
-     GROUP BY 1, 2, 3
-),
-stock AS (
-    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
-           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
-           @extschema@.stockout_rate(x.on_hand::float8) AS stockout_rate
-      FROM (SELECT category, date_trunc('month', snapshot_date::timestamp)::date AS month, on_hand FROM snap) AS x
-     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
-),
-fill AS (
-    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
-           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
-           @extschema@.fill_rate(x.quantity::float8, x.received_quantity::float8) AS fill_rate
-      FROM (SELECT category, date_trunc('month', order_date::timestamp)::date AS month, quantity, received_quantity
-              FROM po) AS x
-     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
-),
-received AS (
-    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
-           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
-           sum(x.received_quantity)::bigint AS units_received
-      FROM (SELECT category, date_trunc('month', received_date::timestamp)::date AS month, received_quantity
-              FROM po WHERE received_date IS NOT NULL) AS x
-     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
-),
-sell_through AS (
-    SELECT g.scope, g.category, g.month, r.units_received,
-           @extschema@.sell_through_rate(t.sold, t.received) AS sell_through_rate
-      FROM grid AS g
-      LEFT JOIN sales AS s USING (scope, category, month)
-      LEFT JOIN received AS r USING (scope, category, month)
-     CROSS JOIN LATERAL (VALUES (COALESCE(s.units_sold, 0)::float8, NULL::float8),
-                                (NULL, r.units_received::float8)) AS t(sold, received)
-     GROUP BY g.scope, g.category, g.month, r.units_received
-),
-assortment AS (
-    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
-           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
-           @extschema@.renewal_rate(x.first_listed, x.month, x.month_end) AS renewal_rate,
-           CASE WHEN grouping(x.category) = 1
-                THEN (@extschema@.assortment_diversity(x.category) FILTER (WHERE x.first_listed <= x.month_end)).evenness
-           END AS diversity
-      FROM (SELECT pr.category, pr.first_listed, m.month, m.month_end FROM prod AS pr CROSS JOIN months AS m) AS x
-     GROUP BY GROUPING SETS ((x.category, x.month, x.month_end), (x.month, x.month_end))
-),
-days AS MATERIALIZED (
-    SELECT d::date AS day
-      FROM (SELECT min(day) AS first_day, max(day) AS last_day FROM daily) AS b,
-           generate_series(b.first_day::timestamp, b.last_day::timestamp, interval '1 day') AS d
-),
-day_grid AS MATERIALIZED (
-    SELECT k.scope, k.category, d.day
-      FROM (SELECT DISTINCT scope, category FROM grid) AS k CROSS JOIN days AS d
-),
-demand AS (
-    SELECT g.scope, g.category, date_trunc('month', g.day::timestamp)::date AS month,
-           @extschema@.demand_cv(COALESCE(dl.units, 0)::float8) AS demand_cv
-      FROM day_grid AS g
-      LEFT JOIN daily AS dl USING (scope, category, day)
-     GROUP BY 1, 2, 3
-),
-ship AS (
-    SELECT s.order_id, date_trunc('month', o.order_time AT TIME ZONE %2$L)::date AS month,
-           (s.delivered_time AT TIME ZONE %2$L)::date <= s.promised_date AS on_time
-      FROM %1$I.shipments AS s
-      JOIN %1$I.orders AS o ON o.order_id = s.order_id
-     WHERE s.delivered_time IS NOT NULL AND s.promised_date IS NOT NULL
-),
-service AS (
-    SELECT 'category'::text AS scope, oc.category, sh.month,
-           (count(*) FILTER (WHERE sh.on_time))::float8 / count(*) AS on_time_rate
-      FROM ship AS sh
-      JOIN (SELECT DISTINCT oi.order_id, pr.category
-              FROM %1$I.order_items AS oi JOIN prod AS pr ON pr.product_id = oi.product_id) AS oc
-        ON oc.order_id = sh.order_id
-     GROUP BY 1, 2, 3
-    UNION ALL
-    SELECT 'overall'::text, '(all)'::text, sh.month, (count(*) FILTER (WHERE sh.on_time))::float8 / count(*)
-      FROM ship AS sh
-     GROUP BY 1, 2, 3
-),
-returned AS (
-    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
-           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
-           sum(x.quantity)::bigint AS units_returned
-      FROM (SELECT pr.category, date_trunc('month', o.order_time AT TIME ZONE %2$L)::date AS month, r.quantity
-              FROM %1$I.returns AS r
-              JOIN %1$I.orders AS o ON o.order_id = r.order_id
-              JOIN prod AS pr ON pr.product_id = r.product_id) AS x
-     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
-),
-ratings AS (
-    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
-           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
-           avg(x.rating)::float8 AS mean_rating, count(x.rating) AS reviews
-      FROM (SELECT pr.category, date_trunc('month', rv.review_time AT TIME ZONE %2$L)::date AS month, rv.rating
-              FROM %1$I.reviews AS rv
-              JOIN prod AS pr ON pr.product_id = rv.product_id) AS x
-     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
-),
-category_abc AS (
-    SELECT c.category, @extschema@.abc_class(c.revenue::float8) OVER () AS abc_class
-      FROM (SELECT cats.category, COALESCE(sum(s.revenue), 0) AS revenue
-              FROM cats LEFT JOIN sales AS s ON s.scope = 'category' AND s.category = cats.category
-             GROUP BY cats.category) AS c
-),
-joined AS (
-    SELECT g.scope, g.category, g.month,
-           a.abc_class,
-           COALESCE(s.units_sold, 0) AS units_sold,
-           COALESCE(s.revenue, 0) AS revenue,
-           COALESCE(s.cogs, 0) AS cogs,
-           COALESCE(st.units_received, 0) AS units_received,
-           COALESCE(rt.units_returned, 0) AS units_returned,
-           i.avg_inventory_value,
-           t.inventory_turnover,
-           t.inventory_turnover * 365.0 / ((g.month + interval '1 month')::date - g.month) AS annualized_turnover,
-           so.stockout_rate,
-           f.fill_rate,
-           st.sell_through_rate,
-           asr.renewal_rate,
-           d.demand_cv,
-           asr.diversity,
-           sv.on_time_rate,
-           COALESCE(rt.units_returned, 0)::float8 / NULLIF(s.units_sold, 0) AS return_rate,
-           ra.mean_rating,
-           COALESCE(ra.reviews, 0) AS reviews
-      FROM grid AS g
-      LEFT JOIN sales AS s USING (scope, category, month)
-      LEFT JOIN inventory AS i USING (scope, category, month)
-      LEFT JOIN turnover AS t USING (scope, category, month)
-      LEFT JOIN stock AS so USING (scope, category, month)
-      LEFT JOIN fill AS f USING (scope, category, month)
-      LEFT JOIN sell_through AS st USING (scope, category, month)
-      LEFT JOIN assortment AS asr USING (scope, category, month)
-      LEFT JOIN demand AS d USING (scope, category, month)
-      LEFT JOIN service AS sv USING (scope, category, month)
-      LEFT JOIN returned AS rt USING (scope, category, month)
-      LEFT JOIN ratings AS ra USING (scope, category, month)
-      LEFT JOIN category_abc AS a ON a.category = g.category AND g.scope = 'category'
-)
-SELECT j.scope, j.category, j.month, j.abc_class, j.units_sold, j.revenue, j.cogs, j.units_received,
-       j.units_returned, j.reviews, j.avg_inventory_value, j.inventory_turnover, j.annualized_turnover,
-       j.stockout_rate, j.fill_rate, j.sell_through_rate, j.renewal_rate, j.demand_cv, j.diversity,
-       j.on_time_rate, j.return_rate, j.mean_rating,
-       @extschema@.supply_capability_score(j.annualized_turnover, j.fill_rate, j.stockout_rate, j.renewal_rate,
-                                           j.diversity, j.on_time_rate, j.return_rate, j.mean_rating) AS supply_capability_score
-  FROM joined AS j
-$q$, source_schema, time_zone)
-$body$;
-COMMENT ON FUNCTION supplymkt_internal.supply_dashboard_query(text, text) IS
-    'The SELECT behind supply_dashboard_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
+-- The dashboard catalog: what create_dashboards builds.  Each family's SQL file registers its dashboards here
+-- with register_dashboard (one row per dashboard, its columns' descriptions in dashboard_columns); the
+-- functions below loop over it and know no family.  A dashboard <name> is three objects in the target schema:
+-- the materialized view <name>_mv, its unique index <name>_mv_key (REFRESH ... CONCURRENTLY needs one) and
+-- the security_invoker view <name> that BI tools read.  Rows come from the install script only (no
+-- pg_extension_config_dump: CREATE EXTENSION and ALTER EXTENSION UPDATE write them).
+CREATE TABLE supplymkt_internal.dashboard_catalog (
+    name text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_]*$' AND length(name) <= 55),
+    family text NOT NULL,
+    build_order integer NOT NULL UNIQUE,
+    query_call text NOT NULL,
+    unique_key text[] NOT NULL CHECK (cardinality(unique_key) > 0 AND array_position(unique_key, NULL) IS NULL),
+    source_columns text[] NOT NULL,
+    title text NOT NULL,
+    mv_comment text NOT NULL,
+    key_note text
+);
+GRANT SELECT ON supplymkt_internal.dashboard_catalog TO PUBLIC;
+COMMENT ON TABLE supplymkt_internal.dashboard_catalog IS
+    'The dashboards create_dashboards builds, one row per dashboard, registered by each family''s install script with register_dashboard. In query_call and mv_comment, the format() arguments %1$ to %4$ are the source schema, the target schema, the time zone and segments.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.name IS 'Base name: the objects are the materialized view <name>_mv, its unique index <name>_mv_key and the view <name>.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.family IS 'The family (src/<family>/) whose SQL file registered the dashboard.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.build_order IS 'Build order (ascending) for create_dashboards and refresh_dashboards: a dashboard reading another''s materialized view comes after it; drop_dashboards goes in reverse.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.query_call IS 'format() template of the call returning the materialized view''s SELECT, e.g. supplymkt_internal.supply_dashboard_query(%1$L, %3$L); create_dashboards fills in the (quoted) arguments and runs it.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.unique_key IS 'Columns of the unique index <name>_mv_key.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.source_columns IS 'Canonical columns (relation.column) of the source schema the query reads; create_dashboards checks the union of all of them first.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.title IS 'Short title, used in the comment on the view (e.g. Supply dashboard).';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.mv_comment IS 'format() template (arguments as in query_call) of the comment on the materialized view.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.key_note IS 'Sentence appended to the comment on the unique index, or NULL.';
 
--- Text of the product ABC/XYZ query for a source schema and a time zone.
-CREATE FUNCTION supplymkt_internal.product_abc_xyz_query(source_schema text, time_zone text)
-    RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $body$
-SELECT pg_catalog.format($q$
-WITH
-prod AS (
-    SELECT p.product_id, COALESCE(p.category, '(uncategorized)') AS category,
-           COALESCE(p.first_listed, '-infinity'::date) AS first_listed
-      FROM %1$I.products AS p
-),
-lines AS (
-    SELECT oi.product_id, (o.order_time AT TIME ZONE %2$L)::date AS day, oi.quantity,
-           oi.quantity * oi.unit_price AS revenue
-      FROM %1$I.order_items AS oi
-      JOIN %1$I.orders AS o ON o.order_id = oi.order_id
-),
-weeks AS (
-    SELECT w::date AS week
-      FROM (SELECT date_trunc('week', min(day)::timestamp) AS first_week,
-                   date_trunc('week', max(day)::timestamp) AS last_week FROM lines) AS b,
-           generate_series(b.first_week, b.last_week, interval '1 week') AS w
-),
-weekly AS (
-    SELECT product_id, date_trunc('week', day::timestamp)::date AS week, sum(quantity) AS units
-      FROM lines
-     GROUP BY 1, 2
-),
-variability AS (
-    SELECT pr.product_id, count(*) AS weeks_observed,
-           @extschema@.demand_cv(COALESCE(w.units, 0)::float8) AS demand_cv
-      FROM prod AS pr
-      JOIN weeks AS wk ON wk.week >= date_trunc('week', pr.first_listed::timestamp)
-      LEFT JOIN weekly AS w ON w.product_id = pr.product_id AND w.week = wk.week
-     GROUP BY pr.product_id
-),
-totals AS (
-    SELECT product_id, sum(quantity)::bigint AS units_sold, sum(revenue) AS revenue
-      FROM lines
-     GROUP BY product_id
-)
-SELECT pr.product_id, pr.category,
-       COALESCE(t.units_sold, 0) AS units_sold,
-       COALESCE(t.revenue, 0) AS revenue,
-       @extschema@.abc_class(COALESCE(t.revenue, 0)::float8) OVER () AS abc_class,
-       COALESCE(v.weeks_observed, 0) AS weeks_observed,
-       v.demand_cv,
-       @extschema@.xyz_class(v.demand_cv) AS xyz_class
-  FROM prod AS pr
-  LEFT JOIN totals AS t ON t.product_id = pr.product_id
-  LEFT JOIN variability AS v ON v.product_id = pr.product_id
-$q$, source_schema, time_zone)
-$body$;
-COMMENT ON FUNCTION supplymkt_internal.product_abc_xyz_query(text, text) IS
-    'The SELECT behind product_abc_xyz_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
+CREATE TABLE supplymkt_internal.dashboard_columns (
+    dashboard text NOT NULL REFERENCES supplymkt_internal.dashboard_catalog ON DELETE CASCADE,
+    ordinal integer NOT NULL,
+    column_name text NOT NULL,
+    description text NOT NULL,
+    PRIMARY KEY (dashboard, column_name),
+    UNIQUE (dashboard, ordinal)
+);
+GRANT SELECT ON supplymkt_internal.dashboard_columns TO PUBLIC;
+COMMENT ON TABLE supplymkt_internal.dashboard_columns IS
+    'Descriptions of the columns of each registered dashboard: create_dashboards puts them as comments on the materialized view''s and the view''s columns (columns the query does not return are skipped).';
+COMMENT ON COLUMN supplymkt_internal.dashboard_columns.dashboard IS 'dashboard_catalog.name.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_columns.ordinal IS 'Position in the registration (1, 2, ...).';
+COMMENT ON COLUMN supplymkt_internal.dashboard_columns.column_name IS 'Column of the materialized view and the view.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_columns.description IS 'Its comment.';
 
--- Text of the customer dashboard query (one row per customer) for a source schema and a time zone; with_clv
--- adds the BG/NBD + Gamma-Gamma columns (create_dashboards passes true when the CLV functions exist).
-CREATE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, time_zone text, with_clv boolean)
-    RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+-- Registers (or replaces) a dashboard in the catalog; called by the family SQL files at install time.
+CREATE FUNCTION supplymkt_internal.register_dashboard(name text, family text, build_order integer, query_call text,
+                                                      unique_key text[], source_columns text[], title text,
+                                                      mv_comment text, columns text[], key_note text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
-AS $body$
-SELECT pg_catalog.format($q$
-WITH
-order_values AS (
-    SELECT o.customer_id, o.order_time, greatest(COALESCE(sum(oi.quantity * oi.unit_price), 0), 0)::float8 AS amount
-      FROM %1$I.orders AS o
-      LEFT JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
-     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time)
-     GROUP BY o.order_id, o.customer_id, o.order_time
-),
-local AS (
-    -- wall-clock times of the dashboard time zone labelled UTC, so rfm_summary's UTC days are local days
-    SELECT customer_id, order_time, amount, (order_time AT TIME ZONE %2$L) AT TIME ZONE 'UTC' AS local_time
-      FROM order_values
-),
-bounds AS (
-    SELECT max(order_time) AS as_of, max(local_time) AS local_as_of FROM local
-),
-summary AS MATERIALIZED (
-    SELECT l.customer_id, b.as_of, min(l.order_time) AS first_order, max(l.order_time) AS last_order,
-           @extschema@.rfm_summary(l.local_time, l.amount, b.local_as_of) AS s
-      FROM local AS l CROSS JOIN bounds AS b
-     GROUP BY l.customer_id, b.as_of, b.local_as_of
-),
-flat AS (
-    SELECT customer_id, as_of, first_order, last_order, (s).recency_days, (s).orders, (s).frequency,
-           (s).recency_bgnbd, (s).age_days, (s).monetary_mean, (s).monetary_repeat_mean, (s).monetary_total
-      FROM summary
-),
-breaks AS (
-    SELECT @extschema@.rfm_breaks(recency_days, orders, monetary_total) AS b FROM flat
-),
-scored AS (
-    SELECT f.*, @extschema@.rfm_score(f.recency_days, f.orders, f.monetary_total, b.b) AS sc
-      FROM flat AS f CROSS JOIN breaks AS b
-)%3$s
-SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days, s.monetary_mean,
-       s.monetary_repeat_mean, s.monetary_total, s.first_order, s.last_order,
-       (s.sc).r AS r_score, (s.sc).f AS f_score, (s.sc).m AS m_score, (s.sc).code AS rfm_code,
-       COALESCE((s.sc).segment, '(unassigned)') AS segment%4$s
-  FROM scored AS s%5$s
-$q$, source_schema, time_zone,
-     CASE WHEN with_clv THEN $c$,
-fitted AS (
-    -- BG/NBD + Gamma-Gamma in days over every customer older than a day (the model needs T > 0); a repeat
-    -- customer whose repeat orders are all worth 0 counts as unknown spend (Gamma-Gamma needs a positive mean)
-    SELECT @extschema@.clv_fit(frequency::float8, recency_bgnbd, age_days, NULLIF(monetary_repeat_mean, 0), 'bgnbd', 'days')
-               FILTER (WHERE age_days > 0) AS m
-      FROM flat
-),
-model AS (
-    SELECT m, m IS NOT NULL AND m::text::jsonb ? 'gamma' AS has_spend FROM fitted
-)$c$ ELSE '' END,
-     CASE WHEN with_clv THEN $c$,
-       CASE WHEN s.age_days > 0 THEN @extschema@.probability_alive(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS p_alive,
-       CASE WHEN s.age_days > 0 THEN @extschema@.expected_purchases(md.m, 365, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS expected_purchases_12m,
-       CASE WHEN s.age_days > 0 AND md.has_spend
-            THEN @extschema@.clv_estimate(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days, COALESCE(s.monetary_repeat_mean, 0), 365, 0)
-       END AS clv_12m$c$
-          ELSE '' END,
-     CASE WHEN with_clv THEN ' CROSS JOIN model AS md' ELSE '' END)
-$body$;
-COMMENT ON FUNCTION supplymkt_internal.customer_dashboard_query(text, text, boolean) IS
-    'The SELECT behind customer_dashboard_mv for a source schema and a time zone; with_clv adds p_alive, expected_purchases_12m and clv_12m from a BG/NBD + Gamma-Gamma fit (clv_fit, in days) over all customers older than one day (used by create_dashboards; handy to read or EXPLAIN).';
+AS $$
+DECLARE
+    called text := substring(query_call FROM '^(supplymkt_internal\.[a-z_][a-z0-9_]*)\(');
+    taken text;
+BEGIN
+    IF called IS NULL OR to_regproc(called) IS NULL THEN
+        RAISE EXCEPTION 'dashboard %: query_call must call a function of schema supplymkt_internal, not "%"', name, query_call
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF name IS NULL OR name !~ '^[a-z][a-z0-9_]*$' OR length(name) > 55 THEN
+        RAISE EXCEPTION 'dashboard name "%" must start with a lower-case letter and use only lower-case letters, digits and _ (at most 55 characters)', name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT d.name INTO taken FROM supplymkt_internal.dashboard_catalog AS d
+     WHERE d.build_order = register_dashboard.build_order AND d.name <> register_dashboard.name;
+    IF taken IS NOT NULL THEN
+        RAISE EXCEPTION 'dashboard %: build order % is taken by dashboard %', name, build_order, taken
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    BEGIN
+        PERFORM format(query_call, 'source', 'target', 'UTC', 1), format(mv_comment, 'source', 'target', 'UTC', 1);
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'dashboard %: query_call and mv_comment must be format() templates of at most 4 arguments: %', name, SQLERRM
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = '%1$ is the source schema, %2$ the target schema, %3$ the time zone, %4$ segments; write % as %%.';
+    END;
+    IF array_ndims(columns) IS DISTINCT FROM 2 OR array_length(columns, 2) <> 2 THEN
+        RAISE EXCEPTION 'dashboard %: columns must be an array of [column name, description] pairs', name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    DELETE FROM supplymkt_internal.dashboard_catalog AS d WHERE d.name = register_dashboard.name;
+    INSERT INTO supplymkt_internal.dashboard_catalog
+    VALUES (name, family, build_order, query_call, unique_key, source_columns, title, mv_comment, key_note);
+    INSERT INTO supplymkt_internal.dashboard_columns
+    SELECT name, i, columns[i][1], columns[i][2] FROM generate_subscripts(columns, 1) AS i;
+END;
+$$;
+COMMENT ON FUNCTION supplymkt_internal.register_dashboard(text, text, integer, text, text[], text[], text, text, text[], text) IS
+    'Registers (or replaces) dashboard name in dashboard_catalog and its column descriptions (columns: ARRAY[[column, description], ...]) in dashboard_columns. Checks the name (lower-case identifier, at most 55 characters), that build_order is free, that query_call calls a supplymkt_internal function and that query_call and mv_comment are valid format() templates (22023). Called by the family install scripts.';
 
--- Text of the RFM segment summary query over target_schema.customer_dashboard_mv.
-CREATE FUNCTION supplymkt_internal.customer_segments_query(target_schema text, with_clv boolean)
-    RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+-- Drops the objects registered for target_schema in supplymkt.dashboards (views first, then the materialized
+-- views in reverse build order, so a dashboard goes before the ones it reads) and deletes their registry
+-- rows; returns what was registered, with the privileges the relation had (NULL when it was already gone).
+CREATE FUNCTION supplymkt_internal.drop_registered_dashboards(target_schema text)
+    RETURNS TABLE (object_name text, kind text, acl text[])
+    LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
-AS $body$
-SELECT pg_catalog.format($q$
-SELECT g.segment, count(c.customer_id) AS customers,
-       count(c.customer_id)::float8 / NULLIF(t.customers, 0) AS customer_share,
-       COALESCE(sum(c.monetary_total), 0) AS revenue,
-       COALESCE(sum(c.monetary_total), 0) / NULLIF(t.revenue, 0) AS revenue_share,
-       avg(c.recency_days) AS mean_recency_days, avg(c.orders)::float8 AS mean_orders,
-       avg(c.monetary_total) AS mean_monetary_total%2$s
-  FROM (SELECT segment FROM @extschema@.rfm_segments UNION SELECT segment FROM %1$I.customer_dashboard_mv) AS g
- CROSS JOIN (SELECT count(*) AS customers, sum(monetary_total) AS revenue FROM %1$I.customer_dashboard_mv) AS t
-  LEFT JOIN %1$I.customer_dashboard_mv AS c ON c.segment = g.segment
- GROUP BY g.segment, t.customers, t.revenue
-$q$, target_schema,
-     CASE WHEN with_clv THEN ',
-       avg(c.clv_12m) AS mean_clv_12m, sum(c.clv_12m) AS total_clv_12m' ELSE '' END)
-$body$;
-COMMENT ON FUNCTION supplymkt_internal.customer_segments_query(text, boolean) IS
-    'The SELECT behind customer_segments_mv: one row per RFM segment (every segment of supplymkt.rfm_segments, plus ''(unassigned)'' when used) summarising target_schema.customer_dashboard_mv (used by create_dashboards).';
+AS $$
+#variable_conflict use_column
+DECLARE
+    obj record;
+BEGIN
+    FOR obj IN
+        SELECT d.object_name, d.kind, c.oid AS relid, c.relacl
+          FROM @extschema@.dashboards AS d
+          LEFT JOIN supplymkt_internal.dashboard_catalog AS g
+                 ON d.object_name IN (g.name, g.name || '_mv', g.name || '_mv_key')
+          LEFT JOIN pg_namespace AS n ON n.nspname = d.target_schema
+          LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
+         WHERE d.target_schema = drop_registered_dashboards.target_schema
+         ORDER BY CASE d.kind WHEN 'view' THEN 1 WHEN 'materialized view' THEN 2 ELSE 3 END,
+                  g.build_order DESC NULLS FIRST, d.object_name DESC
+    LOOP
+        IF obj.relid IS NOT NULL AND obj.kind = 'view' THEN
+            EXECUTE format('DROP VIEW %I.%I', target_schema, obj.object_name);
+        ELSIF obj.relid IS NOT NULL AND obj.kind = 'materialized view' THEN
+            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, obj.object_name);
+        END IF;
+        object_name := obj.object_name;
+        kind := obj.kind;
+        acl := CASE WHEN obj.relid IS NOT NULL THEN COALESCE(obj.relacl::text[], '{}') END;
+        RETURN NEXT;
+    END LOOP;
+    DELETE FROM @extschema@.dashboards AS d WHERE d.target_schema = drop_registered_dashboards.target_schema;
+END;
+$$;
+COMMENT ON FUNCTION supplymkt_internal.drop_registered_dashboards(text) IS
+    'Drops the dashboard objects registered for target_schema in supplymkt.dashboards (views, then materialized views in reverse build order; indexes go with their materialized view) and deletes the registry rows. Returns each registered object with its privileges before the drop (NULL when it no longer existed). Used by create_dashboards and drop_dashboards.';
 
--- Text of the persona query over target_schema.customer_dashboard_mv and the orders of source_schema: one row
--- per customer with its k-means persona among (at most) segments clusters; with_clv carries clv_12m over,
--- with_channel reads orders.channel (create_dashboards passes what is installed and what the source has).
-CREATE FUNCTION supplymkt_internal.customer_personas_query(source_schema text, target_schema text, segments integer,
-                                                   with_clv boolean, with_channel boolean)
-    RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $body$
-SELECT pg_catalog.format($q$
-WITH
-customer AS MATERIALIZED (
-    SELECT d.customer_id, d.as_of, d.segment AS rfm_segment, d.rfm_code, d.r_score, d.f_score, d.m_score,
-           d.recency_days, d.orders, d.monetary_total%4$s
-      FROM %2$I.customer_dashboard_mv AS d
-),
-bought AS MATERIALIZED (
-    -- the orders customer_dashboard_mv summarised: none after its as_of, so refreshing this view later does
-    -- not mix newer orders into the dashboard's numbers
-    SELECT o.order_id, o.customer_id, %5$s AS channel
-      FROM %1$I.orders AS o
-     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time)
-       AND o.order_time <= (SELECT max(as_of) FROM customer)
-),
-spend AS MATERIALIZED (
-    -- revenue per customer and category (NULL category or unknown product: '(uncategorized)'); only
-    -- positive totals are kept
-    SELECT b.customer_id, COALESCE(p.category, '(uncategorized)') AS category,
-           sum(oi.quantity * oi.unit_price)::float8 AS revenue
-      FROM bought AS b
-      JOIN %1$I.order_items AS oi ON oi.order_id = b.order_id
-      LEFT JOIN %1$I.products AS p ON p.product_id = oi.product_id
-     GROUP BY 1, 2
-    HAVING sum(oi.quantity * oi.unit_price) > 0
-),
-category AS MATERIALIZED (
-    -- the categories of the feature vector, in byte order of their names (COLLATE "C": the same in every database)
-    SELECT c.category, row_number() OVER (ORDER BY c.category COLLATE "C") AS position
-      FROM (SELECT DISTINCT category FROM spend) AS c
-),
-share AS (
-    SELECT s.customer_id, s.category, s.revenue / sum(s.revenue) OVER (PARTITION BY s.customer_id) AS share
-      FROM spend AS s
-),
-mix AS (
-    SELECT c.customer_id, array_agg(COALESCE(s.share, 0) ORDER BY k.position) AS shares
-      FROM customer AS c
-     CROSS JOIN category AS k
-      LEFT JOIN share AS s ON s.customer_id = c.customer_id AND s.category = k.category
-     GROUP BY c.customer_id
-),
-feature AS MATERIALIZED (
-    -- recency as is (bounded by the data's span), orders and monetary total through ln(1 + x): both are
-    -- heavy-tailed, and on the raw scale a few big spenders would pull whole clusters; then the category shares
-    SELECT c.*, ARRAY[c.recency_days, ln(1 + c.orders::float8), ln(1 + c.monetary_total)]
-                || COALESCE(m.shares, '{}'::float8[]) AS features
-      FROM customer AS c
-      LEFT JOIN mix AS m ON m.customer_id = c.customer_id
-),
-scaling AS (
-    -- z-scores over all customers (population standard deviation; 1 for a constant feature), each category
-    -- share further divided by sqrt(number of categories) so that the category mix as a whole weighs as much as
-    -- recency, frequency or monetary value alone: unweighted, 16 categories would outvote the three RFM features,
-    -- and a customer alone in a rare category (a share many standard deviations from its mean of ~0) would
-    -- become a persona of its own
-    SELECT array_agg(x.mean ORDER BY x.position) AS mean, array_agg(x.scale ORDER BY x.position) AS scale
-      FROM (SELECT u.position, avg(u.value) AS mean,
-                   COALESCE(NULLIF(stddev_pop(u.value), 0), 1)
-                   * CASE WHEN u.position > 3 THEN sqrt(max(cardinality(f.features)) - 3) ELSE 1 END AS scale
-              FROM feature AS f CROSS JOIN LATERAL unnest(f.features) WITH ORDINALITY AS u(value, position)
-             GROUP BY u.position) AS x
-),
-point AS MATERIALIZED (
-    SELECT f.customer_id,
-           ARRAY(SELECT (f.features[i] - sc.mean[i]) / sc.scale[i] FROM generate_subscripts(f.features, 1) AS i
-                  ORDER BY i) AS z
-      FROM feature AS f CROSS JOIN scaling AS sc
-),
-fit AS (
-    -- kmeans_fit needs k distinct points: fewer personas when there are fewer distinct customers
-    SELECT least(%3$s, count(DISTINCT z))::integer AS k FROM point
-),
-model AS (
-    -- one fit over all customers on the scaled points (seed 0, n_init 10, max_iter 300, tol 1e-4, no further
-    -- standardization), recomputed by every refresh
-    SELECT @extschema@.kmeans_fit(p.z, (SELECT k FROM fit), 0, 10, 300, 1e-4, false) AS m FROM point AS p
-),
-favourite_category AS (
-    SELECT DISTINCT ON (s.customer_id) s.customer_id, s.category
-      FROM spend AS s
-     ORDER BY s.customer_id, s.revenue DESC, s.category COLLATE "C"
-),
-favourite_channel AS (
-    SELECT DISTINCT ON (x.customer_id) x.customer_id, x.channel
-      FROM (SELECT customer_id, channel, count(*) AS orders FROM bought WHERE channel IS NOT NULL GROUP BY 1, 2) AS x
-     ORDER BY x.customer_id, x.orders DESC, x.channel COLLATE "C"
-),
-category_revenue AS (
-    SELECT s.customer_id, jsonb_object_agg(s.category, s.revenue) AS category_revenue
-      FROM spend AS s
-     GROUP BY s.customer_id
-)
-SELECT f.customer_id, @extschema@.kmeans_assign(md.m, p.z) AS persona,
-       @extschema@.kmeans_distance(md.m, p.z) AS persona_distance,
-       f.rfm_segment, f.rfm_code, f.r_score, f.f_score, f.m_score, f.recency_days, f.orders, f.monetary_total%4$s,
-       fc.category AS favourite_category, fh.channel AS favourite_channel,
-       COALESCE(cr.category_revenue, '{}'::jsonb) AS category_revenue, f.features, f.as_of
-  FROM feature AS f
-  JOIN point AS p ON p.customer_id = f.customer_id
- CROSS JOIN model AS md
-  LEFT JOIN favourite_category AS fc ON fc.customer_id = f.customer_id
-  LEFT JOIN favourite_channel AS fh ON fh.customer_id = f.customer_id
-  LEFT JOIN category_revenue AS cr ON cr.customer_id = f.customer_id
-$q$, source_schema, target_schema, segments,
-     CASE WHEN with_clv THEN ', clv_12m' ELSE '' END,
-     CASE WHEN with_channel THEN 'o.channel::text' ELSE 'NULL::text' END)
-$body$;
-COMMENT ON FUNCTION supplymkt_internal.customer_personas_query(text, text, integer, boolean, boolean) IS
-    'The SELECT behind customer_personas_mv: one row per customer of target_schema.customer_dashboard_mv with its persona, kmeans_assign of a kmeans_fit (seed 0, k = least(segments, distinct customers)) over all customers on the features [recency_days, ln(1 + orders), ln(1 + monetary_total), revenue share of each category in byte order of the names], z-scored and the shares weighted by 1/sqrt(number of categories), favourite category and channel from the orders of source_schema up to the dashboard''s as_of; with_clv carries clv_12m over, with_channel reads orders.channel (used by create_dashboards; handy to read or EXPLAIN).';
-
--- Text of the persona summary query over target_schema.customer_personas_mv (one row per persona).
-CREATE FUNCTION supplymkt_internal.persona_segments_query(target_schema text, with_clv boolean)
-    RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $body$
-SELECT pg_catalog.format($q$
-WITH
-member AS MATERIALIZED (
-    SELECT * FROM %1$I.customer_personas_mv WHERE persona IS NOT NULL
-),
-overall AS (
-    SELECT count(*) AS customers, sum(monetary_total) AS revenue,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY recency_days) AS median_recency_days,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY orders) AS median_orders,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary_total) AS median_monetary_total,
-           ARRAY['recency_days', 'ln(1 + orders)', 'ln(1 + monetary_total)']
-           || ARRAY(SELECT 'share:' || c.category
-                      FROM (SELECT DISTINCT jsonb_object_keys(category_revenue) AS category FROM member) AS c
-                     ORDER BY c.category COLLATE "C") AS feature_names
-      FROM member
-),
-center AS (
-    -- the persona's centroid in feature space: the mean of its members' feature vectors
-    SELECT x.persona, array_agg(x.value ORDER BY x.position) AS centroid
-      FROM (SELECT m.persona, u.position, avg(u.value) AS value
-              FROM member AS m CROSS JOIN LATERAL unnest(m.features) WITH ORDINALITY AS u(value, position)
-             GROUP BY 1, 2) AS x
-     GROUP BY x.persona
-),
-top_category AS (
-    SELECT DISTINCT ON (x.persona) x.persona, x.category, x.revenue / sum(x.revenue) OVER (PARTITION BY x.persona) AS share
-      FROM (SELECT m.persona, e.key AS category, sum(e.value::float8) AS revenue
-              FROM member AS m CROSS JOIN LATERAL jsonb_each_text(m.category_revenue) AS e
-             GROUP BY 1, 2) AS x
-     ORDER BY x.persona, x.revenue DESC, x.category COLLATE "C"
-),
-summary AS (
-    SELECT m.persona, count(*) AS customers, count(*)::float8 / o.customers AS customer_share,
-           sum(m.monetary_total) AS revenue, sum(m.monetary_total) / NULLIF(o.revenue, 0) AS revenue_share%2$s,
-           c.centroid[1] AS centroid_recency_days, exp(c.centroid[2]) - 1 AS centroid_orders,
-           exp(c.centroid[3]) - 1 AS centroid_monetary_total,
-           avg(m.recency_days) AS mean_recency_days, avg(m.orders)::float8 AS mean_orders,
-           avg(m.monetary_total) AS mean_monetary_total,
-           o.median_recency_days, o.median_orders, o.median_monetary_total, c.centroid, o.feature_names
-      FROM member AS m
-      JOIN center AS c ON c.persona = m.persona
-     CROSS JOIN overall AS o
-     GROUP BY m.persona, c.centroid, o.customers, o.revenue, o.median_recency_days, o.median_orders,
-              o.median_monetary_total, o.feature_names
-)
-SELECT s.persona,
-       concat_ws(' / ',
-                 CASE WHEN round(s.centroid_monetary_total::numeric, 6) > round(s.median_monetary_total::numeric, 6)
-                      THEN 'high value' ELSE 'low value' END,
-                 CASE WHEN round(s.centroid_orders::numeric, 6) > round(s.median_orders::numeric, 6)
-                      THEN 'frequent' ELSE 'occasional' END,
-                 CASE WHEN round(s.centroid_recency_days::numeric, 6) < round(s.median_recency_days::numeric, 6)
-                      THEN 'recent' ELSE 'lapsing' END) AS label,
-       s.customers, s.customer_share, s.revenue, s.revenue_share%3$s,
-       s.centroid_recency_days, s.centroid_orders, s.centroid_monetary_total,
-       s.mean_recency_days, s.mean_orders, s.mean_monetary_total,
-       t.category AS top_category, t.share AS top_category_share, s.centroid, s.feature_names
-  FROM summary AS s
-  LEFT JOIN top_category AS t ON t.persona = s.persona
-$q$, target_schema,
-     CASE WHEN with_clv THEN ',
-           avg(m.clv_12m) AS mean_clv_12m' ELSE '' END,
-     CASE WHEN with_clv THEN ', s.mean_clv_12m' ELSE '' END)
-$body$;
-COMMENT ON FUNCTION supplymkt_internal.persona_segments_query(text, boolean) IS
-    'The SELECT behind persona_segments_mv: one row per persona of target_schema.customer_personas_mv with its size, customer and revenue shares, mean CLV (with_clv), centroid and plain means of recency, orders and monetary total, top category and a label from the centroid against the medians of all customers (used by create_dashboards).';
-
--- Text of the item neighbours query for a source schema: item_similarity over every order line (user =
--- orders.customer_id, item = order_items.product_id, weight 1 per line), one row per (item, neighbour).
-CREATE FUNCTION supplymkt_internal.item_neighbors_query(source_schema text)
-    RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $body$
-SELECT pg_catalog.format($q$
-WITH
-model AS (
-    SELECT @extschema@.item_similarity(o.customer_id, oi.product_id) AS m
-      FROM %1$I.orders AS o
-      JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
-)
-SELECT n.item_id, n.rank, n.neighbor_id, n.score, n.support
-  FROM model AS md CROSS JOIN LATERAL @extschema@.neighbors(md.m) AS n
-$q$, source_schema)
-$body$;
-COMMENT ON FUNCTION supplymkt_internal.item_neighbors_query(text) IS
-    'The SELECT behind item_neighbors_mv: neighbors() of item_similarity(orders.customer_id, order_items.product_id) over every order line of source_schema (cosine, weight = order lines of the item per customer, top 20 per item), one row per (item, neighbour) (used by create_dashboards; handy to read or EXPLAIN).';
-
--- Text of the per-customer recommendation query for a source schema: the same model as item_neighbors_query,
--- recommend(model, the customer's purchased items, 10) for every customer with an order.
-CREATE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text)
-    RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-AS $body$
-SELECT pg_catalog.format($q$
-WITH
-line AS MATERIALIZED (
-    SELECT o.customer_id, oi.product_id
-      FROM %1$I.orders AS o
-      JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
-     WHERE o.customer_id IS NOT NULL AND oi.product_id IS NOT NULL
-),
-model AS MATERIALIZED (
-    SELECT @extschema@.item_similarity(l.customer_id, l.product_id) AS m FROM line AS l
-),
-customer AS (
-    -- every customer with an order; a customer whose orders have no items gets the popular items
-    SELECT c.customer_id, COALESCE(h.items, '{}'::bigint[]) AS history
-      FROM (SELECT DISTINCT o.customer_id FROM %1$I.orders AS o WHERE o.customer_id IS NOT NULL) AS c
-      LEFT JOIN (SELECT l.customer_id, array_agg(DISTINCT l.product_id ORDER BY l.product_id) AS items
-                   FROM line AS l GROUP BY l.customer_id) AS h ON h.customer_id = c.customer_id
-)
-SELECT c.customer_id, r.rank, r.item_id, r.score, r.source, r.because,
-       CASE WHEN r.source = 'similar' THEN 'because you bought ' || array_to_string(r.because, ', ')
-            ELSE 'popular' END AS reason
-  FROM customer AS c
- CROSS JOIN model AS md
- CROSS JOIN LATERAL @extschema@.recommend(md.m, c.history, 10) AS r
-$q$, source_schema)
-$body$;
-COMMENT ON FUNCTION supplymkt_internal.user_recommendations_query(text) IS
-    'The SELECT behind user_recommendations_mv: for every customer with an order in source_schema, recommend(model, the products the customer bought, 10) with the item_similarity model of item_neighbors_query (cosine over every order line, top 20 neighbours per item), purchased products excluded, popular products filling up; reason spells out the because column (used by create_dashboards; handy to read or EXPLAIN).';
-
--- Creates the supply dashboards in target_schema, replacing the ones registered there before.
+-- Creates every registered dashboard in target_schema, replacing the ones registered there before.
 CREATE FUNCTION @extschema@.create_dashboards(source_schema text, target_schema text, time_zone text DEFAULT NULL,
                                               segments integer DEFAULT 5)
     RETURNS TABLE (object_name text, kind text)
@@ -695,42 +190,27 @@ AS $$
 #variable_conflict use_column
 DECLARE
     tz text := COALESCE(time_zone, current_setting('TimeZone'));
+    dash record;
     obj record;
     acl record;
-    saved_acls jsonb := '{}';
     col record;
+    saved_acls jsonb := '{}';
+    needed text[];
     clash text;
-    mv record;
+    query_call_text text;
+    mv_query text;
+    mv text;
     err_state text;
     err_message text;
     err_detail text;
     err_hint text;
-    with_clv boolean;
-    with_kmeans boolean;
-    with_recommend boolean;
-    with_channel boolean;
-    objects text[][] := ARRAY[
-        ['supply_dashboard_mv', 'materialized view'], ['supply_dashboard_mv_key', 'index'],
-        ['supply_dashboard', 'view'],
-        ['product_abc_xyz_mv', 'materialized view'], ['product_abc_xyz_mv_key', 'index'],
-        ['product_abc_xyz', 'view'],
-        ['customer_dashboard_mv', 'materialized view'], ['customer_dashboard_mv_key', 'index'],
-        ['customer_dashboard', 'view'],
-        ['customer_segments_mv', 'materialized view'], ['customer_segments_mv_key', 'index'],
-        ['customer_segments', 'view'],
-        ['retention_mv', 'materialized view'], ['retention_mv_key', 'index'],
-        ['retention', 'view']];
 BEGIN
     PERFORM supplymkt_internal.check_dashboard_target(target_schema);
-    PERFORM supplymkt_internal.check_source(source_schema, ARRAY[
-        'products.product_id', 'products.category', 'products.first_listed', 'products.unit_cost',
-        'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id',
-        'order_items.quantity', 'order_items.unit_price', 'inventory_snapshots.snapshot_date',
-        'inventory_snapshots.product_id', 'inventory_snapshots.on_hand', 'inventory_snapshots.inventory_value',
-        'purchase_orders.product_id', 'purchase_orders.order_date', 'purchase_orders.quantity',
-        'purchase_orders.received_date', 'purchase_orders.received_quantity', 'shipments.order_id',
-        'shipments.promised_date', 'shipments.delivered_time', 'returns.order_id', 'returns.product_id',
-        'returns.quantity', 'reviews.product_id', 'reviews.rating', 'reviews.review_time'], 'create_dashboards');
+    SELECT array_agg(c.col ORDER BY c.ord) INTO needed
+      FROM (SELECT u.col, min(g.build_order * 1000 + u.ord) AS ord
+              FROM supplymkt_internal.dashboard_catalog AS g, unnest(g.source_columns) WITH ORDINALITY AS u(col, ord)
+             GROUP BY u.col) AS c;
+    PERFORM supplymkt_internal.check_source(source_schema, needed, 'create_dashboards');
     IF segments IS NULL THEN
         RAISE EXCEPTION 'segments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
@@ -751,64 +231,18 @@ BEGIN
         EXECUTE format('CREATE SCHEMA %I', target_schema);
     END IF;
 
-    -- drop what we registered there before (views first: they depend on the materialized views; materialized
-    -- views by name descending: customer_segments_mv and customer_personas_mv read customer_dashboard_mv,
-    -- persona_segments_mv reads customer_personas_mv), keeping the privileges granted on the objects so BI
-    -- users keep their access after a re-create
-    FOR obj IN
-        SELECT d.object_name, d.kind, c.oid AS relid, c.relacl
-          FROM @extschema@.dashboards AS d
-          LEFT JOIN pg_namespace AS n ON n.nspname = d.target_schema
-          LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
-         WHERE d.target_schema = create_dashboards.target_schema
-         ORDER BY CASE d.kind WHEN 'view' THEN 1 WHEN 'materialized view' THEN 2 ELSE 3 END, d.object_name DESC
-    LOOP
-        IF obj.relid IS NOT NULL AND obj.relacl IS NOT NULL THEN
-            saved_acls := saved_acls || jsonb_build_object(obj.object_name, obj.relacl::text[]);
-        END IF;
-        IF obj.relid IS NOT NULL AND obj.kind = 'view' THEN
-            EXECUTE format('DROP VIEW %I.%I', target_schema, obj.object_name);
-        ELSIF obj.relid IS NOT NULL AND obj.kind = 'materialized view' THEN
-            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, obj.object_name);
+    -- drop what we registered there before, keeping the privileges granted on the objects so BI users keep
+    -- their access after a re-create
+    FOR obj IN SELECT * FROM supplymkt_internal.drop_registered_dashboards(target_schema) LOOP
+        IF obj.acl IS NOT NULL AND obj.acl <> '{}' THEN
+            saved_acls := saved_acls || jsonb_build_object(obj.object_name, obj.acl);
         END IF;
     END LOOP;
-    DELETE FROM @extschema@.dashboards AS d WHERE d.target_schema = create_dashboards.target_schema;
-
-    -- the personas need the k-means functions (src/sql/kmeans.sql); orders.channel is optional there
-    with_kmeans := to_regtype('@extschema@.kmeans_model') IS NOT NULL;
-    IF with_kmeans THEN
-        with_kmeans := to_regprocedure('@extschema@.kmeans_fit(double precision[], integer, integer, integer, integer, double precision, boolean)') IS NOT NULL
-            AND to_regprocedure('@extschema@.kmeans_assign(@extschema@.kmeans_model, double precision[])') IS NOT NULL
-            AND to_regprocedure('@extschema@.kmeans_distance(@extschema@.kmeans_model, double precision[])') IS NOT NULL;
-    END IF;
-    IF with_kmeans THEN
-        objects := objects || ARRAY[
-            ['customer_personas_mv', 'materialized view'], ['customer_personas_mv_key', 'index'],
-            ['customer_personas', 'view'],
-            ['persona_segments_mv', 'materialized view'], ['persona_segments_mv_key', 'index'],
-            ['persona_segments', 'view']];
-    END IF;
-    -- the item neighbours and per-customer recommendations need the recommendation functions (src/sql/recommend.sql)
-    with_recommend := to_regtype('@extschema@.item_neighbors') IS NOT NULL;
-    IF with_recommend THEN
-        with_recommend := to_regprocedure('@extschema@.item_similarity(bigint, bigint)') IS NOT NULL
-            AND to_regprocedure('@extschema@.neighbors(@extschema@.item_neighbors)') IS NOT NULL
-            AND to_regprocedure('@extschema@.recommend(@extschema@.item_neighbors, bigint[], integer, bigint[])') IS NOT NULL;
-    END IF;
-    IF with_recommend THEN
-        objects := objects || ARRAY[
-            ['item_neighbors_mv', 'materialized view'], ['item_neighbors_mv_key', 'index'],
-            ['item_neighbors', 'view'],
-            ['user_recommendations_mv', 'materialized view'], ['user_recommendations_mv_key', 'index'],
-            ['user_recommendations', 'view']];
-    END IF;
-    with_channel := EXISTS (SELECT 1 FROM pg_attribute AS a
-                             WHERE a.attrelid = format('%I.orders', source_schema)::regclass
-                               AND a.attname = 'channel' AND a.attnum > 0 AND NOT a.attisdropped);
 
     -- never drop or shadow a relation that is not ours
-    SELECT string_agg(format('%I.%I', target_schema, o.name), ', ') INTO clash
-      FROM (SELECT objects[i][1] AS name FROM generate_subscripts(objects, 1) AS i) AS o
+    SELECT string_agg(format('%I.%I', target_schema, o.name), ', ' ORDER BY g.build_order, o.name) INTO clash
+      FROM supplymkt_internal.dashboard_catalog AS g,
+           unnest(ARRAY[g.name || '_mv', g.name || '_mv_key', g.name]) AS o(name)
      WHERE to_regclass(format('%I.%I', target_schema, o.name)) IS NOT NULL;
     IF clash IS NOT NULL THEN
         RAISE EXCEPTION 'relation % already exists and was not created by create_dashboards', clash
@@ -816,343 +250,78 @@ BEGIN
                   HINT = 'Drop or rename it, or choose another target schema.';
     END IF;
 
-    -- the customer dashboard has CLV columns when the CLV model functions are installed (src/sql/clv.sql)
-    with_clv := to_regtype('@extschema@.clv_model') IS NOT NULL;
-    IF with_clv THEN
-        with_clv := to_regprocedure('@extschema@.clv_fit(double precision, double precision, double precision, double precision, text, text)') IS NOT NULL
-            AND to_regprocedure('@extschema@.probability_alive(@extschema@.clv_model, double precision, double precision, double precision)') IS NOT NULL
-            AND to_regprocedure('@extschema@.expected_purchases(@extschema@.clv_model, double precision, double precision, double precision, double precision)') IS NOT NULL
-            AND to_regprocedure('@extschema@.clv_estimate(@extschema@.clv_model, double precision, double precision, double precision, double precision, double precision, double precision)') IS NOT NULL;
-    END IF;
-
-    -- the materialized views (customer_dashboard_mv before customer_segments_mv and customer_personas_mv, which
-    -- read it, and customer_personas_mv before persona_segments_mv); an error in the source data is re-raised
-    -- without the long query as context
-    FOR mv IN
-        SELECT * FROM (VALUES
-            (1, 'supply_dashboard_mv', format('supply_dashboard_query(%L, %L)', source_schema, tz),
-             supplymkt_internal.supply_dashboard_query(source_schema, tz)),
-            (2, 'product_abc_xyz_mv', format('product_abc_xyz_query(%L, %L)', source_schema, tz),
-             supplymkt_internal.product_abc_xyz_query(source_schema, tz)),
-            (3, 'customer_dashboard_mv', format('customer_dashboard_query(%L, %L, %L)', source_schema, tz, with_clv),
-             supplymkt_internal.customer_dashboard_query(source_schema, tz, with_clv)),
-            (4, 'customer_segments_mv', format('customer_segments_query(%L, %L)', target_schema, with_clv),
-             supplymkt_internal.customer_segments_query(target_schema, with_clv)),
-            (5, 'retention_mv', format('retention_query(%L, 12, %L)', source_schema, tz),
-             supplymkt_internal.retention_query(source_schema, 12, tz)),
-            (6, 'customer_personas_mv',
-             format('customer_personas_query(%L, %L, %s, %L, %L)', source_schema, target_schema, segments, with_clv, with_channel),
-             supplymkt_internal.customer_personas_query(source_schema, target_schema, segments, with_clv, with_channel)),
-            (7, 'persona_segments_mv', format('persona_segments_query(%L, %L)', target_schema, with_clv),
-             supplymkt_internal.persona_segments_query(target_schema, with_clv)),
-            (8, 'item_neighbors_mv', format('item_neighbors_query(%L)', source_schema),
-             supplymkt_internal.item_neighbors_query(source_schema)),
-            (9, 'user_recommendations_mv', format('user_recommendations_query(%L)', source_schema),
-             supplymkt_internal.user_recommendations_query(source_schema))) AS v(ord, name, call, query)
-         WHERE v.ord <= 5 OR (v.ord <= 7 AND with_kmeans) OR (v.ord >= 8 AND with_recommend)
-         ORDER BY ord
-    LOOP
+    -- each dashboard in build order: the materialized view (an error in the source data is re-raised without
+    -- the long query as context), its unique index, the view, the comments; then register the three objects
+    -- and restore the privileges the previous objects of the same name had
+    FOR dash IN SELECT * FROM supplymkt_internal.dashboard_catalog ORDER BY build_order LOOP
+        mv := dash.name || '_mv';
+        query_call_text := format(dash.query_call, source_schema, target_schema, tz, segments);
+        EXECUTE format('SELECT %s', query_call_text) INTO mv_query;
         BEGIN
-            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, mv.name, mv.query);
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, mv, mv_query);
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
                                     err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT;
             err_detail := concat_ws(' ', NULLIF(err_detail, ''),
-                                    format('Raised while building %I.%I from schema %I (its query: SELECT @extschema@.%s).',
-                                           target_schema, mv.name, source_schema, mv.call));
+                                    format('Raised while building %I.%I from schema %I (its query: SELECT %s).',
+                                           target_schema, mv, source_schema, query_call_text));
             IF COALESCE(err_hint, '') = '' THEN
                 RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail;
             END IF;
             RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail, HINT = err_hint;
         END;
-    END LOOP;
-
-    -- supply dashboard: one row per (category, month) and one per month for the overall scope
-    EXECUTE format('CREATE UNIQUE INDEX supply_dashboard_mv_key ON %I.supply_dashboard_mv (scope, category, month)',
-                   target_schema);
-    EXECUTE format('CREATE VIEW %1$I.supply_dashboard WITH (security_invoker = true) AS SELECT * FROM %1$I.supply_dashboard_mv',
-                   target_schema);
-    EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.supply_dashboard_mv IS %L', target_schema,
-                   format('Supply dashboard built by supplymkt.create_dashboards from schema %s (months in time zone %s): one row per (category, month) with scope = ''category'' and one per month with scope = ''overall'' and category = ''(all)''. Months span the first to the last month with orders or inventory snapshots (activity outside that window, such as purchase orders placed earlier, is left out); every category has a row in every month. Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index supply_dashboard_mv_key). Query the view supply_dashboard.',
-                          source_schema, tz, target_schema));
-    EXECUTE format('COMMENT ON INDEX %I.supply_dashboard_mv_key IS %L', target_schema,
-                   'Unique key (scope, category, month) of supply_dashboard_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.');
-    EXECUTE format('COMMENT ON VIEW %I.supply_dashboard IS %L', target_schema,
-                   'Supply dashboard for BI tools (security_invoker: readers need SELECT on supply_dashboard_mv too). See the comment on supply_dashboard_mv; columns are documented one by one.');
-    FOR col IN
-        SELECT * FROM (VALUES
-            ('scope', 'category: a row for one category; overall: all categories together.'),
-            ('category', 'Product category (products.category; NULL categories are reported as ''(uncategorized)''); ''(all)'' on overall rows. Never NULL.'),
-            ('month', 'First day of the calendar month (orders, shipments, returns and reviews bucketed in the time zone given to create_dashboards).'),
-            ('abc_class', 'ABC class of the category by its revenue over the whole period (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C); the same in every month. NULL on overall rows.'),
-            ('units_sold', 'Units sold in the month: sum(order_items.quantity) of orders placed in the month. 0 without sales.'),
-            ('revenue', 'Revenue of the month: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'),
-            ('cogs', 'Cost of goods sold in the month: sum(quantity * products.unit_cost), in the currency of the source data. 0 without sales.'),
-            ('units_received', 'Units received from suppliers in the month: sum(purchase_orders.received_quantity) by received_date. 0 without receipts.'),
-            ('units_returned', 'Units returned from the orders placed in the month (returns attributed to their order''s month). 0 without returns.'),
-            ('reviews', 'Number of reviews written in the month. 0 without reviews.'),
-            ('avg_inventory_value', 'Average over the month''s snapshot dates of the total inventory value on that date (sum of inventory_snapshots.inventory_value), in the currency of the source data. NULL without snapshots.'),
-            ('inventory_turnover', 'Inventory turnover of the month (inventory_turnover: cogs / avg_inventory_value), not annualized. NULL without snapshots or with zero average inventory.'),
-            ('annualized_turnover', 'inventory_turnover * 365 / days in the month: turns per year at this month''s pace (the scale the score uses). NULL when inventory_turnover is.'),
-            ('stockout_rate', 'Share 0..1 of the month''s inventory snapshots with on_hand <= 0 (stockout_rate). NULL without snapshots.'),
-            ('fill_rate', 'Supplier unit fill rate 0..1 of the purchase orders placed in the month (fill_rate(quantity, received_quantity); over-delivery counts as filled). Lines not yet received (NULL received_quantity) are left out; NULL when none remain.'),
-            ('sell_through_rate', 'units_sold / units_received of the month (sell_through_rate); can exceed 1 when stock on hand is sold. NULL when nothing was received.'),
-            ('renewal_rate', 'Share 0..1 of the assortment (products listed by the month''s end; unknown first_listed counts as long listed) first listed in the month (renewal_rate). NULL when the assortment is empty.'),
-            ('demand_cv', 'Coefficient of variation of daily units sold in the month (demand_cv), zero-sale days included, over the days from the first to the last order day of the data. NULL with fewer than 2 days or no sales.'),
-            ('diversity', 'Evenness 0..1 (Pielou) of the category mix of the products listed by the month''s end (assortment_diversity(category).evenness). Defined on overall rows only: NULL on category rows (a single category has no mix) and with a single category.'),
-            ('on_time_rate', 'Share 0..1 of delivered shipments of the month''s orders with delivered_time (as a date in the dashboard time zone) <= promised_date. On category rows a shipment counts for each category its order contains. Undelivered shipments are left out; NULL when none.'),
-            ('return_rate', 'units_returned / units_sold for the orders of the month. NULL when nothing was sold.'),
-            ('mean_rating', 'Mean review rating (1..5) of the reviews written in the month. NULL without reviews.'),
-            ('supply_capability_score', 'Composite score 0..100 (supply_capability_score) from annualized_turnover, fill_rate, stockout_rate, renewal_rate, diversity, on_time_rate, return_rate and mean_rating with the weights in supplymkt.score_weights; NULL indicators are left out and the weights renormalized. NULL when every indicator is NULL.')
-        ) AS v(name, description)
-    LOOP
-        EXECUTE format('COMMENT ON COLUMN %I.supply_dashboard_mv.%I IS %L', target_schema, col.name, col.description);
-        EXECUTE format('COMMENT ON COLUMN %I.supply_dashboard.%I IS %L', target_schema, col.name, col.description);
-    END LOOP;
-
-    -- product ABC/XYZ classification
-    EXECUTE format('CREATE UNIQUE INDEX product_abc_xyz_mv_key ON %I.product_abc_xyz_mv (product_id)', target_schema);
-    EXECUTE format('CREATE VIEW %1$I.product_abc_xyz WITH (security_invoker = true) AS SELECT * FROM %1$I.product_abc_xyz_mv',
-                   target_schema);
-    EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.product_abc_xyz_mv IS %L', target_schema,
-                   format('Product ABC/XYZ classification built by supplymkt.create_dashboards from schema %s (weeks in time zone %s): one row per product over the whole period. Refresh with supplymkt.refresh_dashboards(%L). Query the view product_abc_xyz.',
-                          source_schema, tz, target_schema));
-    EXECUTE format('COMMENT ON INDEX %I.product_abc_xyz_mv_key IS %L', target_schema,
-                   'Unique key (product_id) of product_abc_xyz_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run. Requires product_id to be unique in products.');
-    EXECUTE format('COMMENT ON VIEW %I.product_abc_xyz IS %L', target_schema,
-                   'Product ABC/XYZ classification for BI tools (security_invoker: readers need SELECT on product_abc_xyz_mv too). See the comment on product_abc_xyz_mv.');
-    FOR col IN
-        SELECT * FROM (VALUES
-            ('product_id', 'Product (products.product_id).'),
-            ('category', 'Product category; NULL categories are reported as ''(uncategorized)''.'),
-            ('units_sold', 'Units sold over the whole period. 0 without sales.'),
-            ('revenue', 'Revenue over the whole period: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'),
-            ('abc_class', 'ABC class by revenue among all products (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C; products without sales are C).'),
-            ('weeks_observed', 'Weeks (Monday to Sunday) from the later of the first order week and the product''s listing week to the last order week: the series demand_cv reads. 0 when the product was listed after the last order.'),
-            ('demand_cv', 'Coefficient of variation of weekly units sold (demand_cv), zero-sale weeks included. NULL with fewer than 2 weeks or no sales.'),
-            ('xyz_class', 'XYZ class from demand_cv (xyz_class: X when cv <= 0.5, Y when cv <= 1.0, else Z). NULL when demand_cv is NULL.')
-        ) AS v(name, description)
-    LOOP
-        EXECUTE format('COMMENT ON COLUMN %I.product_abc_xyz_mv.%I IS %L', target_schema, col.name, col.description);
-        EXECUTE format('COMMENT ON COLUMN %I.product_abc_xyz.%I IS %L', target_schema, col.name, col.description);
-    END LOOP;
-
-    -- customer dashboard (one row per customer), RFM segment summary, cohort retention
-    EXECUTE format('CREATE UNIQUE INDEX customer_dashboard_mv_key ON %I.customer_dashboard_mv (customer_id)', target_schema);
-    EXECUTE format('CREATE UNIQUE INDEX customer_segments_mv_key ON %I.customer_segments_mv (segment)', target_schema);
-    EXECUTE format('CREATE UNIQUE INDEX retention_mv_key ON %I.retention_mv (cohort_month, month_offset)', target_schema);
-    FOR mv IN
-        SELECT * FROM (VALUES
-            ('customer_dashboard', format('Customer dashboard built by supplymkt.create_dashboards from schema %s (days in time zone %s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments%s. Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
-                                          source_schema, tz,
-                                          CASE WHEN with_clv THEN ', and p_alive, expected purchases and CLV over the next 365 days from a BG/NBD + Gamma-Gamma model fitted on all customers in the same refresh'
-                                               ELSE ' (no CLV columns: the CLV model functions were not installed when the dashboards were created; run create_dashboards again to add them)' END,
-                                          target_schema),
-             'Unique key (customer_id) of customer_dashboard_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
-            ('customer_segments', format('RFM segment summary built by supplymkt.create_dashboards from %I.customer_dashboard_mv: one row per segment of supplymkt.rfm_segments (at refresh time; segments without customers included) and ''(unassigned)'' when some customer matched no segment. refresh_dashboards(%L) refreshes it after customer_dashboard_mv (views are refreshed in name order); refreshing it alone summarises the customer dashboard as last refreshed. Query the view customer_segments.',
-                                         target_schema, target_schema),
-             'Unique key (segment) of customer_segments_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
-            ('retention', format('Monthly cohort retention built by supplymkt.create_dashboards from schema %s (months in time zone %s): supplymkt.retention_cohorts(%L, 12, %L) as a materialized view, one row per (first-order month cohort, month offset 0..12) up to the last month with orders. Refresh with supplymkt.refresh_dashboards(%L). Query the view retention.',
-                                 source_schema, tz, source_schema, tz, target_schema),
-             'Unique key (cohort_month, month_offset) of retention_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
-        ) AS v(name, mv_comment, key_comment)
-    LOOP
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (%s)', mv || '_key', target_schema, mv,
+                       (SELECT string_agg(quote_ident(k), ', ' ORDER BY i) FROM unnest(dash.unique_key) WITH ORDINALITY AS u(k, i)));
         EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
-                       target_schema, mv.name, mv.name || '_mv');
-        EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
-        EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
-        EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
+                       target_schema, dash.name, mv);
+        EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv,
+                       format(dash.mv_comment, source_schema, target_schema, tz, segments));
+        EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv || '_key',
+                       concat_ws(' ', format('Unique key (%s) of %s; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.',
+                                             array_to_string(dash.unique_key, ', '), mv),
+                                 dash.key_note));
+        EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, dash.name,
                        format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
-                              CASE mv.name WHEN 'customer_dashboard' THEN 'Customer dashboard'
-                                           WHEN 'customer_segments' THEN 'RFM segment summary' ELSE 'Cohort retention' END,
-                              mv.name || '_mv', mv.name || '_mv'));
-    END LOOP;
-    FOR col IN
-        SELECT v.relname, v.name, v.description FROM (VALUES
-            ('customer_dashboard', 'customer_id', 'Customer (orders.customer_id): every customer with at least one order with a finite order_time.'),
-            ('customer_dashboard', 'as_of', 'The time the summary is taken at: the latest order_time in the data at refresh time (a refresh of unchanged data gives the same numbers; with live data it is about now).'),
-            ('customer_dashboard', 'orders', 'Orders of the customer (the RFM frequency the scores use).'),
-            ('customer_dashboard', 'frequency', 'BG/NBD frequency: distinct purchase days after the first (calendar days in the dashboard time zone). 0 for customers who bought on one day only.'),
-            ('customer_dashboard', 'recency_days', 'Days from the last order to as_of, fractional (the RFM recency the scores use; wall-clock time in the dashboard time zone).'),
-            ('customer_dashboard', 'recency_bgnbd', 'BG/NBD recency t_x: whole days from the first to the last purchase day.'),
-            ('customer_dashboard', 'age_days', 'BG/NBD customer age T: whole days from the first purchase day to the day of as_of.'),
-            ('customer_dashboard', 'monetary_mean', 'Mean order value. An order''s value is sum(quantity * unit_price) of its order_items, in the currency of the source data; an order without items, or with a negative total, counts as 0.'),
-            ('customer_dashboard', 'monetary_repeat_mean', 'Gamma-Gamma spend input: mean of the daily order totals on the repeat purchase days. NULL when frequency = 0.'),
-            ('customer_dashboard', 'monetary_total', 'Total value of the customer''s orders (the RFM monetary value the scores use).'),
-            ('customer_dashboard', 'first_order', 'Time of the first order.'),
-            ('customer_dashboard', 'last_order', 'Time of the last order.'),
-            ('customer_dashboard', 'r_score', 'Recency score 1..5, 5 = most recent: rfm_score under rfm_breaks(recency_days, orders, monetary_total) over all customers of the refresh (ties share a score; see rfm_breaks).'),
-            ('customer_dashboard', 'f_score', 'Frequency score 1..5 by orders, 5 = most orders (ties share a score, so with most customers at 1 order some scores stay unused).'),
-            ('customer_dashboard', 'm_score', 'Monetary score 1..5 by monetary_total, 5 = highest value.'),
-            ('customer_dashboard', 'rfm_code', 'The three scores as one code, e.g. ''545''.'),
-            ('customer_dashboard', 'segment', 'Named RFM segment from supplymkt.rfm_segments at refresh time (Champions, Loyal Customers, ...); ''(unassigned)'' when no row of the table matches.'),
-            ('customer_dashboard', 'p_alive', 'Probability that the customer is still active at as_of: probability_alive under a BG/NBD model in days (clv_fit over all customers of this refresh with age_days > 0). NULL when age_days = 0 (first purchase on the day of as_of: the model needs an age above 0) or when no model could be fitted (fewer than 10 such customers, or no repeat purchase at all).'),
-            ('customer_dashboard', 'expected_purchases_12m', 'Expected purchases in the 365 days after as_of (expected_purchases, same model). NULL like p_alive.'),
-            ('customer_dashboard', 'clv_12m', 'Expected value of the customer''s purchases in the 365 days after as_of, undiscounted: clv_estimate (BG/NBD purchases x Gamma-Gamma expected spend, same fit; the spend model uses the repeat customers with a positive monetary_repeat_mean), in the currency of the source data. NULL like p_alive, and when the spend model could not be fitted (fewer than 10 such repeat customers).'),
-            ('customer_segments', 'segment', 'RFM segment name (supplymkt.rfm_segments), or ''(unassigned)''.'),
-            ('customer_segments', 'customers', 'Customers in the segment. 0 for a segment nobody is in.'),
-            ('customer_segments', 'customer_share', 'customers / all customers of the dashboard, 0..1. NULL without customers.'),
-            ('customer_segments', 'revenue', 'Sum of monetary_total of the segment''s customers (lifetime value of their orders up to as_of). 0 for an empty segment.'),
-            ('customer_segments', 'revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'),
-            ('customer_segments', 'mean_recency_days', 'Mean recency_days of the segment''s customers. NULL for an empty segment.'),
-            ('customer_segments', 'mean_orders', 'Mean number of orders of the segment''s customers. NULL for an empty segment.'),
-            ('customer_segments', 'mean_monetary_total', 'Mean monetary_total of the segment''s customers. NULL for an empty segment.'),
-            ('customer_segments', 'mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the segment''s customers. NULL for an empty segment.'),
-            ('customer_segments', 'total_clv_12m', 'Sum of clv_12m of the segment''s customers. NULL for an empty segment.'),
-            ('retention', 'cohort_month', 'First day of the cohort''s month: the month of its customers'' first order (in the dashboard time zone).'),
-            ('retention', 'month_offset', 'Months after the cohort month, 0..12 (0 = the cohort month itself); offsets after the last month with orders are not reported.'),
-            ('retention', 'cohort_customers', 'Customers whose first order fell in cohort_month.'),
-            ('retention', 'active_customers', 'Cohort customers with at least one order in the month cohort_month + month_offset. 0 when none.'),
-            ('retention', 'retention_rate', 'active_customers / cohort_customers, 0..1 (1 at offset 0).'),
-            ('retention', 'mom_retention', 'Month-over-month ratio active_customers(offset) / active_customers(offset - 1); can exceed 1 when customers return. NULL at offset 0 and after a month without activity.')
-        ) AS v(relname, name, description)
-         WHERE EXISTS (SELECT 1 FROM pg_attribute AS a
-                        WHERE a.attrelid = format('%I.%I', target_schema, v.relname || '_mv')::regclass
-                          AND a.attname = v.name AND a.attnum > 0 AND NOT a.attisdropped)
-    LOOP
-        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
-        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
-    END LOOP;
-
-    -- k-means personas (one row per customer) and their summary, when the k-means functions are installed
-    IF with_kmeans THEN
-        EXECUTE format('CREATE UNIQUE INDEX customer_personas_mv_key ON %I.customer_personas_mv (customer_id)', target_schema);
-        EXECUTE format('CREATE UNIQUE INDEX persona_segments_mv_key ON %I.persona_segments_mv (persona)', target_schema);
-        FOR mv IN
-            SELECT * FROM (VALUES
-                ('customer_personas', format('Customer personas built by supplymkt.create_dashboards from %I.customer_dashboard_mv and the orders of schema %s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). Each feature is z-scored over all customers (population standard deviation) and each share further divided by sqrt(number of categories), so the category mix as a whole weighs as much as recency, frequency or monetary value alone (unweighted, the many share features would outvote the three RFM features and a lone buyer of a rare category would become a persona of its own). The model is supplymkt.kmeans_fit(scaled features, k, 0, 10, 300, 1e-4, false) (seed 0, n_init 10) over all customers with k = least(%s, distinct customers), fitted again by every refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%L) refreshes it after customer_dashboard_mv (views are refreshed in name order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
-                                             target_schema, source_schema, segments, target_schema),
-                 'Unique key (customer_id) of customer_personas_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
-                ('persona_segments', format('Persona summary built by supplymkt.create_dashboards from %I.customer_personas_mv: one row per persona with its size, customer and revenue shares%s, centroid (the mean of its customers'' feature vectors; recency, orders and monetary total also back in their own units), plain means, top category and a descriptive label. refresh_dashboards(%L) refreshes it after customer_personas_mv (views are refreshed in name order); refreshing it alone summarises the personas as last refreshed. Query the view persona_segments.',
-                                            target_schema, CASE WHEN with_clv THEN ', mean CLV over 12 months' ELSE '' END, target_schema),
-                 'Unique key (persona) of persona_segments_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
-            ) AS v(name, mv_comment, key_comment)
-        LOOP
-            EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
-                           target_schema, mv.name, mv.name || '_mv');
-            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
-            EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
-            EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
-                           format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
-                                  CASE mv.name WHEN 'customer_personas' THEN 'Customer personas' ELSE 'Persona summary' END,
-                                  mv.name || '_mv', mv.name || '_mv'));
-        END LOOP;
+                              dash.title, mv, mv));
         FOR col IN
-            SELECT v.relname, v.name, v.description FROM (VALUES
-                ('customer_personas', 'customer_id', 'Customer (customer_dashboard_mv.customer_id).'),
-                ('customer_personas', 'persona', 'k-means persona 1..k: kmeans_assign(model, scaled features), the nearest centroid of the model fitted on all customers of this refresh (see the comment on customer_personas_mv for the scaling). Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'),
-                ('customer_personas', 'persona_distance', 'Euclidean distance from the customer''s scaled features to the persona''s centroid, in the space the model was fitted in (z-scores, shares weighted by 1/sqrt(number of categories); kmeans_distance): small = typical of the persona.'),
-                ('customer_personas', 'rfm_segment', 'Named RFM segment (customer_dashboard_mv.segment).'),
-                ('customer_personas', 'rfm_code', 'The R, F and M scores as one code (customer_dashboard_mv.rfm_code).'),
-                ('customer_personas', 'r_score', 'Recency score 1..5, 5 = most recent (customer_dashboard_mv.r_score).'),
-                ('customer_personas', 'f_score', 'Frequency score 1..5 by orders (customer_dashboard_mv.f_score).'),
-                ('customer_personas', 'm_score', 'Monetary score 1..5 by monetary_total (customer_dashboard_mv.m_score).'),
-                ('customer_personas', 'recency_days', 'Days from the last order to as_of, fractional (customer_dashboard_mv.recency_days); feature 1.'),
-                ('customer_personas', 'orders', 'Orders of the customer (customer_dashboard_mv.orders); feature 2 is ln(1 + orders).'),
-                ('customer_personas', 'monetary_total', 'Total value of the customer''s orders (customer_dashboard_mv.monetary_total); feature 3 is ln(1 + monetary_total).'),
-                ('customer_personas', 'clv_12m', 'Expected value of the next 365 days (customer_dashboard_mv.clv_12m; NULL where that is). Not a feature.'),
-                ('customer_personas', 'favourite_category', 'Category with the most revenue from the customer (sum(quantity * unit_price) of the order lines; ties: the first name in byte order). NULL when no category has a positive revenue.'),
-                ('customer_personas', 'favourite_channel', 'orders.channel of most of the customer''s orders (ties: the first name in byte order; NULL channels left out). NULL when no order has a channel, and in every row when the source orders have no channel column.'),
-                ('customer_personas', 'category_revenue', 'Revenue by category as a JSON object {category: revenue}, categories with a positive revenue only (NULL category or unknown product: ''(uncategorized)''): the basis of the share features and of favourite_category.'),
-                ('customer_personas', 'features', 'The feature vector the model was fitted on and the persona assigned from, before scaling: [recency_days, ln(1 + orders), ln(1 + monetary_total), share of category_revenue in each category], the categories being every category with a positive revenue from some customer, in byte order of their names (persona_segments.feature_names lists them). The shares are 0 for a customer without positive category revenue.'),
-                ('customer_personas', 'as_of', 'The time the customer dashboard was taken at (customer_dashboard_mv.as_of); orders after it are left out here too.'),
-                ('persona_segments', 'persona', 'k-means persona 1..k (customer_personas.persona).'),
-                ('persona_segments', 'label', 'Description from the centroid (centroid_* columns) against the medians of all customers, each rounded to 6 decimals: ''high value'' when centroid_monetary_total is above the median monetary_total, else ''low value''; ''frequent'' when centroid_orders is above the median orders, else ''occasional''; ''recent'' when centroid_recency_days is below the median recency_days, else ''lapsing''; joined with '' / ''. Several personas can share a label.'),
-                ('persona_segments', 'customers', 'Customers in the persona.'),
-                ('persona_segments', 'customer_share', 'customers / all customers, 0..1.'),
-                ('persona_segments', 'revenue', 'Sum of monetary_total of the persona''s customers.'),
-                ('persona_segments', 'revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'),
-                ('persona_segments', 'mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the persona''s customers, over those that have one. NULL when none has.'),
-                ('persona_segments', 'centroid_recency_days', 'Centroid in days: the mean recency_days of the persona''s customers (the centroid''s first coordinate).'),
-                ('persona_segments', 'centroid_orders', 'Centroid in orders: exp(mean of ln(1 + orders)) - 1 over the persona''s customers, i.e. the centroid''s second coordinate back in orders (a geometric-type mean, at most mean_orders).'),
-                ('persona_segments', 'centroid_monetary_total', 'Centroid in currency: exp(mean of ln(1 + monetary_total)) - 1 over the persona''s customers, the centroid''s third coordinate back in the units of monetary_total (at most mean_monetary_total).'),
-                ('persona_segments', 'mean_recency_days', 'Plain mean of recency_days of the persona''s customers (= centroid_recency_days).'),
-                ('persona_segments', 'mean_orders', 'Plain mean of orders of the persona''s customers.'),
-                ('persona_segments', 'mean_monetary_total', 'Plain mean of monetary_total of the persona''s customers.'),
-                ('persona_segments', 'top_category', 'Category with the most revenue from the persona''s customers (sum of their category_revenue; ties: the first name in byte order). NULL when none has category revenue.'),
-                ('persona_segments', 'top_category_share', 'top_category''s share of the persona''s category revenue, 0..1.'),
-                ('persona_segments', 'centroid', 'The centroid in feature space (input units, before standardization): the mean of the members'' feature vectors, in the layout of customer_personas.features and feature_names. The model''s own centroid (kmeans_centroids(model).centroid_original) can differ slightly: a fit that stops on its tolerance ends with an assignment step that is not followed by a centroid update.'),
-                ('persona_segments', 'feature_names', 'Names of the features, in order: recency_days, ln(1 + orders), ln(1 + monetary_total), then share:<category> per category in byte order. The same in every row.')
-            ) AS v(relname, name, description)
-             WHERE EXISTS (SELECT 1 FROM pg_attribute AS a
-                            WHERE a.attrelid = format('%I.%I', target_schema, v.relname || '_mv')::regclass
-                              AND a.attname = v.name AND a.attnum > 0 AND NOT a.attisdropped)
+            SELECT c.column_name, c.description
+              FROM supplymkt_internal.dashboard_columns AS c
+             WHERE c.dashboard = dash.name
+               AND EXISTS (SELECT 1 FROM pg_attribute AS a
+                            WHERE a.attrelid = format('%I.%I', target_schema, mv)::regclass
+                              AND a.attname = c.column_name AND a.attnum > 0 AND NOT a.attisdropped)
+             ORDER BY c.ordinal
         LOOP
-            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
-            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, mv, col.column_name, col.description);
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, dash.name, col.column_name, col.description);
         END LOOP;
-    END IF;
 
-    -- item neighbours and per-customer recommendations, when the recommendation functions are installed
-    IF with_recommend THEN
-        EXECUTE format('CREATE UNIQUE INDEX item_neighbors_mv_key ON %I.item_neighbors_mv (item_id, rank)', target_schema);
-        EXECUTE format('CREATE UNIQUE INDEX user_recommendations_mv_key ON %I.user_recommendations_mv (customer_id, rank)', target_schema);
-        FOR mv IN
-            SELECT * FROM (VALUES
-                ('item_neighbors', format('Item neighbours built by supplymkt.create_dashboards from schema %s: supplymkt.neighbors of supplymkt.item_similarity(orders.customer_id, order_items.product_id) over every order line (cosine of the customers'' purchase vectors, weight = order lines of the product per customer, the 20 most similar products per product, pairs without a common customer left out): one row per (product, neighbour). Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index item_neighbors_mv_key). Query the view item_neighbors.',
-                                          source_schema, target_schema),
-                 'Unique key (item_id, rank) of item_neighbors_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
-                ('user_recommendations', format('Per-customer recommendations built by supplymkt.create_dashboards from schema %s: for every customer with an order, the top 10 of supplymkt.recommend(model, the products the customer bought, 10), the model being item_similarity over every order line as in item_neighbors_mv (fitted again by this view''s refresh). Products the customer bought are never recommended; score = sum of the similarities to the customer''s purchases (source ''similar''), and when fewer than 10 products are similar, the products bought by the most customers fill the list (source ''popular''). Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index user_recommendations_mv_key). Query the view user_recommendations.',
-                                                source_schema, target_schema),
-                 'Unique key (customer_id, rank) of user_recommendations_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
-            ) AS v(name, mv_comment, key_comment)
-        LOOP
-            EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
-                           target_schema, mv.name, mv.name || '_mv');
-            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
-            EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
-            EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
-                           format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
-                                  CASE mv.name WHEN 'item_neighbors' THEN 'Item neighbours' ELSE 'Per-customer recommendations' END,
-                                  mv.name || '_mv', mv.name || '_mv'));
+        FOR obj IN SELECT * FROM (VALUES (mv, 'materialized view'), (mv || '_key', 'index'), (dash.name, 'view')) AS o(name, kind) LOOP
+            INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
+            VALUES (create_dashboards.target_schema, obj.name, obj.kind, create_dashboards.source_schema);
+            IF saved_acls ? obj.name AND obj.kind <> 'index' THEN
+                FOR acl IN
+                    SELECT a.privilege_type, a.is_grantable,
+                           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+                      FROM aclexplode(ARRAY(SELECT jsonb_array_elements_text(saved_acls -> obj.name))::aclitem[]) AS a
+                      LEFT JOIN pg_roles AS r ON r.oid = a.grantee
+                     WHERE (a.grantee = 0 OR r.oid IS NOT NULL) AND a.grantee <> a.grantor
+                LOOP
+                    EXECUTE format('GRANT %s ON %I.%I TO %s%s', acl.privilege_type, target_schema, obj.name,
+                                   acl.grantee, CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+                END LOOP;
+            END IF;
+            object_name := obj.name;
+            kind := obj.kind;
+            RETURN NEXT;
         END LOOP;
-        FOR col IN
-            SELECT v.relname, v.name, v.description FROM (VALUES
-                ('item_neighbors', 'item_id', 'Product (order_items.product_id) bought by at least one customer.'),
-                ('item_neighbors', 'rank', 'Rank of the neighbour among the product''s neighbours, 1 = most similar (ties: lower neighbor_id first); at most 20 per product.'),
-                ('item_neighbors', 'neighbor_id', 'A product bought by some customer who also bought item_id.'),
-                ('item_neighbors', 'score', 'Cosine similarity 0..1 of the two products'' customer vectors (each customer''s number of order lines of the product): sum over customers of w(c, item) w(c, neighbour) / (||w_item|| ||w_neighbour||). 1 = bought by exactly the same customers in the same proportions.'),
-                ('item_neighbors', 'support', 'Customers who bought both products (the evidence behind score).'),
-                ('user_recommendations', 'customer_id', 'Customer (orders.customer_id) with at least one order.'),
-                ('user_recommendations', 'rank', 'Rank 1..10 of the recommendation, 1 = best: the similar products by score (ties: lower item_id), then the popular ones.'),
-                ('user_recommendations', 'item_id', 'Recommended product (never one the customer has bought).'),
-                ('user_recommendations', 'score', 'For source ''similar'': the sum of the product''s similarities (item_neighbors.score) to the products the customer bought. For source ''popular'': the number of customers who bought it.'),
-                ('user_recommendations', 'source', '''similar'' when the product is a neighbour of one of the customer''s purchases, ''popular'' when it fills the list from the most bought products.'),
-                ('user_recommendations', 'because', 'The customer''s purchases that made the product similar, largest contribution first (ties: lower id), at most 3; empty for popular products.'),
-                ('user_recommendations', 'reason', 'Readable explanation: ''because you bought '' and the because ids (e.g. ''because you bought 12, 7''), or ''popular''.')
-            ) AS v(relname, name, description)
-        LOOP
-            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
-            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
-        END LOOP;
-    END IF;
-
-    -- register, and restore the privileges the previous objects of the same name had
-    FOR i IN 1 .. array_length(objects, 1) LOOP
-        INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
-        VALUES (create_dashboards.target_schema, objects[i][1], objects[i][2], create_dashboards.source_schema);
-        IF saved_acls ? objects[i][1] AND objects[i][2] <> 'index' THEN
-            FOR acl IN
-                SELECT a.privilege_type, a.is_grantable,
-                       CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
-                  FROM aclexplode(ARRAY(SELECT jsonb_array_elements_text(saved_acls -> objects[i][1]))::aclitem[]) AS a
-                  LEFT JOIN pg_roles AS r ON r.oid = a.grantee
-                 WHERE (a.grantee = 0 OR r.oid IS NOT NULL) AND a.grantee <> a.grantor
-            LOOP
-                EXECUTE format('GRANT %s ON %I.%I TO %s%s', acl.privilege_type, target_schema, objects[i][1],
-                               acl.grantee, CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-            END LOOP;
-        END IF;
-        object_name := objects[i][1];
-        kind := objects[i][2];
-        RETURN NEXT;
     END LOOP;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.create_dashboards(text, text, text, integer) IS
-    'Creates the dashboards in target_schema (created if missing) from the canonical relations in source_schema: materialized views supply_dashboard_mv (per category and overall, per month), product_abc_xyz_mv (per product), customer_dashboard_mv (per customer: RFM summary, scores, code and segment, and p_alive, expected purchases and CLV over 12 months when the CLV functions are installed), customer_segments_mv (per RFM segment: customers, revenue share, mean CLV) and retention_mv (monthly cohort retention), and, when the k-means functions are installed, customer_personas_mv (per customer: k-means persona among at most segments clusters of recency, ln(1 + orders), ln(1 + monetary total) and category revenue shares, favourite category and channel) and persona_segments_mv (per persona: size, shares, centroid, top category, label), and, when the recommendation functions are installed, item_neighbors_mv (per product: its 20 most similar products by item_similarity over all order lines) and user_recommendations_mv (per customer: the top 10 of recommend() outside the customer''s purchases, with the reason), each with a unique index, and security_invoker views supply_dashboard, product_abc_xyz, customer_dashboard, customer_segments, retention, customer_personas, persona_segments, item_neighbors and user_recommendations. time_zone (default: the session''s TimeZone) fixes how timestamps fall into days, weeks and months, whoever refreshes later. Calling it again replaces the objects it registered in supplymkt.dashboards and re-grants their privileges; it never drops a relation it did not create (42P07). Errors: 22004 NULL schema or segments, 3F000 unknown source schema, 42P01/42703 missing canonical relation/column, 22023 unusable target schema or time zone, or segments outside 1..100. Returns the objects created. Runs with jit = off (compiling the wide dashboard query would cost seconds).';
+    'Creates every dashboard of supplymkt_internal.dashboard_catalog in target_schema (created if missing) from the canonical relations in source_schema, in build order: for a dashboard <name>, the materialized view <name>_mv, its unique index <name>_mv_key and the security_invoker view <name> for BI tools, each commented, columns one by one. Today: supply_dashboard (per category and overall, per month), product_abc_xyz (per product), customer_dashboard (per customer: RFM summary, scores, segment, p_alive, expected purchases and CLV over 12 months), customer_segments (per RFM segment), retention (monthly cohorts), customer_personas (per customer: k-means persona among at most segments clusters), persona_segments (per persona), item_neighbors (per product: its 20 most similar products) and user_recommendations (per customer: the top 10 of recommend()). time_zone (default: the session''s TimeZone) fixes how timestamps fall into days, weeks and months, whoever refreshes later. Calling it again replaces the objects it registered in supplymkt.dashboards and re-grants their privileges; it never drops a relation it did not create (42P07). Errors: 22004 NULL schema or segments, 3F000 unknown source schema, 42P01/42703 missing canonical relation/column, 22023 unusable target schema or time zone, or segments outside 1..100. Returns the objects created. Runs with jit = off (compiling the wide dashboard query would cost seconds).';
 
--- Refreshes every registered dashboard materialized view of target_schema.
+-- Refreshes every registered dashboard materialized view of target_schema, in build order.
 CREATE FUNCTION @extschema@.refresh_dashboards(target_schema text, concurrently boolean DEFAULT true)
     RETURNS TABLE (object_name text, refreshed_concurrently boolean, row_count bigint, duration interval)
     LANGUAGE plpgsql VOLATILE
@@ -1178,10 +347,10 @@ BEGIN
                           AND NOT (0 = ANY (i.indkey::int2[]))) AS has_unique_index
           FROM @extschema@.dashboards AS d
           JOIN pg_namespace AS n ON n.nspname = d.target_schema
+          LEFT JOIN supplymkt_internal.dashboard_catalog AS g ON d.object_name = g.name || '_mv'
           LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
          WHERE d.target_schema = refresh_dashboards.target_schema AND d.kind = 'materialized view'
-         ORDER BY d.object_name  -- customer_dashboard_mv before customer_personas_mv and customer_segments_mv,
-                                 -- which read it; customer_personas_mv before persona_segments_mv
+         ORDER BY g.build_order NULLS LAST, d.object_name  -- a dashboard after the ones it reads
     LOOP
         found_any := true;
         IF obj.relid IS NULL OR obj.relkind <> 'm' THEN
@@ -1209,7 +378,37 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_dashboards(text, boolean) IS
-    'Refreshes every dashboard materialized view registered for target_schema in supplymkt.dashboards, CONCURRENTLY (readers are not blocked) when asked and the view is populated and has its unique index, otherwise with a plain REFRESH. Returns one row per view: name, whether it ran concurrently, rows after the refresh and time taken. Registered views that were dropped are skipped with a warning. Errors: 22004 NULL argument, 3F000 unknown schema, 42P01 no dashboards registered there. Must be run by the views'' owner. Runs with jit = off (compiling the wide dashboard query would cost seconds); a plain REFRESH MATERIALIZED VIEW works too.';
+    'Refreshes every dashboard materialized view registered for target_schema in supplymkt.dashboards, in the build order of supplymkt_internal.dashboard_catalog (a dashboard after the ones it reads), CONCURRENTLY (readers are not blocked) when asked and the view is populated and has its unique index, otherwise with a plain REFRESH. Returns one row per view: name, whether it ran concurrently, rows after the refresh and time taken. Registered views that were dropped are skipped with a warning. Errors: 22004 NULL argument, 3F000 unknown schema, 42P01 no dashboards registered there. Must be run by the views'' owner. Runs with jit = off (compiling the wide dashboard query would cost seconds); a plain REFRESH MATERIALIZED VIEW works too.';
+
+-- Drops the dashboards create_dashboards made in target_schema (and nothing else).
+CREATE FUNCTION @extschema@.drop_dashboards(target_schema text)
+    RETURNS TABLE (object_name text, kind text)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    dropped boolean := false;
+BEGIN
+    IF target_schema IS NULL THEN
+        RAISE EXCEPTION 'target_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('supplymkt.create_dashboards:' || target_schema, 0));
+    FOR object_name, kind IN
+        SELECT d.object_name, d.kind FROM supplymkt_internal.drop_registered_dashboards(target_schema) AS d
+    LOOP
+        dropped := true;
+        RETURN NEXT;
+    END LOOP;
+    IF NOT dropped THEN
+        RAISE EXCEPTION 'no dashboards are registered in schema "%"', target_schema
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'supplymkt.dashboards lists the schemas that have dashboards.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.drop_dashboards(text) IS
+    'Drops the dashboard objects create_dashboards registered for target_schema in supplymkt.dashboards (views, materialized views and their indexes; a view of your own that reads one of them makes the drop fail, 2BP01) and their registry rows; other relations and the schema itself stay. Returns the objects that were registered. A pg_cron job of schedule_refresh for the schema is not removed: call unschedule_refresh(target_schema). Errors: 22004 NULL, 42P01 no dashboards registered there.';
 
 -- Deterministic pg_cron job name of a schema's refresh in a database.
 CREATE FUNCTION @extschema@.refresh_job_name(target_schema text, database_name text DEFAULT pg_catalog.current_database())

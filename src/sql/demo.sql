@@ -1,5 +1,5 @@
 -- ===========================================================================================================
--- Demo data (src/demo.c): the canonical data model of DESIGN.md, simulated deterministically from a seed
+-- Demo data (src/demo/): the canonical data model of DESIGN.md, simulated deterministically from a seed
 -- ===========================================================================================================
 
 CREATE FUNCTION @extschema@.demo_relation(relation text, customers integer, products integer, days integer,

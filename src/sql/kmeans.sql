@@ -1,5 +1,5 @@
 -- ===========================================================================================================
--- k-means segmentation (src/kmeans.c): kmeans_fit -> kmeans_model, kmeans_assign / kmeans_distance,
+-- k-means segmentation (src/kmeans/): kmeans_fit -> kmeans_model, kmeans_assign / kmeans_distance,
 -- kmeans_centroids, kmeans_segment (window), kmeans_elbow, kmeans_refine (one distributed Lloyd step)
 -- ===========================================================================================================
 --
@@ -9,7 +9,7 @@
 -- in that standardized space, "centroids_original" in the input units.  Clusters are numbered 1..k by
 -- descending size (ties: lexicographic order of the centroid), so a refit with the same seed keeps the numbers.
 
--- kmeans_fit_state: the points collected by kmeans_fit and kmeans_elbow (common.c row buffer, one row per
+-- kmeans_fit_state: the points collected by kmeans_fit and kmeans_elbow (core row buffer, src/core/row_buffer.c, one row per
 -- point; params = k, seed, n_init, max_iter, tol, standardize, k_max).  Past supplymkt.kmeans_max_memory the
 -- buffer keeps a hash-threshold sample of the points (mergeable and order-independent).
 CREATE TYPE @extschema@.kmeans_fit_state;
@@ -199,3 +199,254 @@ COMMENT ON COLUMN @extschema@.kmeans_elbow_point.inertia IS 'Sum of squared dist
 COMMENT ON COLUMN @extschema@.kmeans_elbow_point.silhouette IS 'Mean silhouette coefficient (-1..1, higher is better) on a seeded sample of at most 2000 points; NULL for k = 1.';
 COMMENT ON COLUMN @extschema@.kmeans_elbow_point.iterations IS 'Lloyd iterations of the best run.';
 COMMENT ON COLUMN @extschema@.kmeans_elbow_point.converged IS 'Whether the best run stopped before max_iter.';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Dashboards of this family: the query builders and their entries in the dashboard catalog (src/sql/dashboards.sql)
+-- ---------------------------------------------------------------------------------------------------------
+
+-- Text of the persona query over target_schema.customer_dashboard_mv and the orders of source_schema: one row
+-- per customer with its k-means persona among (at most) segments clusters; with_clv carries clv_12m over,
+-- with_channel reads orders.channel (create_dashboards passes what is installed and what the source has).
+CREATE FUNCTION supplymkt_internal.customer_personas_query(source_schema text, target_schema text, segments integer,
+                                                   with_clv boolean, with_channel boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+customer AS MATERIALIZED (
+    SELECT d.customer_id, d.as_of, d.segment AS rfm_segment, d.rfm_code, d.r_score, d.f_score, d.m_score,
+           d.recency_days, d.orders, d.monetary_total%4$s
+      FROM %2$I.customer_dashboard_mv AS d
+),
+bought AS MATERIALIZED (
+    -- the orders customer_dashboard_mv summarised: none after its as_of, so refreshing this view later does
+    -- not mix newer orders into the dashboard's numbers
+    SELECT o.order_id, o.customer_id, %5$s AS channel
+      FROM %1$I.orders AS o
+     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time)
+       AND o.order_time <= (SELECT max(as_of) FROM customer)
+),
+spend AS MATERIALIZED (
+    -- revenue per customer and category (NULL category or unknown product: '(uncategorized)'); only
+    -- positive totals are kept
+    SELECT b.customer_id, COALESCE(p.category, '(uncategorized)') AS category,
+           sum(oi.quantity * oi.unit_price)::float8 AS revenue
+      FROM bought AS b
+      JOIN %1$I.order_items AS oi ON oi.order_id = b.order_id
+      LEFT JOIN %1$I.products AS p ON p.product_id = oi.product_id
+     GROUP BY 1, 2
+    HAVING sum(oi.quantity * oi.unit_price) > 0
+),
+category AS MATERIALIZED (
+    -- the categories of the feature vector, in byte order of their names (COLLATE "C": the same in every database)
+    SELECT c.category, row_number() OVER (ORDER BY c.category COLLATE "C") AS position
+      FROM (SELECT DISTINCT category FROM spend) AS c
+),
+share AS (
+    SELECT s.customer_id, s.category, s.revenue / sum(s.revenue) OVER (PARTITION BY s.customer_id) AS share
+      FROM spend AS s
+),
+mix AS (
+    SELECT c.customer_id, array_agg(COALESCE(s.share, 0) ORDER BY k.position) AS shares
+      FROM customer AS c
+     CROSS JOIN category AS k
+      LEFT JOIN share AS s ON s.customer_id = c.customer_id AND s.category = k.category
+     GROUP BY c.customer_id
+),
+feature AS MATERIALIZED (
+    -- recency as is (bounded by the data's span), orders and monetary total through ln(1 + x): both are
+    -- heavy-tailed, and on the raw scale a few big spenders would pull whole clusters; then the category shares
+    SELECT c.*, ARRAY[c.recency_days, ln(1 + c.orders::float8), ln(1 + c.monetary_total)]
+                || COALESCE(m.shares, '{}'::float8[]) AS features
+      FROM customer AS c
+      LEFT JOIN mix AS m ON m.customer_id = c.customer_id
+),
+scaling AS (
+    -- z-scores over all customers (population standard deviation; 1 for a constant feature), each category
+    -- share further divided by sqrt(number of categories) so that the category mix as a whole weighs as much as
+    -- recency, frequency or monetary value alone: unweighted, 16 categories would outvote the three RFM features,
+    -- and a customer alone in a rare category (a share many standard deviations from its mean of ~0) would
+    -- become a persona of its own
+    SELECT array_agg(x.mean ORDER BY x.position) AS mean, array_agg(x.scale ORDER BY x.position) AS scale
+      FROM (SELECT u.position, avg(u.value) AS mean,
+                   COALESCE(NULLIF(stddev_pop(u.value), 0), 1)
+                   * CASE WHEN u.position > 3 THEN sqrt(max(cardinality(f.features)) - 3) ELSE 1 END AS scale
+              FROM feature AS f CROSS JOIN LATERAL unnest(f.features) WITH ORDINALITY AS u(value, position)
+             GROUP BY u.position) AS x
+),
+point AS MATERIALIZED (
+    SELECT f.customer_id,
+           ARRAY(SELECT (f.features[i] - sc.mean[i]) / sc.scale[i] FROM generate_subscripts(f.features, 1) AS i
+                  ORDER BY i) AS z
+      FROM feature AS f CROSS JOIN scaling AS sc
+),
+fit AS (
+    -- kmeans_fit needs k distinct points: fewer personas when there are fewer distinct customers
+    SELECT least(%3$s, count(DISTINCT z))::integer AS k FROM point
+),
+model AS (
+    -- one fit over all customers on the scaled points (seed 0, n_init 10, max_iter 300, tol 1e-4, no further
+    -- standardization), recomputed by every refresh
+    SELECT @extschema@.kmeans_fit(p.z, (SELECT k FROM fit), 0, 10, 300, 1e-4, false) AS m FROM point AS p
+),
+favourite_category AS (
+    SELECT DISTINCT ON (s.customer_id) s.customer_id, s.category
+      FROM spend AS s
+     ORDER BY s.customer_id, s.revenue DESC, s.category COLLATE "C"
+),
+favourite_channel AS (
+    SELECT DISTINCT ON (x.customer_id) x.customer_id, x.channel
+      FROM (SELECT customer_id, channel, count(*) AS orders FROM bought WHERE channel IS NOT NULL GROUP BY 1, 2) AS x
+     ORDER BY x.customer_id, x.orders DESC, x.channel COLLATE "C"
+),
+category_revenue AS (
+    SELECT s.customer_id, jsonb_object_agg(s.category, s.revenue) AS category_revenue
+      FROM spend AS s
+     GROUP BY s.customer_id
+)
+SELECT f.customer_id, @extschema@.kmeans_assign(md.m, p.z) AS persona,
+       @extschema@.kmeans_distance(md.m, p.z) AS persona_distance,
+       f.rfm_segment, f.rfm_code, f.r_score, f.f_score, f.m_score, f.recency_days, f.orders, f.monetary_total%4$s,
+       fc.category AS favourite_category, fh.channel AS favourite_channel,
+       COALESCE(cr.category_revenue, '{}'::jsonb) AS category_revenue, f.features, f.as_of
+  FROM feature AS f
+  JOIN point AS p ON p.customer_id = f.customer_id
+ CROSS JOIN model AS md
+  LEFT JOIN favourite_category AS fc ON fc.customer_id = f.customer_id
+  LEFT JOIN favourite_channel AS fh ON fh.customer_id = f.customer_id
+  LEFT JOIN category_revenue AS cr ON cr.customer_id = f.customer_id
+$q$, source_schema, target_schema, segments,
+     CASE WHEN with_clv THEN ', clv_12m' ELSE '' END,
+     CASE WHEN with_channel THEN 'o.channel::text' ELSE 'NULL::text' END)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.customer_personas_query(text, text, integer, boolean, boolean) IS
+    'The SELECT behind customer_personas_mv: one row per customer of target_schema.customer_dashboard_mv with its persona, kmeans_assign of a kmeans_fit (seed 0, k = least(segments, distinct customers)) over all customers on the features [recency_days, ln(1 + orders), ln(1 + monetary_total), revenue share of each category in byte order of the names], z-scored and the shares weighted by 1/sqrt(number of categories), favourite category and channel from the orders of source_schema up to the dashboard''s as_of; with_clv carries clv_12m over, with_channel reads orders.channel (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the persona summary query over target_schema.customer_personas_mv (one row per persona).
+CREATE FUNCTION supplymkt_internal.persona_segments_query(target_schema text, with_clv boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+member AS MATERIALIZED (
+    SELECT * FROM %1$I.customer_personas_mv WHERE persona IS NOT NULL
+),
+overall AS (
+    SELECT count(*) AS customers, sum(monetary_total) AS revenue,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY recency_days) AS median_recency_days,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY orders) AS median_orders,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary_total) AS median_monetary_total,
+           ARRAY['recency_days', 'ln(1 + orders)', 'ln(1 + monetary_total)']
+           || ARRAY(SELECT 'share:' || c.category
+                      FROM (SELECT DISTINCT jsonb_object_keys(category_revenue) AS category FROM member) AS c
+                     ORDER BY c.category COLLATE "C") AS feature_names
+      FROM member
+),
+center AS (
+    -- the persona's centroid in feature space: the mean of its members' feature vectors
+    SELECT x.persona, array_agg(x.value ORDER BY x.position) AS centroid
+      FROM (SELECT m.persona, u.position, avg(u.value) AS value
+              FROM member AS m CROSS JOIN LATERAL unnest(m.features) WITH ORDINALITY AS u(value, position)
+             GROUP BY 1, 2) AS x
+     GROUP BY x.persona
+),
+top_category AS (
+    SELECT DISTINCT ON (x.persona) x.persona, x.category, x.revenue / sum(x.revenue) OVER (PARTITION BY x.persona) AS share
+      FROM (SELECT m.persona, e.key AS category, sum(e.value::float8) AS revenue
+              FROM member AS m CROSS JOIN LATERAL jsonb_each_text(m.category_revenue) AS e
+             GROUP BY 1, 2) AS x
+     ORDER BY x.persona, x.revenue DESC, x.category COLLATE "C"
+),
+summary AS (
+    SELECT m.persona, count(*) AS customers, count(*)::float8 / o.customers AS customer_share,
+           sum(m.monetary_total) AS revenue, sum(m.monetary_total) / NULLIF(o.revenue, 0) AS revenue_share%2$s,
+           c.centroid[1] AS centroid_recency_days, exp(c.centroid[2]) - 1 AS centroid_orders,
+           exp(c.centroid[3]) - 1 AS centroid_monetary_total,
+           avg(m.recency_days) AS mean_recency_days, avg(m.orders)::float8 AS mean_orders,
+           avg(m.monetary_total) AS mean_monetary_total,
+           o.median_recency_days, o.median_orders, o.median_monetary_total, c.centroid, o.feature_names
+      FROM member AS m
+      JOIN center AS c ON c.persona = m.persona
+     CROSS JOIN overall AS o
+     GROUP BY m.persona, c.centroid, o.customers, o.revenue, o.median_recency_days, o.median_orders,
+              o.median_monetary_total, o.feature_names
+)
+SELECT s.persona,
+       concat_ws(' / ',
+                 CASE WHEN round(s.centroid_monetary_total::numeric, 6) > round(s.median_monetary_total::numeric, 6)
+                      THEN 'high value' ELSE 'low value' END,
+                 CASE WHEN round(s.centroid_orders::numeric, 6) > round(s.median_orders::numeric, 6)
+                      THEN 'frequent' ELSE 'occasional' END,
+                 CASE WHEN round(s.centroid_recency_days::numeric, 6) < round(s.median_recency_days::numeric, 6)
+                      THEN 'recent' ELSE 'lapsing' END) AS label,
+       s.customers, s.customer_share, s.revenue, s.revenue_share%3$s,
+       s.centroid_recency_days, s.centroid_orders, s.centroid_monetary_total,
+       s.mean_recency_days, s.mean_orders, s.mean_monetary_total,
+       t.category AS top_category, t.share AS top_category_share, s.centroid, s.feature_names
+  FROM summary AS s
+  LEFT JOIN top_category AS t ON t.persona = s.persona
+$q$, target_schema,
+     CASE WHEN with_clv THEN ',
+           avg(m.clv_12m) AS mean_clv_12m' ELSE '' END,
+     CASE WHEN with_clv THEN ', s.mean_clv_12m' ELSE '' END)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.persona_segments_query(text, boolean) IS
+    'The SELECT behind persona_segments_mv: one row per persona of target_schema.customer_personas_mv with its size, customer and revenue shares, mean CLV (with_clv), centroid and plain means of recency, orders and monetary total, top category and a label from the centroid against the medians of all customers (used by create_dashboards).';
+
+-- dashboard customer_personas
+SELECT supplymkt_internal.register_dashboard(
+    name => 'customer_personas', family => 'kmeans', build_order => 300,
+    query_call => 'supplymkt_internal.customer_personas_query(%1$L, %2$L, %4$s, true, supplymkt_internal.source_has_column(%1$L, ''orders'', ''channel''))',
+    unique_key => ARRAY['customer_id'],
+    source_columns => ARRAY['products.product_id', 'products.category', 'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'order_items.unit_price'],
+    title => 'Customer personas',
+    mv_comment => 'Customer personas built by supplymkt.create_dashboards from %2$I.customer_dashboard_mv and the orders of schema %1$s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). Each feature is z-scored over all customers (population standard deviation) and each share further divided by sqrt(number of categories), so the category mix as a whole weighs as much as recency, frequency or monetary value alone (unweighted, the many share features would outvote the three RFM features and a lone buyer of a rare category would become a persona of its own). The model is supplymkt.kmeans_fit(scaled features, k, 0, 10, 300, 1e-4, false) (seed 0, n_init 10) over all customers with k = least(%4$s, distinct customers), fitted again by every refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%2$L) refreshes it after customer_dashboard_mv (in build order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
+    columns => ARRAY[
+        ['customer_id', 'Customer (customer_dashboard_mv.customer_id).'],
+        ['persona', 'k-means persona 1..k: kmeans_assign(model, scaled features), the nearest centroid of the model fitted on all customers of this refresh (see the comment on customer_personas_mv for the scaling). Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'],
+        ['persona_distance', 'Euclidean distance from the customer''s scaled features to the persona''s centroid, in the space the model was fitted in (z-scores, shares weighted by 1/sqrt(number of categories); kmeans_distance): small = typical of the persona.'],
+        ['rfm_segment', 'Named RFM segment (customer_dashboard_mv.segment).'],
+        ['rfm_code', 'The R, F and M scores as one code (customer_dashboard_mv.rfm_code).'],
+        ['r_score', 'Recency score 1..5, 5 = most recent (customer_dashboard_mv.r_score).'],
+        ['f_score', 'Frequency score 1..5 by orders (customer_dashboard_mv.f_score).'],
+        ['m_score', 'Monetary score 1..5 by monetary_total (customer_dashboard_mv.m_score).'],
+        ['recency_days', 'Days from the last order to as_of, fractional (customer_dashboard_mv.recency_days); feature 1.'],
+        ['orders', 'Orders of the customer (customer_dashboard_mv.orders); feature 2 is ln(1 + orders).'],
+        ['monetary_total', 'Total value of the customer''s orders (customer_dashboard_mv.monetary_total); feature 3 is ln(1 + monetary_total).'],
+        ['clv_12m', 'Expected value of the next 365 days (customer_dashboard_mv.clv_12m; NULL where that is). Not a feature.'],
+        ['favourite_category', 'Category with the most revenue from the customer (sum(quantity * unit_price) of the order lines; ties: the first name in byte order). NULL when no category has a positive revenue.'],
+        ['favourite_channel', 'orders.channel of most of the customer''s orders (ties: the first name in byte order; NULL channels left out). NULL when no order has a channel, and in every row when the source orders have no channel column.'],
+        ['category_revenue', 'Revenue by category as a JSON object {category: revenue}, categories with a positive revenue only (NULL category or unknown product: ''(uncategorized)''): the basis of the share features and of favourite_category.'],
+        ['features', 'The feature vector the model was fitted on and the persona assigned from, before scaling: [recency_days, ln(1 + orders), ln(1 + monetary_total), share of category_revenue in each category], the categories being every category with a positive revenue from some customer, in byte order of their names (persona_segments.feature_names lists them). The shares are 0 for a customer without positive category revenue.'],
+        ['as_of', 'The time the customer dashboard was taken at (customer_dashboard_mv.as_of); orders after it are left out here too.']]);
+
+-- dashboard persona_segments
+SELECT supplymkt_internal.register_dashboard(
+    name => 'persona_segments', family => 'kmeans', build_order => 310,
+    query_call => 'supplymkt_internal.persona_segments_query(%2$L, true)',
+    unique_key => ARRAY['persona'],
+    source_columns => ARRAY[]::text[],
+    title => 'Persona summary',
+    mv_comment => 'Persona summary built by supplymkt.create_dashboards from %2$I.customer_personas_mv: one row per persona with its size, customer and revenue shares, mean CLV over 12 months, centroid (the mean of its customers'' feature vectors; recency, orders and monetary total also back in their own units), plain means, top category and a descriptive label. refresh_dashboards(%2$L) refreshes it after customer_personas_mv (in build order); refreshing it alone summarises the personas as last refreshed. Query the view persona_segments.',
+    columns => ARRAY[
+        ['persona', 'k-means persona 1..k (customer_personas.persona).'],
+        ['label', 'Description from the centroid (centroid_* columns) against the medians of all customers, each rounded to 6 decimals: ''high value'' when centroid_monetary_total is above the median monetary_total, else ''low value''; ''frequent'' when centroid_orders is above the median orders, else ''occasional''; ''recent'' when centroid_recency_days is below the median recency_days, else ''lapsing''; joined with '' / ''. Several personas can share a label.'],
+        ['customers', 'Customers in the persona.'],
+        ['customer_share', 'customers / all customers, 0..1.'],
+        ['revenue', 'Sum of monetary_total of the persona''s customers.'],
+        ['revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'],
+        ['mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the persona''s customers, over those that have one. NULL when none has.'],
+        ['centroid_recency_days', 'Centroid in days: the mean recency_days of the persona''s customers (the centroid''s first coordinate).'],
+        ['centroid_orders', 'Centroid in orders: exp(mean of ln(1 + orders)) - 1 over the persona''s customers, i.e. the centroid''s second coordinate back in orders (a geometric-type mean, at most mean_orders).'],
+        ['centroid_monetary_total', 'Centroid in currency: exp(mean of ln(1 + monetary_total)) - 1 over the persona''s customers, the centroid''s third coordinate back in the units of monetary_total (at most mean_monetary_total).'],
+        ['mean_recency_days', 'Plain mean of recency_days of the persona''s customers (= centroid_recency_days).'],
+        ['mean_orders', 'Plain mean of orders of the persona''s customers.'],
+        ['mean_monetary_total', 'Plain mean of monetary_total of the persona''s customers.'],
+        ['top_category', 'Category with the most revenue from the persona''s customers (sum of their category_revenue; ties: the first name in byte order). NULL when none has category revenue.'],
+        ['top_category_share', 'top_category''s share of the persona''s category revenue, 0..1.'],
+        ['centroid', 'The centroid in feature space (input units, before standardization): the mean of the members'' feature vectors, in the layout of customer_personas.features and feature_names. The model''s own centroid (kmeans_centroids(model).centroid_original) can differ slightly: a fit that stops on its tolerance ends with an assignment step that is not followed by a centroid update.'],
+        ['feature_names', 'Names of the features, in order: recency_days, ln(1 + orders), ln(1 + monetary_total), then share:<category> per category in byte order. The same in every row.']]);

@@ -1,5 +1,5 @@
 -- ===========================================================================================================
--- Supply-capability metrics (src/supply.c)
+-- Supply-capability metrics (src/supply/)
 -- ===========================================================================================================
 
 -- State types (DESIGN.md pattern 3): real varlena types with exact text and validated binary I/O, so the
@@ -375,3 +375,351 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.supply_capability_score(double precision, double precision, double precision, double precision, double precision, double precision, double precision, double precision) IS
     'Composite supply-capability score 0..100: the weighted mean (weights from supplymkt.score_weights) of the indicators scaled by normalize_indicator. NULL indicators are left out and the weights renormalised; NULL when all are NULL or their weights sum to 0.';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Dashboards of this family: the query builders and their entries in the dashboard catalog (src/sql/dashboards.sql)
+-- ---------------------------------------------------------------------------------------------------------
+
+-- Text of the supply dashboard query for a source schema and a time zone (both quoted here).
+CREATE FUNCTION supplymkt_internal.supply_dashboard_query(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+prod AS (
+    SELECT p.product_id, COALESCE(p.category, '(uncategorized)') AS category,
+           COALESCE(p.first_listed, '-infinity'::date) AS first_listed, p.unit_cost
+      FROM %1$I.products AS p
+),
+cats AS (
+    SELECT DISTINCT category FROM prod
+),
+lines AS (
+    SELECT pr.category, (o.order_time AT TIME ZONE %2$L)::date AS day, oi.quantity,
+           oi.quantity * oi.unit_price AS revenue, oi.quantity * pr.unit_cost AS cogs
+      FROM %1$I.order_items AS oi
+      JOIN %1$I.orders AS o ON o.order_id = oi.order_id
+      JOIN prod AS pr ON pr.product_id = oi.product_id
+),
+snap AS NOT MATERIALIZED (
+    SELECT pr.category, s.snapshot_date, s.on_hand, s.inventory_value
+      FROM %1$I.inventory_snapshots AS s
+      JOIN prod AS pr ON pr.product_id = s.product_id
+),
+po AS (
+    SELECT pr.category, p.order_date, p.quantity, p.received_date, p.received_quantity
+      FROM %1$I.purchase_orders AS p
+      JOIN prod AS pr ON pr.product_id = p.product_id
+),
+daily AS MATERIALIZED (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.day,
+           sum(x.quantity) AS units, sum(x.revenue) AS revenue, sum(x.cogs) AS cogs
+      FROM lines AS x
+     GROUP BY GROUPING SETS ((x.category, x.day), (x.day))
+),
+snap_daily AS MATERIALIZED (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.snapshot_date,
+           sum(x.inventory_value) AS inventory_value
+      FROM snap AS x
+     GROUP BY GROUPING SETS ((x.category, x.snapshot_date), (x.snapshot_date))
+),
+bounds AS (
+    SELECT date_trunc('month', min(d)::timestamp) AS first_month, date_trunc('month', max(d)::timestamp) AS last_month
+      FROM (SELECT day AS d FROM daily UNION ALL SELECT snapshot_date FROM snap_daily) AS b
+),
+months AS (
+    SELECT m::date AS month, (m + interval '1 month' - interval '1 day')::date AS month_end
+      FROM bounds, generate_series(bounds.first_month, bounds.last_month, interval '1 month') AS m
+),
+grid AS (
+    SELECT 'category'::text AS scope, c.category, m.month FROM cats AS c CROSS JOIN months AS m
+    UNION ALL
+    SELECT 'overall'::text, '(all)'::text, m.month FROM months AS m
+),
+sales AS (
+    SELECT scope, category, date_trunc('month', day::timestamp)::date AS month,
+           sum(units)::bigint AS units_sold, sum(revenue) AS revenue, sum(cogs) AS cogs
+      FROM daily
+     GROUP BY 1, 2, 3
+),
+inventory AS (
+    SELECT scope, category, date_trunc('month', snapshot_date::timestamp)::date AS month,
+           trim_scale(avg(inventory_value)) AS avg_inventory_value
+      FROM snap_daily
+     GROUP BY 1, 2, 3
+),
+turnover AS (
+    SELECT t.scope, t.category, t.month,
+           @extschema@.inventory_turnover(t.cogs, t.inventory_value) AS inventory_turnover
+      FROM (SELECT g.scope, g.category, g.month, COALESCE(s.cogs, 0)::float8 AS cogs, NULL::float8 AS inventory_value
+              FROM grid AS g LEFT JOIN sales AS s USING (scope, category, month)
+            UNION ALL
+            SELECT d.scope, d.category, date_trunc('month', d.snapshot_date::timestamp)::date, NULL,
+                   d.inventory_value::float8
+              FROM snap_daily AS d) AS t
+     GROUP BY 1, 2, 3
+),
+stock AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           @extschema@.stockout_rate(x.on_hand::float8) AS stockout_rate
+      FROM (SELECT category, date_trunc('month', snapshot_date::timestamp)::date AS month, on_hand FROM snap) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+fill AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           @extschema@.fill_rate(x.quantity::float8, x.received_quantity::float8) AS fill_rate
+      FROM (SELECT category, date_trunc('month', order_date::timestamp)::date AS month, quantity, received_quantity
+              FROM po) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+received AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           sum(x.received_quantity)::bigint AS units_received
+      FROM (SELECT category, date_trunc('month', received_date::timestamp)::date AS month, received_quantity
+              FROM po WHERE received_date IS NOT NULL) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+sell_through AS (
+    SELECT g.scope, g.category, g.month, r.units_received,
+           @extschema@.sell_through_rate(t.sold, t.received) AS sell_through_rate
+      FROM grid AS g
+      LEFT JOIN sales AS s USING (scope, category, month)
+      LEFT JOIN received AS r USING (scope, category, month)
+     CROSS JOIN LATERAL (VALUES (COALESCE(s.units_sold, 0)::float8, NULL::float8),
+                                (NULL, r.units_received::float8)) AS t(sold, received)
+     GROUP BY g.scope, g.category, g.month, r.units_received
+),
+assortment AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           @extschema@.renewal_rate(x.first_listed, x.month, x.month_end) AS renewal_rate,
+           CASE WHEN grouping(x.category) = 1
+                THEN (@extschema@.assortment_diversity(x.category) FILTER (WHERE x.first_listed <= x.month_end)).evenness
+           END AS diversity
+      FROM (SELECT pr.category, pr.first_listed, m.month, m.month_end FROM prod AS pr CROSS JOIN months AS m) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month, x.month_end), (x.month, x.month_end))
+),
+days AS MATERIALIZED (
+    SELECT d::date AS day
+      FROM (SELECT min(day) AS first_day, max(day) AS last_day FROM daily) AS b,
+           generate_series(b.first_day::timestamp, b.last_day::timestamp, interval '1 day') AS d
+),
+day_grid AS MATERIALIZED (
+    SELECT k.scope, k.category, d.day
+      FROM (SELECT DISTINCT scope, category FROM grid) AS k CROSS JOIN days AS d
+),
+demand AS (
+    SELECT g.scope, g.category, date_trunc('month', g.day::timestamp)::date AS month,
+           @extschema@.demand_cv(COALESCE(dl.units, 0)::float8) AS demand_cv
+      FROM day_grid AS g
+      LEFT JOIN daily AS dl USING (scope, category, day)
+     GROUP BY 1, 2, 3
+),
+ship AS (
+    SELECT s.order_id, date_trunc('month', o.order_time AT TIME ZONE %2$L)::date AS month,
+           (s.delivered_time AT TIME ZONE %2$L)::date <= s.promised_date AS on_time
+      FROM %1$I.shipments AS s
+      JOIN %1$I.orders AS o ON o.order_id = s.order_id
+     WHERE s.delivered_time IS NOT NULL AND s.promised_date IS NOT NULL
+),
+service AS (
+    SELECT 'category'::text AS scope, oc.category, sh.month,
+           (count(*) FILTER (WHERE sh.on_time))::float8 / count(*) AS on_time_rate
+      FROM ship AS sh
+      JOIN (SELECT DISTINCT oi.order_id, pr.category
+              FROM %1$I.order_items AS oi JOIN prod AS pr ON pr.product_id = oi.product_id) AS oc
+        ON oc.order_id = sh.order_id
+     GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT 'overall'::text, '(all)'::text, sh.month, (count(*) FILTER (WHERE sh.on_time))::float8 / count(*)
+      FROM ship AS sh
+     GROUP BY 1, 2, 3
+),
+returned AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           sum(x.quantity)::bigint AS units_returned
+      FROM (SELECT pr.category, date_trunc('month', o.order_time AT TIME ZONE %2$L)::date AS month, r.quantity
+              FROM %1$I.returns AS r
+              JOIN %1$I.orders AS o ON o.order_id = r.order_id
+              JOIN prod AS pr ON pr.product_id = r.product_id) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+ratings AS (
+    SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
+           CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.month,
+           avg(x.rating)::float8 AS mean_rating, count(x.rating) AS reviews
+      FROM (SELECT pr.category, date_trunc('month', rv.review_time AT TIME ZONE %2$L)::date AS month, rv.rating
+              FROM %1$I.reviews AS rv
+              JOIN prod AS pr ON pr.product_id = rv.product_id) AS x
+     GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
+),
+category_abc AS (
+    SELECT c.category, @extschema@.abc_class(c.revenue::float8) OVER () AS abc_class
+      FROM (SELECT cats.category, COALESCE(sum(s.revenue), 0) AS revenue
+              FROM cats LEFT JOIN sales AS s ON s.scope = 'category' AND s.category = cats.category
+             GROUP BY cats.category) AS c
+),
+joined AS (
+    SELECT g.scope, g.category, g.month,
+           a.abc_class,
+           COALESCE(s.units_sold, 0) AS units_sold,
+           COALESCE(s.revenue, 0) AS revenue,
+           COALESCE(s.cogs, 0) AS cogs,
+           COALESCE(st.units_received, 0) AS units_received,
+           COALESCE(rt.units_returned, 0) AS units_returned,
+           i.avg_inventory_value,
+           t.inventory_turnover,
+           t.inventory_turnover * 365.0 / ((g.month + interval '1 month')::date - g.month) AS annualized_turnover,
+           so.stockout_rate,
+           f.fill_rate,
+           st.sell_through_rate,
+           asr.renewal_rate,
+           d.demand_cv,
+           asr.diversity,
+           sv.on_time_rate,
+           COALESCE(rt.units_returned, 0)::float8 / NULLIF(s.units_sold, 0) AS return_rate,
+           ra.mean_rating,
+           COALESCE(ra.reviews, 0) AS reviews
+      FROM grid AS g
+      LEFT JOIN sales AS s USING (scope, category, month)
+      LEFT JOIN inventory AS i USING (scope, category, month)
+      LEFT JOIN turnover AS t USING (scope, category, month)
+      LEFT JOIN stock AS so USING (scope, category, month)
+      LEFT JOIN fill AS f USING (scope, category, month)
+      LEFT JOIN sell_through AS st USING (scope, category, month)
+      LEFT JOIN assortment AS asr USING (scope, category, month)
+      LEFT JOIN demand AS d USING (scope, category, month)
+      LEFT JOIN service AS sv USING (scope, category, month)
+      LEFT JOIN returned AS rt USING (scope, category, month)
+      LEFT JOIN ratings AS ra USING (scope, category, month)
+      LEFT JOIN category_abc AS a ON a.category = g.category AND g.scope = 'category'
+)
+SELECT j.scope, j.category, j.month, j.abc_class, j.units_sold, j.revenue, j.cogs, j.units_received,
+       j.units_returned, j.reviews, j.avg_inventory_value, j.inventory_turnover, j.annualized_turnover,
+       j.stockout_rate, j.fill_rate, j.sell_through_rate, j.renewal_rate, j.demand_cv, j.diversity,
+       j.on_time_rate, j.return_rate, j.mean_rating,
+       @extschema@.supply_capability_score(j.annualized_turnover, j.fill_rate, j.stockout_rate, j.renewal_rate,
+                                           j.diversity, j.on_time_rate, j.return_rate, j.mean_rating) AS supply_capability_score
+  FROM joined AS j
+$q$, source_schema, time_zone)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.supply_dashboard_query(text, text) IS
+    'The SELECT behind supply_dashboard_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the product ABC/XYZ query for a source schema and a time zone.
+CREATE FUNCTION supplymkt_internal.product_abc_xyz_query(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+prod AS (
+    SELECT p.product_id, COALESCE(p.category, '(uncategorized)') AS category,
+           COALESCE(p.first_listed, '-infinity'::date) AS first_listed
+      FROM %1$I.products AS p
+),
+lines AS (
+    SELECT oi.product_id, (o.order_time AT TIME ZONE %2$L)::date AS day, oi.quantity,
+           oi.quantity * oi.unit_price AS revenue
+      FROM %1$I.order_items AS oi
+      JOIN %1$I.orders AS o ON o.order_id = oi.order_id
+),
+weeks AS (
+    SELECT w::date AS week
+      FROM (SELECT date_trunc('week', min(day)::timestamp) AS first_week,
+                   date_trunc('week', max(day)::timestamp) AS last_week FROM lines) AS b,
+           generate_series(b.first_week, b.last_week, interval '1 week') AS w
+),
+weekly AS (
+    SELECT product_id, date_trunc('week', day::timestamp)::date AS week, sum(quantity) AS units
+      FROM lines
+     GROUP BY 1, 2
+),
+variability AS (
+    SELECT pr.product_id, count(*) AS weeks_observed,
+           @extschema@.demand_cv(COALESCE(w.units, 0)::float8) AS demand_cv
+      FROM prod AS pr
+      JOIN weeks AS wk ON wk.week >= date_trunc('week', pr.first_listed::timestamp)
+      LEFT JOIN weekly AS w ON w.product_id = pr.product_id AND w.week = wk.week
+     GROUP BY pr.product_id
+),
+totals AS (
+    SELECT product_id, sum(quantity)::bigint AS units_sold, sum(revenue) AS revenue
+      FROM lines
+     GROUP BY product_id
+)
+SELECT pr.product_id, pr.category,
+       COALESCE(t.units_sold, 0) AS units_sold,
+       COALESCE(t.revenue, 0) AS revenue,
+       @extschema@.abc_class(COALESCE(t.revenue, 0)::float8) OVER () AS abc_class,
+       COALESCE(v.weeks_observed, 0) AS weeks_observed,
+       v.demand_cv,
+       @extschema@.xyz_class(v.demand_cv) AS xyz_class
+  FROM prod AS pr
+  LEFT JOIN totals AS t ON t.product_id = pr.product_id
+  LEFT JOIN variability AS v ON v.product_id = pr.product_id
+$q$, source_schema, time_zone)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.product_abc_xyz_query(text, text) IS
+    'The SELECT behind product_abc_xyz_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- dashboard supply_dashboard
+SELECT supplymkt_internal.register_dashboard(
+    name => 'supply_dashboard', family => 'supply', build_order => 100,
+    query_call => 'supplymkt_internal.supply_dashboard_query(%1$L, %3$L)',
+    unique_key => ARRAY['scope', 'category', 'month'],
+    source_columns => ARRAY['products.product_id', 'products.category', 'products.first_listed', 'products.unit_cost', 'orders.order_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'order_items.unit_price', 'inventory_snapshots.snapshot_date', 'inventory_snapshots.product_id', 'inventory_snapshots.on_hand', 'inventory_snapshots.inventory_value', 'purchase_orders.product_id', 'purchase_orders.order_date', 'purchase_orders.quantity', 'purchase_orders.received_date', 'purchase_orders.received_quantity', 'shipments.order_id', 'shipments.promised_date', 'shipments.delivered_time', 'returns.order_id', 'returns.product_id', 'returns.quantity', 'reviews.product_id', 'reviews.rating', 'reviews.review_time'],
+    title => 'Supply dashboard',
+    mv_comment => 'Supply dashboard built by supplymkt.create_dashboards from schema %1$s (months in time zone %3$s): one row per (category, month) with scope = ''category'' and one per month with scope = ''overall'' and category = ''(all)''. Months span the first to the last month with orders or inventory snapshots (activity outside that window, such as purchase orders placed earlier, is left out); every category has a row in every month. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index supply_dashboard_mv_key). Query the view supply_dashboard.',
+    columns => ARRAY[
+        ['scope', 'category: a row for one category; overall: all categories together.'],
+        ['category', 'Product category (products.category; NULL categories are reported as ''(uncategorized)''); ''(all)'' on overall rows. Never NULL.'],
+        ['month', 'First day of the calendar month (orders, shipments, returns and reviews bucketed in the time zone given to create_dashboards).'],
+        ['abc_class', 'ABC class of the category by its revenue over the whole period (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C); the same in every month. NULL on overall rows.'],
+        ['units_sold', 'Units sold in the month: sum(order_items.quantity) of orders placed in the month. 0 without sales.'],
+        ['revenue', 'Revenue of the month: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'],
+        ['cogs', 'Cost of goods sold in the month: sum(quantity * products.unit_cost), in the currency of the source data. 0 without sales.'],
+        ['units_received', 'Units received from suppliers in the month: sum(purchase_orders.received_quantity) by received_date. 0 without receipts.'],
+        ['units_returned', 'Units returned from the orders placed in the month (returns attributed to their order''s month). 0 without returns.'],
+        ['reviews', 'Number of reviews written in the month. 0 without reviews.'],
+        ['avg_inventory_value', 'Average over the month''s snapshot dates of the total inventory value on that date (sum of inventory_snapshots.inventory_value), in the currency of the source data. NULL without snapshots.'],
+        ['inventory_turnover', 'Inventory turnover of the month (inventory_turnover: cogs / avg_inventory_value), not annualized. NULL without snapshots or with zero average inventory.'],
+        ['annualized_turnover', 'inventory_turnover * 365 / days in the month: turns per year at this month''s pace (the scale the score uses). NULL when inventory_turnover is.'],
+        ['stockout_rate', 'Share 0..1 of the month''s inventory snapshots with on_hand <= 0 (stockout_rate). NULL without snapshots.'],
+        ['fill_rate', 'Supplier unit fill rate 0..1 of the purchase orders placed in the month (fill_rate(quantity, received_quantity); over-delivery counts as filled). Lines not yet received (NULL received_quantity) are left out; NULL when none remain.'],
+        ['sell_through_rate', 'units_sold / units_received of the month (sell_through_rate); can exceed 1 when stock on hand is sold. NULL when nothing was received.'],
+        ['renewal_rate', 'Share 0..1 of the assortment (products listed by the month''s end; unknown first_listed counts as long listed) first listed in the month (renewal_rate). NULL when the assortment is empty.'],
+        ['demand_cv', 'Coefficient of variation of daily units sold in the month (demand_cv), zero-sale days included, over the days from the first to the last order day of the data. NULL with fewer than 2 days or no sales.'],
+        ['diversity', 'Evenness 0..1 (Pielou) of the category mix of the products listed by the month''s end (assortment_diversity(category).evenness). Defined on overall rows only: NULL on category rows (a single category has no mix) and with a single category.'],
+        ['on_time_rate', 'Share 0..1 of delivered shipments of the month''s orders with delivered_time (as a date in the dashboard time zone) <= promised_date. On category rows a shipment counts for each category its order contains. Undelivered shipments are left out; NULL when none.'],
+        ['return_rate', 'units_returned / units_sold for the orders of the month. NULL when nothing was sold.'],
+        ['mean_rating', 'Mean review rating (1..5) of the reviews written in the month. NULL without reviews.'],
+        ['supply_capability_score', 'Composite score 0..100 (supply_capability_score) from annualized_turnover, fill_rate, stockout_rate, renewal_rate, diversity, on_time_rate, return_rate and mean_rating with the weights in supplymkt.score_weights; NULL indicators are left out and the weights renormalized. NULL when every indicator is NULL.']]);
+
+-- dashboard product_abc_xyz
+SELECT supplymkt_internal.register_dashboard(
+    name => 'product_abc_xyz', family => 'supply', build_order => 110,
+    query_call => 'supplymkt_internal.product_abc_xyz_query(%1$L, %3$L)',
+    unique_key => ARRAY['product_id'],
+    source_columns => ARRAY['products.product_id', 'products.category', 'products.first_listed', 'orders.order_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'order_items.unit_price'],
+    title => 'Product ABC/XYZ classification',
+    key_note => 'Requires product_id to be unique in products.',
+    mv_comment => 'Product ABC/XYZ classification built by supplymkt.create_dashboards from schema %1$s (weeks in time zone %3$s): one row per product over the whole period. Refresh with supplymkt.refresh_dashboards(%2$L). Query the view product_abc_xyz.',
+    columns => ARRAY[
+        ['product_id', 'Product (products.product_id).'],
+        ['category', 'Product category; NULL categories are reported as ''(uncategorized)''.'],
+        ['units_sold', 'Units sold over the whole period. 0 without sales.'],
+        ['revenue', 'Revenue over the whole period: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'],
+        ['abc_class', 'ABC class by revenue among all products (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C; products without sales are C).'],
+        ['weeks_observed', 'Weeks (Monday to Sunday) from the later of the first order week and the product''s listing week to the last order week: the series demand_cv reads. 0 when the product was listed after the last order.'],
+        ['demand_cv', 'Coefficient of variation of weekly units sold (demand_cv), zero-sale weeks included. NULL with fewer than 2 weeks or no sales.'],
+        ['xyz_class', 'XYZ class from demand_cv (xyz_class: X when cv <= 0.5, Y when cv <= 1.0, else Z). NULL when demand_cv is NULL.']]);

@@ -1300,6 +1300,356 @@ SELECT c.customer_id, r.rank, r.item_id, r.score, r.source, r.because,
 $q$, source_schema)
 $body$;
 
+-- Dashboards from a catalog: each family registers its dashboards; create_dashboards, refresh_dashboards and
+-- the new drop_dashboards loop over it.
+-- Whether source_schema.relation has a column column_name (for optional canonical columns such as orders.channel).
+CREATE FUNCTION supplymkt_internal.source_has_column(source_schema text, relation text, column_name text)
+    RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN EXISTS (SELECT 1 FROM pg_attribute AS a
+                WHERE a.attrelid = to_regclass(format('%I.%I', source_schema, relation))
+                  AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped);
+COMMENT ON FUNCTION supplymkt_internal.source_has_column(text, text, text) IS
+    'True when relation source_schema.relation exists and has a column column_name; false otherwise (also for NULL arguments). Used for optional canonical columns, e.g. orders.channel for the personas.';
+
+-- The dashboard catalog: what create_dashboards builds.  Each family's SQL file registers its dashboards here
+-- with register_dashboard (one row per dashboard, its columns' descriptions in dashboard_columns); the
+-- functions below loop over it and know no family.  A dashboard <name> is three objects in the target schema:
+-- the materialized view <name>_mv, its unique index <name>_mv_key (REFRESH ... CONCURRENTLY needs one) and
+-- the security_invoker view <name> that BI tools read.  Rows come from the install script only (no
+-- pg_extension_config_dump: CREATE EXTENSION and ALTER EXTENSION UPDATE write them).
+CREATE TABLE supplymkt_internal.dashboard_catalog (
+    name text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_]*$' AND length(name) <= 55),
+    family text NOT NULL,
+    build_order integer NOT NULL UNIQUE,
+    query_call text NOT NULL,
+    unique_key text[] NOT NULL CHECK (cardinality(unique_key) > 0 AND array_position(unique_key, NULL) IS NULL),
+    source_columns text[] NOT NULL,
+    title text NOT NULL,
+    mv_comment text NOT NULL,
+    key_note text
+);
+GRANT SELECT ON supplymkt_internal.dashboard_catalog TO PUBLIC;
+COMMENT ON TABLE supplymkt_internal.dashboard_catalog IS
+    'The dashboards create_dashboards builds, one row per dashboard, registered by each family''s install script with register_dashboard. In query_call and mv_comment, the format() arguments %1$ to %4$ are the source schema, the target schema, the time zone and segments.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.name IS 'Base name: the objects are the materialized view <name>_mv, its unique index <name>_mv_key and the view <name>.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.family IS 'The family (src/<family>/) whose SQL file registered the dashboard.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.build_order IS 'Build order (ascending) for create_dashboards and refresh_dashboards: a dashboard reading another''s materialized view comes after it; drop_dashboards goes in reverse.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.query_call IS 'format() template of the call returning the materialized view''s SELECT, e.g. supplymkt_internal.supply_dashboard_query(%1$L, %3$L); create_dashboards fills in the (quoted) arguments and runs it.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.unique_key IS 'Columns of the unique index <name>_mv_key.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.source_columns IS 'Canonical columns (relation.column) of the source schema the query reads; create_dashboards checks the union of all of them first.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.title IS 'Short title, used in the comment on the view (e.g. Supply dashboard).';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.mv_comment IS 'format() template (arguments as in query_call) of the comment on the materialized view.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.key_note IS 'Sentence appended to the comment on the unique index, or NULL.';
+
+CREATE TABLE supplymkt_internal.dashboard_columns (
+    dashboard text NOT NULL REFERENCES supplymkt_internal.dashboard_catalog ON DELETE CASCADE,
+    ordinal integer NOT NULL,
+    column_name text NOT NULL,
+    description text NOT NULL,
+    PRIMARY KEY (dashboard, column_name),
+    UNIQUE (dashboard, ordinal)
+);
+GRANT SELECT ON supplymkt_internal.dashboard_columns TO PUBLIC;
+COMMENT ON TABLE supplymkt_internal.dashboard_columns IS
+    'Descriptions of the columns of each registered dashboard: create_dashboards puts them as comments on the materialized view''s and the view''s columns (columns the query does not return are skipped).';
+COMMENT ON COLUMN supplymkt_internal.dashboard_columns.dashboard IS 'dashboard_catalog.name.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_columns.ordinal IS 'Position in the registration (1, 2, ...).';
+COMMENT ON COLUMN supplymkt_internal.dashboard_columns.column_name IS 'Column of the materialized view and the view.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_columns.description IS 'Its comment.';
+
+-- Registers (or replaces) a dashboard in the catalog; called by the family SQL files at install time.
+CREATE FUNCTION supplymkt_internal.register_dashboard(name text, family text, build_order integer, query_call text,
+                                                      unique_key text[], source_columns text[], title text,
+                                                      mv_comment text, columns text[], key_note text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    called text := substring(query_call FROM '^(supplymkt_internal\.[a-z_][a-z0-9_]*)\(');
+    taken text;
+BEGIN
+    IF called IS NULL OR to_regproc(called) IS NULL THEN
+        RAISE EXCEPTION 'dashboard %: query_call must call a function of schema supplymkt_internal, not "%"', name, query_call
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF name IS NULL OR name !~ '^[a-z][a-z0-9_]*$' OR length(name) > 55 THEN
+        RAISE EXCEPTION 'dashboard name "%" must start with a lower-case letter and use only lower-case letters, digits and _ (at most 55 characters)', name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT d.name INTO taken FROM supplymkt_internal.dashboard_catalog AS d
+     WHERE d.build_order = register_dashboard.build_order AND d.name <> register_dashboard.name;
+    IF taken IS NOT NULL THEN
+        RAISE EXCEPTION 'dashboard %: build order % is taken by dashboard %', name, build_order, taken
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    BEGIN
+        PERFORM format(query_call, 'source', 'target', 'UTC', 1), format(mv_comment, 'source', 'target', 'UTC', 1);
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'dashboard %: query_call and mv_comment must be format() templates of at most 4 arguments: %', name, SQLERRM
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = '%1$ is the source schema, %2$ the target schema, %3$ the time zone, %4$ segments; write % as %%.';
+    END;
+    IF array_ndims(columns) IS DISTINCT FROM 2 OR array_length(columns, 2) <> 2 THEN
+        RAISE EXCEPTION 'dashboard %: columns must be an array of [column name, description] pairs', name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    DELETE FROM supplymkt_internal.dashboard_catalog AS d WHERE d.name = register_dashboard.name;
+    INSERT INTO supplymkt_internal.dashboard_catalog
+    VALUES (name, family, build_order, query_call, unique_key, source_columns, title, mv_comment, key_note);
+    INSERT INTO supplymkt_internal.dashboard_columns
+    SELECT name, i, columns[i][1], columns[i][2] FROM generate_subscripts(columns, 1) AS i;
+END;
+$$;
+COMMENT ON FUNCTION supplymkt_internal.register_dashboard(text, text, integer, text, text[], text[], text, text, text[], text) IS
+    'Registers (or replaces) dashboard name in dashboard_catalog and its column descriptions (columns: ARRAY[[column, description], ...]) in dashboard_columns. Checks the name (lower-case identifier, at most 55 characters), that build_order is free, that query_call calls a supplymkt_internal function and that query_call and mv_comment are valid format() templates (22023). Called by the family install scripts.';
+
+-- dashboard supply_dashboard
+SELECT supplymkt_internal.register_dashboard(
+    name => 'supply_dashboard', family => 'supply', build_order => 100,
+    query_call => 'supplymkt_internal.supply_dashboard_query(%1$L, %3$L)',
+    unique_key => ARRAY['scope', 'category', 'month'],
+    source_columns => ARRAY['products.product_id', 'products.category', 'products.first_listed', 'products.unit_cost', 'orders.order_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'order_items.unit_price', 'inventory_snapshots.snapshot_date', 'inventory_snapshots.product_id', 'inventory_snapshots.on_hand', 'inventory_snapshots.inventory_value', 'purchase_orders.product_id', 'purchase_orders.order_date', 'purchase_orders.quantity', 'purchase_orders.received_date', 'purchase_orders.received_quantity', 'shipments.order_id', 'shipments.promised_date', 'shipments.delivered_time', 'returns.order_id', 'returns.product_id', 'returns.quantity', 'reviews.product_id', 'reviews.rating', 'reviews.review_time'],
+    title => 'Supply dashboard',
+    mv_comment => 'Supply dashboard built by supplymkt.create_dashboards from schema %1$s (months in time zone %3$s): one row per (category, month) with scope = ''category'' and one per month with scope = ''overall'' and category = ''(all)''. Months span the first to the last month with orders or inventory snapshots (activity outside that window, such as purchase orders placed earlier, is left out); every category has a row in every month. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index supply_dashboard_mv_key). Query the view supply_dashboard.',
+    columns => ARRAY[
+        ['scope', 'category: a row for one category; overall: all categories together.'],
+        ['category', 'Product category (products.category; NULL categories are reported as ''(uncategorized)''); ''(all)'' on overall rows. Never NULL.'],
+        ['month', 'First day of the calendar month (orders, shipments, returns and reviews bucketed in the time zone given to create_dashboards).'],
+        ['abc_class', 'ABC class of the category by its revenue over the whole period (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C); the same in every month. NULL on overall rows.'],
+        ['units_sold', 'Units sold in the month: sum(order_items.quantity) of orders placed in the month. 0 without sales.'],
+        ['revenue', 'Revenue of the month: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'],
+        ['cogs', 'Cost of goods sold in the month: sum(quantity * products.unit_cost), in the currency of the source data. 0 without sales.'],
+        ['units_received', 'Units received from suppliers in the month: sum(purchase_orders.received_quantity) by received_date. 0 without receipts.'],
+        ['units_returned', 'Units returned from the orders placed in the month (returns attributed to their order''s month). 0 without returns.'],
+        ['reviews', 'Number of reviews written in the month. 0 without reviews.'],
+        ['avg_inventory_value', 'Average over the month''s snapshot dates of the total inventory value on that date (sum of inventory_snapshots.inventory_value), in the currency of the source data. NULL without snapshots.'],
+        ['inventory_turnover', 'Inventory turnover of the month (inventory_turnover: cogs / avg_inventory_value), not annualized. NULL without snapshots or with zero average inventory.'],
+        ['annualized_turnover', 'inventory_turnover * 365 / days in the month: turns per year at this month''s pace (the scale the score uses). NULL when inventory_turnover is.'],
+        ['stockout_rate', 'Share 0..1 of the month''s inventory snapshots with on_hand <= 0 (stockout_rate). NULL without snapshots.'],
+        ['fill_rate', 'Supplier unit fill rate 0..1 of the purchase orders placed in the month (fill_rate(quantity, received_quantity); over-delivery counts as filled). Lines not yet received (NULL received_quantity) are left out; NULL when none remain.'],
+        ['sell_through_rate', 'units_sold / units_received of the month (sell_through_rate); can exceed 1 when stock on hand is sold. NULL when nothing was received.'],
+        ['renewal_rate', 'Share 0..1 of the assortment (products listed by the month''s end; unknown first_listed counts as long listed) first listed in the month (renewal_rate). NULL when the assortment is empty.'],
+        ['demand_cv', 'Coefficient of variation of daily units sold in the month (demand_cv), zero-sale days included, over the days from the first to the last order day of the data. NULL with fewer than 2 days or no sales.'],
+        ['diversity', 'Evenness 0..1 (Pielou) of the category mix of the products listed by the month''s end (assortment_diversity(category).evenness). Defined on overall rows only: NULL on category rows (a single category has no mix) and with a single category.'],
+        ['on_time_rate', 'Share 0..1 of delivered shipments of the month''s orders with delivered_time (as a date in the dashboard time zone) <= promised_date. On category rows a shipment counts for each category its order contains. Undelivered shipments are left out; NULL when none.'],
+        ['return_rate', 'units_returned / units_sold for the orders of the month. NULL when nothing was sold.'],
+        ['mean_rating', 'Mean review rating (1..5) of the reviews written in the month. NULL without reviews.'],
+        ['supply_capability_score', 'Composite score 0..100 (supply_capability_score) from annualized_turnover, fill_rate, stockout_rate, renewal_rate, diversity, on_time_rate, return_rate and mean_rating with the weights in supplymkt.score_weights; NULL indicators are left out and the weights renormalized. NULL when every indicator is NULL.']]);
+
+-- dashboard product_abc_xyz
+SELECT supplymkt_internal.register_dashboard(
+    name => 'product_abc_xyz', family => 'supply', build_order => 110,
+    query_call => 'supplymkt_internal.product_abc_xyz_query(%1$L, %3$L)',
+    unique_key => ARRAY['product_id'],
+    source_columns => ARRAY['products.product_id', 'products.category', 'products.first_listed', 'orders.order_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'order_items.unit_price'],
+    title => 'Product ABC/XYZ classification',
+    key_note => 'Requires product_id to be unique in products.',
+    mv_comment => 'Product ABC/XYZ classification built by supplymkt.create_dashboards from schema %1$s (weeks in time zone %3$s): one row per product over the whole period. Refresh with supplymkt.refresh_dashboards(%2$L). Query the view product_abc_xyz.',
+    columns => ARRAY[
+        ['product_id', 'Product (products.product_id).'],
+        ['category', 'Product category; NULL categories are reported as ''(uncategorized)''.'],
+        ['units_sold', 'Units sold over the whole period. 0 without sales.'],
+        ['revenue', 'Revenue over the whole period: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'],
+        ['abc_class', 'ABC class by revenue among all products (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C; products without sales are C).'],
+        ['weeks_observed', 'Weeks (Monday to Sunday) from the later of the first order week and the product''s listing week to the last order week: the series demand_cv reads. 0 when the product was listed after the last order.'],
+        ['demand_cv', 'Coefficient of variation of weekly units sold (demand_cv), zero-sale weeks included. NULL with fewer than 2 weeks or no sales.'],
+        ['xyz_class', 'XYZ class from demand_cv (xyz_class: X when cv <= 0.5, Y when cv <= 1.0, else Z). NULL when demand_cv is NULL.']]);
+
+-- dashboard customer_dashboard
+SELECT supplymkt_internal.register_dashboard(
+    name => 'customer_dashboard', family => 'customers', build_order => 200,
+    query_call => 'supplymkt_internal.customer_dashboard_query(%1$L, %3$L, true)',
+    unique_key => ARRAY['customer_id'],
+    source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.quantity', 'order_items.unit_price'],
+    title => 'Customer dashboard',
+    mv_comment => 'Customer dashboard built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments, and p_alive, expected purchases and CLV over the next 365 days from a BG/NBD + Gamma-Gamma model fitted on all customers in the same refresh. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
+    columns => ARRAY[
+        ['customer_id', 'Customer (orders.customer_id): every customer with at least one order with a finite order_time.'],
+        ['as_of', 'The time the summary is taken at: the latest order_time in the data at refresh time (a refresh of unchanged data gives the same numbers; with live data it is about now).'],
+        ['orders', 'Orders of the customer (the RFM frequency the scores use).'],
+        ['frequency', 'BG/NBD frequency: distinct purchase days after the first (calendar days in the dashboard time zone). 0 for customers who bought on one day only.'],
+        ['recency_days', 'Days from the last order to as_of, fractional (the RFM recency the scores use; wall-clock time in the dashboard time zone).'],
+        ['recency_bgnbd', 'BG/NBD recency t_x: whole days from the first to the last purchase day.'],
+        ['age_days', 'BG/NBD customer age T: whole days from the first purchase day to the day of as_of.'],
+        ['monetary_mean', 'Mean order value. An order''s value is sum(quantity * unit_price) of its order_items, in the currency of the source data; an order without items, or with a negative total, counts as 0.'],
+        ['monetary_repeat_mean', 'Gamma-Gamma spend input: mean of the daily order totals on the repeat purchase days. NULL when frequency = 0.'],
+        ['monetary_total', 'Total value of the customer''s orders (the RFM monetary value the scores use).'],
+        ['first_order', 'Time of the first order.'],
+        ['last_order', 'Time of the last order.'],
+        ['r_score', 'Recency score 1..5, 5 = most recent: rfm_score under rfm_breaks(recency_days, orders, monetary_total) over all customers of the refresh (ties share a score; see rfm_breaks).'],
+        ['f_score', 'Frequency score 1..5 by orders, 5 = most orders (ties share a score, so with most customers at 1 order some scores stay unused).'],
+        ['m_score', 'Monetary score 1..5 by monetary_total, 5 = highest value.'],
+        ['rfm_code', 'The three scores as one code, e.g. ''545''.'],
+        ['segment', 'Named RFM segment from supplymkt.rfm_segments at refresh time (Champions, Loyal Customers, ...); ''(unassigned)'' when no row of the table matches.'],
+        ['p_alive', 'Probability that the customer is still active at as_of: probability_alive under a BG/NBD model in days (clv_fit over all customers of this refresh with age_days > 0). NULL when age_days = 0 (first purchase on the day of as_of: the model needs an age above 0) or when no model could be fitted (fewer than 10 such customers, or no repeat purchase at all).'],
+        ['expected_purchases_12m', 'Expected purchases in the 365 days after as_of (expected_purchases, same model). NULL like p_alive.'],
+        ['clv_12m', 'Expected value of the customer''s purchases in the 365 days after as_of, undiscounted: clv_estimate (BG/NBD purchases x Gamma-Gamma expected spend, same fit; the spend model uses the repeat customers with a positive monetary_repeat_mean), in the currency of the source data. NULL like p_alive, and when the spend model could not be fitted (fewer than 10 such repeat customers).']]);
+
+-- dashboard customer_segments
+SELECT supplymkt_internal.register_dashboard(
+    name => 'customer_segments', family => 'customers', build_order => 210,
+    query_call => 'supplymkt_internal.customer_segments_query(%2$L, true)',
+    unique_key => ARRAY['segment'],
+    source_columns => ARRAY[]::text[],
+    title => 'RFM segment summary',
+    mv_comment => 'RFM segment summary built by supplymkt.create_dashboards from %2$I.customer_dashboard_mv: one row per segment of supplymkt.rfm_segments (at refresh time; segments without customers included) and ''(unassigned)'' when some customer matched no segment. refresh_dashboards(%2$L) refreshes it after customer_dashboard_mv (in build order); refreshing it alone summarises the customer dashboard as last refreshed. Query the view customer_segments.',
+    columns => ARRAY[
+        ['segment', 'RFM segment name (supplymkt.rfm_segments), or ''(unassigned)''.'],
+        ['customers', 'Customers in the segment. 0 for a segment nobody is in.'],
+        ['customer_share', 'customers / all customers of the dashboard, 0..1. NULL without customers.'],
+        ['revenue', 'Sum of monetary_total of the segment''s customers (lifetime value of their orders up to as_of). 0 for an empty segment.'],
+        ['revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'],
+        ['mean_recency_days', 'Mean recency_days of the segment''s customers. NULL for an empty segment.'],
+        ['mean_orders', 'Mean number of orders of the segment''s customers. NULL for an empty segment.'],
+        ['mean_monetary_total', 'Mean monetary_total of the segment''s customers. NULL for an empty segment.'],
+        ['mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the segment''s customers. NULL for an empty segment.'],
+        ['total_clv_12m', 'Sum of clv_12m of the segment''s customers. NULL for an empty segment.']]);
+
+-- dashboard retention
+SELECT supplymkt_internal.register_dashboard(
+    name => 'retention', family => 'customers', build_order => 220,
+    query_call => 'supplymkt_internal.retention_query(%1$L, 12, %3$L)',
+    unique_key => ARRAY['cohort_month', 'month_offset'],
+    source_columns => ARRAY['orders.customer_id', 'orders.order_time'],
+    title => 'Cohort retention',
+    mv_comment => 'Monthly cohort retention built by supplymkt.create_dashboards from schema %1$s (months in time zone %3$s): supplymkt.retention_cohorts(%1$L, 12, %3$L) as a materialized view, one row per (first-order month cohort, month offset 0..12) up to the last month with orders. Refresh with supplymkt.refresh_dashboards(%2$L). Query the view retention.',
+    columns => ARRAY[
+        ['cohort_month', 'First day of the cohort''s month: the month of its customers'' first order (in the dashboard time zone).'],
+        ['month_offset', 'Months after the cohort month, 0..12 (0 = the cohort month itself); offsets after the last month with orders are not reported.'],
+        ['cohort_customers', 'Customers whose first order fell in cohort_month.'],
+        ['active_customers', 'Cohort customers with at least one order in the month cohort_month + month_offset. 0 when none.'],
+        ['retention_rate', 'active_customers / cohort_customers, 0..1 (1 at offset 0).'],
+        ['mom_retention', 'Month-over-month ratio active_customers(offset) / active_customers(offset - 1); can exceed 1 when customers return. NULL at offset 0 and after a month without activity.']]);
+
+-- dashboard customer_personas
+SELECT supplymkt_internal.register_dashboard(
+    name => 'customer_personas', family => 'kmeans', build_order => 300,
+    query_call => 'supplymkt_internal.customer_personas_query(%1$L, %2$L, %4$s, true, supplymkt_internal.source_has_column(%1$L, ''orders'', ''channel''))',
+    unique_key => ARRAY['customer_id'],
+    source_columns => ARRAY['products.product_id', 'products.category', 'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'order_items.unit_price'],
+    title => 'Customer personas',
+    mv_comment => 'Customer personas built by supplymkt.create_dashboards from %2$I.customer_dashboard_mv and the orders of schema %1$s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). Each feature is z-scored over all customers (population standard deviation) and each share further divided by sqrt(number of categories), so the category mix as a whole weighs as much as recency, frequency or monetary value alone (unweighted, the many share features would outvote the three RFM features and a lone buyer of a rare category would become a persona of its own). The model is supplymkt.kmeans_fit(scaled features, k, 0, 10, 300, 1e-4, false) (seed 0, n_init 10) over all customers with k = least(%4$s, distinct customers), fitted again by every refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%2$L) refreshes it after customer_dashboard_mv (in build order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
+    columns => ARRAY[
+        ['customer_id', 'Customer (customer_dashboard_mv.customer_id).'],
+        ['persona', 'k-means persona 1..k: kmeans_assign(model, scaled features), the nearest centroid of the model fitted on all customers of this refresh (see the comment on customer_personas_mv for the scaling). Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'],
+        ['persona_distance', 'Euclidean distance from the customer''s scaled features to the persona''s centroid, in the space the model was fitted in (z-scores, shares weighted by 1/sqrt(number of categories); kmeans_distance): small = typical of the persona.'],
+        ['rfm_segment', 'Named RFM segment (customer_dashboard_mv.segment).'],
+        ['rfm_code', 'The R, F and M scores as one code (customer_dashboard_mv.rfm_code).'],
+        ['r_score', 'Recency score 1..5, 5 = most recent (customer_dashboard_mv.r_score).'],
+        ['f_score', 'Frequency score 1..5 by orders (customer_dashboard_mv.f_score).'],
+        ['m_score', 'Monetary score 1..5 by monetary_total (customer_dashboard_mv.m_score).'],
+        ['recency_days', 'Days from the last order to as_of, fractional (customer_dashboard_mv.recency_days); feature 1.'],
+        ['orders', 'Orders of the customer (customer_dashboard_mv.orders); feature 2 is ln(1 + orders).'],
+        ['monetary_total', 'Total value of the customer''s orders (customer_dashboard_mv.monetary_total); feature 3 is ln(1 + monetary_total).'],
+        ['clv_12m', 'Expected value of the next 365 days (customer_dashboard_mv.clv_12m; NULL where that is). Not a feature.'],
+        ['favourite_category', 'Category with the most revenue from the customer (sum(quantity * unit_price) of the order lines; ties: the first name in byte order). NULL when no category has a positive revenue.'],
+        ['favourite_channel', 'orders.channel of most of the customer''s orders (ties: the first name in byte order; NULL channels left out). NULL when no order has a channel, and in every row when the source orders have no channel column.'],
+        ['category_revenue', 'Revenue by category as a JSON object {category: revenue}, categories with a positive revenue only (NULL category or unknown product: ''(uncategorized)''): the basis of the share features and of favourite_category.'],
+        ['features', 'The feature vector the model was fitted on and the persona assigned from, before scaling: [recency_days, ln(1 + orders), ln(1 + monetary_total), share of category_revenue in each category], the categories being every category with a positive revenue from some customer, in byte order of their names (persona_segments.feature_names lists them). The shares are 0 for a customer without positive category revenue.'],
+        ['as_of', 'The time the customer dashboard was taken at (customer_dashboard_mv.as_of); orders after it are left out here too.']]);
+
+-- dashboard persona_segments
+SELECT supplymkt_internal.register_dashboard(
+    name => 'persona_segments', family => 'kmeans', build_order => 310,
+    query_call => 'supplymkt_internal.persona_segments_query(%2$L, true)',
+    unique_key => ARRAY['persona'],
+    source_columns => ARRAY[]::text[],
+    title => 'Persona summary',
+    mv_comment => 'Persona summary built by supplymkt.create_dashboards from %2$I.customer_personas_mv: one row per persona with its size, customer and revenue shares, mean CLV over 12 months, centroid (the mean of its customers'' feature vectors; recency, orders and monetary total also back in their own units), plain means, top category and a descriptive label. refresh_dashboards(%2$L) refreshes it after customer_personas_mv (in build order); refreshing it alone summarises the personas as last refreshed. Query the view persona_segments.',
+    columns => ARRAY[
+        ['persona', 'k-means persona 1..k (customer_personas.persona).'],
+        ['label', 'Description from the centroid (centroid_* columns) against the medians of all customers, each rounded to 6 decimals: ''high value'' when centroid_monetary_total is above the median monetary_total, else ''low value''; ''frequent'' when centroid_orders is above the median orders, else ''occasional''; ''recent'' when centroid_recency_days is below the median recency_days, else ''lapsing''; joined with '' / ''. Several personas can share a label.'],
+        ['customers', 'Customers in the persona.'],
+        ['customer_share', 'customers / all customers, 0..1.'],
+        ['revenue', 'Sum of monetary_total of the persona''s customers.'],
+        ['revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'],
+        ['mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the persona''s customers, over those that have one. NULL when none has.'],
+        ['centroid_recency_days', 'Centroid in days: the mean recency_days of the persona''s customers (the centroid''s first coordinate).'],
+        ['centroid_orders', 'Centroid in orders: exp(mean of ln(1 + orders)) - 1 over the persona''s customers, i.e. the centroid''s second coordinate back in orders (a geometric-type mean, at most mean_orders).'],
+        ['centroid_monetary_total', 'Centroid in currency: exp(mean of ln(1 + monetary_total)) - 1 over the persona''s customers, the centroid''s third coordinate back in the units of monetary_total (at most mean_monetary_total).'],
+        ['mean_recency_days', 'Plain mean of recency_days of the persona''s customers (= centroid_recency_days).'],
+        ['mean_orders', 'Plain mean of orders of the persona''s customers.'],
+        ['mean_monetary_total', 'Plain mean of monetary_total of the persona''s customers.'],
+        ['top_category', 'Category with the most revenue from the persona''s customers (sum of their category_revenue; ties: the first name in byte order). NULL when none has category revenue.'],
+        ['top_category_share', 'top_category''s share of the persona''s category revenue, 0..1.'],
+        ['centroid', 'The centroid in feature space (input units, before standardization): the mean of the members'' feature vectors, in the layout of customer_personas.features and feature_names. The model''s own centroid (kmeans_centroids(model).centroid_original) can differ slightly: a fit that stops on its tolerance ends with an assignment step that is not followed by a centroid update.'],
+        ['feature_names', 'Names of the features, in order: recency_days, ln(1 + orders), ln(1 + monetary_total), then share:<category> per category in byte order. The same in every row.']]);
+
+-- dashboard item_neighbors
+SELECT supplymkt_internal.register_dashboard(
+    name => 'item_neighbors', family => 'recommend', build_order => 400,
+    query_call => 'supplymkt_internal.item_neighbors_query(%1$L)',
+    unique_key => ARRAY['item_id', 'rank'],
+    source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
+    title => 'Item neighbours',
+    mv_comment => 'Item neighbours built by supplymkt.create_dashboards from schema %1$s: supplymkt.neighbors of supplymkt.item_similarity(orders.customer_id, order_items.product_id) over every order line (cosine of the customers'' purchase vectors, weight = order lines of the product per customer, the 20 most similar products per product, pairs without a common customer left out): one row per (product, neighbour). Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index item_neighbors_mv_key). Query the view item_neighbors.',
+    columns => ARRAY[
+        ['item_id', 'Product (order_items.product_id) bought by at least one customer.'],
+        ['rank', 'Rank of the neighbour among the product''s neighbours, 1 = most similar (ties: lower neighbor_id first); at most 20 per product.'],
+        ['neighbor_id', 'A product bought by some customer who also bought item_id.'],
+        ['score', 'Cosine similarity 0..1 of the two products'' customer vectors (each customer''s number of order lines of the product): sum over customers of w(c, item) w(c, neighbour) / (||w_item|| ||w_neighbour||). 1 = bought by exactly the same customers in the same proportions.'],
+        ['support', 'Customers who bought both products (the evidence behind score).']]);
+
+-- dashboard user_recommendations
+SELECT supplymkt_internal.register_dashboard(
+    name => 'user_recommendations', family => 'recommend', build_order => 410,
+    query_call => 'supplymkt_internal.user_recommendations_query(%1$L)',
+    unique_key => ARRAY['customer_id', 'rank'],
+    source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
+    title => 'Per-customer recommendations',
+    mv_comment => 'Per-customer recommendations built by supplymkt.create_dashboards from schema %1$s: for every customer with an order, the top 10 of supplymkt.recommend(model, the products the customer bought, 10), the model being item_similarity over every order line as in item_neighbors_mv (fitted again by this view''s refresh). Products the customer bought are never recommended; score = sum of the similarities to the customer''s purchases (source ''similar''), and when fewer than 10 products are similar, the products bought by the most customers fill the list (source ''popular''). Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index user_recommendations_mv_key). Query the view user_recommendations.',
+    columns => ARRAY[
+        ['customer_id', 'Customer (orders.customer_id) with at least one order.'],
+        ['rank', 'Rank 1..10 of the recommendation, 1 = best: the similar products by score (ties: lower item_id), then the popular ones.'],
+        ['item_id', 'Recommended product (never one the customer has bought).'],
+        ['score', 'For source ''similar'': the sum of the product''s similarities (item_neighbors.score) to the products the customer bought. For source ''popular'': the number of customers who bought it.'],
+        ['source', '''similar'' when the product is a neighbour of one of the customer''s purchases, ''popular'' when it fills the list from the most bought products.'],
+        ['because', 'The customer''s purchases that made the product similar, largest contribution first (ties: lower id), at most 3; empty for popular products.'],
+        ['reason', 'Readable explanation: ''because you bought '' and the because ids (e.g. ''because you bought 12, 7''), or ''popular''.']]);
+
+-- Drops the objects registered for target_schema in supplymkt.dashboards (views first, then the materialized
+-- views in reverse build order, so a dashboard goes before the ones it reads) and deletes their registry
+-- rows; returns what was registered, with the privileges the relation had (NULL when it was already gone).
+CREATE FUNCTION supplymkt_internal.drop_registered_dashboards(target_schema text)
+    RETURNS TABLE (object_name text, kind text, acl text[])
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    obj record;
+BEGIN
+    FOR obj IN
+        SELECT d.object_name, d.kind, c.oid AS relid, c.relacl
+          FROM @extschema@.dashboards AS d
+          LEFT JOIN supplymkt_internal.dashboard_catalog AS g
+                 ON d.object_name IN (g.name, g.name || '_mv', g.name || '_mv_key')
+          LEFT JOIN pg_namespace AS n ON n.nspname = d.target_schema
+          LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
+         WHERE d.target_schema = drop_registered_dashboards.target_schema
+         ORDER BY CASE d.kind WHEN 'view' THEN 1 WHEN 'materialized view' THEN 2 ELSE 3 END,
+                  g.build_order DESC NULLS FIRST, d.object_name DESC
+    LOOP
+        IF obj.relid IS NOT NULL AND obj.kind = 'view' THEN
+            EXECUTE format('DROP VIEW %I.%I', target_schema, obj.object_name);
+        ELSIF obj.relid IS NOT NULL AND obj.kind = 'materialized view' THEN
+            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, obj.object_name);
+        END IF;
+        object_name := obj.object_name;
+        kind := obj.kind;
+        acl := CASE WHEN obj.relid IS NOT NULL THEN COALESCE(obj.relacl::text[], '{}') END;
+        RETURN NEXT;
+    END LOOP;
+    DELETE FROM @extschema@.dashboards AS d WHERE d.target_schema = drop_registered_dashboards.target_schema;
+END;
+$$;
+COMMENT ON FUNCTION supplymkt_internal.drop_registered_dashboards(text) IS
+    'Drops the dashboard objects registered for target_schema in supplymkt.dashboards (views, then materialized views in reverse build order; indexes go with their materialized view) and deletes the registry rows. Returns each registered object with its privileges before the drop (NULL when it no longer existed). Used by create_dashboards and drop_dashboards.';
+
+-- Creates every registered dashboard in target_schema, replacing the ones registered there before.
 CREATE OR REPLACE FUNCTION @extschema@.create_dashboards(source_schema text, target_schema text, time_zone text DEFAULT NULL,
                                               segments integer DEFAULT 5)
     RETURNS TABLE (object_name text, kind text)
@@ -1310,42 +1660,27 @@ AS $$
 #variable_conflict use_column
 DECLARE
     tz text := COALESCE(time_zone, current_setting('TimeZone'));
+    dash record;
     obj record;
     acl record;
-    saved_acls jsonb := '{}';
     col record;
+    saved_acls jsonb := '{}';
+    needed text[];
     clash text;
-    mv record;
+    query_call_text text;
+    mv_query text;
+    mv text;
     err_state text;
     err_message text;
     err_detail text;
     err_hint text;
-    with_clv boolean;
-    with_kmeans boolean;
-    with_recommend boolean;
-    with_channel boolean;
-    objects text[][] := ARRAY[
-        ['supply_dashboard_mv', 'materialized view'], ['supply_dashboard_mv_key', 'index'],
-        ['supply_dashboard', 'view'],
-        ['product_abc_xyz_mv', 'materialized view'], ['product_abc_xyz_mv_key', 'index'],
-        ['product_abc_xyz', 'view'],
-        ['customer_dashboard_mv', 'materialized view'], ['customer_dashboard_mv_key', 'index'],
-        ['customer_dashboard', 'view'],
-        ['customer_segments_mv', 'materialized view'], ['customer_segments_mv_key', 'index'],
-        ['customer_segments', 'view'],
-        ['retention_mv', 'materialized view'], ['retention_mv_key', 'index'],
-        ['retention', 'view']];
 BEGIN
     PERFORM supplymkt_internal.check_dashboard_target(target_schema);
-    PERFORM supplymkt_internal.check_source(source_schema, ARRAY[
-        'products.product_id', 'products.category', 'products.first_listed', 'products.unit_cost',
-        'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id',
-        'order_items.quantity', 'order_items.unit_price', 'inventory_snapshots.snapshot_date',
-        'inventory_snapshots.product_id', 'inventory_snapshots.on_hand', 'inventory_snapshots.inventory_value',
-        'purchase_orders.product_id', 'purchase_orders.order_date', 'purchase_orders.quantity',
-        'purchase_orders.received_date', 'purchase_orders.received_quantity', 'shipments.order_id',
-        'shipments.promised_date', 'shipments.delivered_time', 'returns.order_id', 'returns.product_id',
-        'returns.quantity', 'reviews.product_id', 'reviews.rating', 'reviews.review_time'], 'create_dashboards');
+    SELECT array_agg(c.col ORDER BY c.ord) INTO needed
+      FROM (SELECT u.col, min(g.build_order * 1000 + u.ord) AS ord
+              FROM supplymkt_internal.dashboard_catalog AS g, unnest(g.source_columns) WITH ORDINALITY AS u(col, ord)
+             GROUP BY u.col) AS c;
+    PERFORM supplymkt_internal.check_source(source_schema, needed, 'create_dashboards');
     IF segments IS NULL THEN
         RAISE EXCEPTION 'segments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
@@ -1366,64 +1701,18 @@ BEGIN
         EXECUTE format('CREATE SCHEMA %I', target_schema);
     END IF;
 
-    -- drop what we registered there before (views first: they depend on the materialized views; materialized
-    -- views by name descending: customer_segments_mv and customer_personas_mv read customer_dashboard_mv,
-    -- persona_segments_mv reads customer_personas_mv), keeping the privileges granted on the objects so BI
-    -- users keep their access after a re-create
-    FOR obj IN
-        SELECT d.object_name, d.kind, c.oid AS relid, c.relacl
-          FROM @extschema@.dashboards AS d
-          LEFT JOIN pg_namespace AS n ON n.nspname = d.target_schema
-          LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
-         WHERE d.target_schema = create_dashboards.target_schema
-         ORDER BY CASE d.kind WHEN 'view' THEN 1 WHEN 'materialized view' THEN 2 ELSE 3 END, d.object_name DESC
-    LOOP
-        IF obj.relid IS NOT NULL AND obj.relacl IS NOT NULL THEN
-            saved_acls := saved_acls || jsonb_build_object(obj.object_name, obj.relacl::text[]);
-        END IF;
-        IF obj.relid IS NOT NULL AND obj.kind = 'view' THEN
-            EXECUTE format('DROP VIEW %I.%I', target_schema, obj.object_name);
-        ELSIF obj.relid IS NOT NULL AND obj.kind = 'materialized view' THEN
-            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', target_schema, obj.object_name);
+    -- drop what we registered there before, keeping the privileges granted on the objects so BI users keep
+    -- their access after a re-create
+    FOR obj IN SELECT * FROM supplymkt_internal.drop_registered_dashboards(target_schema) LOOP
+        IF obj.acl IS NOT NULL AND obj.acl <> '{}' THEN
+            saved_acls := saved_acls || jsonb_build_object(obj.object_name, obj.acl);
         END IF;
     END LOOP;
-    DELETE FROM @extschema@.dashboards AS d WHERE d.target_schema = create_dashboards.target_schema;
-
-    -- the personas need the k-means functions (src/sql/kmeans.sql); orders.channel is optional there
-    with_kmeans := to_regtype('@extschema@.kmeans_model') IS NOT NULL;
-    IF with_kmeans THEN
-        with_kmeans := to_regprocedure('@extschema@.kmeans_fit(double precision[], integer, integer, integer, integer, double precision, boolean)') IS NOT NULL
-            AND to_regprocedure('@extschema@.kmeans_assign(@extschema@.kmeans_model, double precision[])') IS NOT NULL
-            AND to_regprocedure('@extschema@.kmeans_distance(@extschema@.kmeans_model, double precision[])') IS NOT NULL;
-    END IF;
-    IF with_kmeans THEN
-        objects := objects || ARRAY[
-            ['customer_personas_mv', 'materialized view'], ['customer_personas_mv_key', 'index'],
-            ['customer_personas', 'view'],
-            ['persona_segments_mv', 'materialized view'], ['persona_segments_mv_key', 'index'],
-            ['persona_segments', 'view']];
-    END IF;
-    -- the item neighbours and per-customer recommendations need the recommendation functions (src/sql/recommend.sql)
-    with_recommend := to_regtype('@extschema@.item_neighbors') IS NOT NULL;
-    IF with_recommend THEN
-        with_recommend := to_regprocedure('@extschema@.item_similarity(bigint, bigint)') IS NOT NULL
-            AND to_regprocedure('@extschema@.neighbors(@extschema@.item_neighbors)') IS NOT NULL
-            AND to_regprocedure('@extschema@.recommend(@extschema@.item_neighbors, bigint[], integer, bigint[])') IS NOT NULL;
-    END IF;
-    IF with_recommend THEN
-        objects := objects || ARRAY[
-            ['item_neighbors_mv', 'materialized view'], ['item_neighbors_mv_key', 'index'],
-            ['item_neighbors', 'view'],
-            ['user_recommendations_mv', 'materialized view'], ['user_recommendations_mv_key', 'index'],
-            ['user_recommendations', 'view']];
-    END IF;
-    with_channel := EXISTS (SELECT 1 FROM pg_attribute AS a
-                             WHERE a.attrelid = format('%I.orders', source_schema)::regclass
-                               AND a.attname = 'channel' AND a.attnum > 0 AND NOT a.attisdropped);
 
     -- never drop or shadow a relation that is not ours
-    SELECT string_agg(format('%I.%I', target_schema, o.name), ', ') INTO clash
-      FROM (SELECT objects[i][1] AS name FROM generate_subscripts(objects, 1) AS i) AS o
+    SELECT string_agg(format('%I.%I', target_schema, o.name), ', ' ORDER BY g.build_order, o.name) INTO clash
+      FROM supplymkt_internal.dashboard_catalog AS g,
+           unnest(ARRAY[g.name || '_mv', g.name || '_mv_key', g.name]) AS o(name)
      WHERE to_regclass(format('%I.%I', target_schema, o.name)) IS NOT NULL;
     IF clash IS NOT NULL THEN
         RAISE EXCEPTION 'relation % already exists and was not created by create_dashboards', clash
@@ -1431,339 +1720,165 @@ BEGIN
                   HINT = 'Drop or rename it, or choose another target schema.';
     END IF;
 
-    -- the customer dashboard has CLV columns when the CLV model functions are installed (src/sql/clv.sql)
-    with_clv := to_regtype('@extschema@.clv_model') IS NOT NULL;
-    IF with_clv THEN
-        with_clv := to_regprocedure('@extschema@.clv_fit(double precision, double precision, double precision, double precision, text, text)') IS NOT NULL
-            AND to_regprocedure('@extschema@.probability_alive(@extschema@.clv_model, double precision, double precision, double precision)') IS NOT NULL
-            AND to_regprocedure('@extschema@.expected_purchases(@extschema@.clv_model, double precision, double precision, double precision, double precision)') IS NOT NULL
-            AND to_regprocedure('@extschema@.clv_estimate(@extschema@.clv_model, double precision, double precision, double precision, double precision, double precision, double precision)') IS NOT NULL;
-    END IF;
-
-    -- the materialized views (customer_dashboard_mv before customer_segments_mv and customer_personas_mv, which
-    -- read it, and customer_personas_mv before persona_segments_mv); an error in the source data is re-raised
-    -- without the long query as context
-    FOR mv IN
-        SELECT * FROM (VALUES
-            (1, 'supply_dashboard_mv', format('supply_dashboard_query(%L, %L)', source_schema, tz),
-             supplymkt_internal.supply_dashboard_query(source_schema, tz)),
-            (2, 'product_abc_xyz_mv', format('product_abc_xyz_query(%L, %L)', source_schema, tz),
-             supplymkt_internal.product_abc_xyz_query(source_schema, tz)),
-            (3, 'customer_dashboard_mv', format('customer_dashboard_query(%L, %L, %L)', source_schema, tz, with_clv),
-             supplymkt_internal.customer_dashboard_query(source_schema, tz, with_clv)),
-            (4, 'customer_segments_mv', format('customer_segments_query(%L, %L)', target_schema, with_clv),
-             supplymkt_internal.customer_segments_query(target_schema, with_clv)),
-            (5, 'retention_mv', format('retention_query(%L, 12, %L)', source_schema, tz),
-             supplymkt_internal.retention_query(source_schema, 12, tz)),
-            (6, 'customer_personas_mv',
-             format('customer_personas_query(%L, %L, %s, %L, %L)', source_schema, target_schema, segments, with_clv, with_channel),
-             supplymkt_internal.customer_personas_query(source_schema, target_schema, segments, with_clv, with_channel)),
-            (7, 'persona_segments_mv', format('persona_segments_query(%L, %L)', target_schema, with_clv),
-             supplymkt_internal.persona_segments_query(target_schema, with_clv)),
-            (8, 'item_neighbors_mv', format('item_neighbors_query(%L)', source_schema),
-             supplymkt_internal.item_neighbors_query(source_schema)),
-            (9, 'user_recommendations_mv', format('user_recommendations_query(%L)', source_schema),
-             supplymkt_internal.user_recommendations_query(source_schema))) AS v(ord, name, call, query)
-         WHERE v.ord <= 5 OR (v.ord <= 7 AND with_kmeans) OR (v.ord >= 8 AND with_recommend)
-         ORDER BY ord
-    LOOP
+    -- each dashboard in build order: the materialized view (an error in the source data is re-raised without
+    -- the long query as context), its unique index, the view, the comments; then register the three objects
+    -- and restore the privileges the previous objects of the same name had
+    FOR dash IN SELECT * FROM supplymkt_internal.dashboard_catalog ORDER BY build_order LOOP
+        mv := dash.name || '_mv';
+        query_call_text := format(dash.query_call, source_schema, target_schema, tz, segments);
+        EXECUTE format('SELECT %s', query_call_text) INTO mv_query;
         BEGIN
-            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, mv.name, mv.query);
+            EXECUTE format('CREATE MATERIALIZED VIEW %I.%I AS %s', target_schema, mv, mv_query);
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
                                     err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT;
             err_detail := concat_ws(' ', NULLIF(err_detail, ''),
-                                    format('Raised while building %I.%I from schema %I (its query: SELECT @extschema@.%s).',
-                                           target_schema, mv.name, source_schema, mv.call));
+                                    format('Raised while building %I.%I from schema %I (its query: SELECT %s).',
+                                           target_schema, mv, source_schema, query_call_text));
             IF COALESCE(err_hint, '') = '' THEN
                 RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail;
             END IF;
             RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail, HINT = err_hint;
         END;
-    END LOOP;
-
-    -- supply dashboard: one row per (category, month) and one per month for the overall scope
-    EXECUTE format('CREATE UNIQUE INDEX supply_dashboard_mv_key ON %I.supply_dashboard_mv (scope, category, month)',
-                   target_schema);
-    EXECUTE format('CREATE VIEW %1$I.supply_dashboard WITH (security_invoker = true) AS SELECT * FROM %1$I.supply_dashboard_mv',
-                   target_schema);
-    EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.supply_dashboard_mv IS %L', target_schema,
-                   format('Supply dashboard built by supplymkt.create_dashboards from schema %s (months in time zone %s): one row per (category, month) with scope = ''category'' and one per month with scope = ''overall'' and category = ''(all)''. Months span the first to the last month with orders or inventory snapshots (activity outside that window, such as purchase orders placed earlier, is left out); every category has a row in every month. Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index supply_dashboard_mv_key). Query the view supply_dashboard.',
-                          source_schema, tz, target_schema));
-    EXECUTE format('COMMENT ON INDEX %I.supply_dashboard_mv_key IS %L', target_schema,
-                   'Unique key (scope, category, month) of supply_dashboard_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.');
-    EXECUTE format('COMMENT ON VIEW %I.supply_dashboard IS %L', target_schema,
-                   'Supply dashboard for BI tools (security_invoker: readers need SELECT on supply_dashboard_mv too). See the comment on supply_dashboard_mv; columns are documented one by one.');
-    FOR col IN
-        SELECT * FROM (VALUES
-            ('scope', 'category: a row for one category; overall: all categories together.'),
-            ('category', 'Product category (products.category; NULL categories are reported as ''(uncategorized)''); ''(all)'' on overall rows. Never NULL.'),
-            ('month', 'First day of the calendar month (orders, shipments, returns and reviews bucketed in the time zone given to create_dashboards).'),
-            ('abc_class', 'ABC class of the category by its revenue over the whole period (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C); the same in every month. NULL on overall rows.'),
-            ('units_sold', 'Units sold in the month: sum(order_items.quantity) of orders placed in the month. 0 without sales.'),
-            ('revenue', 'Revenue of the month: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'),
-            ('cogs', 'Cost of goods sold in the month: sum(quantity * products.unit_cost), in the currency of the source data. 0 without sales.'),
-            ('units_received', 'Units received from suppliers in the month: sum(purchase_orders.received_quantity) by received_date. 0 without receipts.'),
-            ('units_returned', 'Units returned from the orders placed in the month (returns attributed to their order''s month). 0 without returns.'),
-            ('reviews', 'Number of reviews written in the month. 0 without reviews.'),
-            ('avg_inventory_value', 'Average over the month''s snapshot dates of the total inventory value on that date (sum of inventory_snapshots.inventory_value), in the currency of the source data. NULL without snapshots.'),
-            ('inventory_turnover', 'Inventory turnover of the month (inventory_turnover: cogs / avg_inventory_value), not annualized. NULL without snapshots or with zero average inventory.'),
-            ('annualized_turnover', 'inventory_turnover * 365 / days in the month: turns per year at this month''s pace (the scale the score uses). NULL when inventory_turnover is.'),
-            ('stockout_rate', 'Share 0..1 of the month''s inventory snapshots with on_hand <= 0 (stockout_rate). NULL without snapshots.'),
-            ('fill_rate', 'Supplier unit fill rate 0..1 of the purchase orders placed in the month (fill_rate(quantity, received_quantity); over-delivery counts as filled). Lines not yet received (NULL received_quantity) are left out; NULL when none remain.'),
-            ('sell_through_rate', 'units_sold / units_received of the month (sell_through_rate); can exceed 1 when stock on hand is sold. NULL when nothing was received.'),
-            ('renewal_rate', 'Share 0..1 of the assortment (products listed by the month''s end; unknown first_listed counts as long listed) first listed in the month (renewal_rate). NULL when the assortment is empty.'),
-            ('demand_cv', 'Coefficient of variation of daily units sold in the month (demand_cv), zero-sale days included, over the days from the first to the last order day of the data. NULL with fewer than 2 days or no sales.'),
-            ('diversity', 'Evenness 0..1 (Pielou) of the category mix of the products listed by the month''s end (assortment_diversity(category).evenness). Defined on overall rows only: NULL on category rows (a single category has no mix) and with a single category.'),
-            ('on_time_rate', 'Share 0..1 of delivered shipments of the month''s orders with delivered_time (as a date in the dashboard time zone) <= promised_date. On category rows a shipment counts for each category its order contains. Undelivered shipments are left out; NULL when none.'),
-            ('return_rate', 'units_returned / units_sold for the orders of the month. NULL when nothing was sold.'),
-            ('mean_rating', 'Mean review rating (1..5) of the reviews written in the month. NULL without reviews.'),
-            ('supply_capability_score', 'Composite score 0..100 (supply_capability_score) from annualized_turnover, fill_rate, stockout_rate, renewal_rate, diversity, on_time_rate, return_rate and mean_rating with the weights in supplymkt.score_weights; NULL indicators are left out and the weights renormalized. NULL when every indicator is NULL.')
-        ) AS v(name, description)
-    LOOP
-        EXECUTE format('COMMENT ON COLUMN %I.supply_dashboard_mv.%I IS %L', target_schema, col.name, col.description);
-        EXECUTE format('COMMENT ON COLUMN %I.supply_dashboard.%I IS %L', target_schema, col.name, col.description);
-    END LOOP;
-
-    -- product ABC/XYZ classification
-    EXECUTE format('CREATE UNIQUE INDEX product_abc_xyz_mv_key ON %I.product_abc_xyz_mv (product_id)', target_schema);
-    EXECUTE format('CREATE VIEW %1$I.product_abc_xyz WITH (security_invoker = true) AS SELECT * FROM %1$I.product_abc_xyz_mv',
-                   target_schema);
-    EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.product_abc_xyz_mv IS %L', target_schema,
-                   format('Product ABC/XYZ classification built by supplymkt.create_dashboards from schema %s (weeks in time zone %s): one row per product over the whole period. Refresh with supplymkt.refresh_dashboards(%L). Query the view product_abc_xyz.',
-                          source_schema, tz, target_schema));
-    EXECUTE format('COMMENT ON INDEX %I.product_abc_xyz_mv_key IS %L', target_schema,
-                   'Unique key (product_id) of product_abc_xyz_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run. Requires product_id to be unique in products.');
-    EXECUTE format('COMMENT ON VIEW %I.product_abc_xyz IS %L', target_schema,
-                   'Product ABC/XYZ classification for BI tools (security_invoker: readers need SELECT on product_abc_xyz_mv too). See the comment on product_abc_xyz_mv.');
-    FOR col IN
-        SELECT * FROM (VALUES
-            ('product_id', 'Product (products.product_id).'),
-            ('category', 'Product category; NULL categories are reported as ''(uncategorized)''.'),
-            ('units_sold', 'Units sold over the whole period. 0 without sales.'),
-            ('revenue', 'Revenue over the whole period: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'),
-            ('abc_class', 'ABC class by revenue among all products (abc_class: A up to 80% of cumulative revenue, B up to 95%, else C; products without sales are C).'),
-            ('weeks_observed', 'Weeks (Monday to Sunday) from the later of the first order week and the product''s listing week to the last order week: the series demand_cv reads. 0 when the product was listed after the last order.'),
-            ('demand_cv', 'Coefficient of variation of weekly units sold (demand_cv), zero-sale weeks included. NULL with fewer than 2 weeks or no sales.'),
-            ('xyz_class', 'XYZ class from demand_cv (xyz_class: X when cv <= 0.5, Y when cv <= 1.0, else Z). NULL when demand_cv is NULL.')
-        ) AS v(name, description)
-    LOOP
-        EXECUTE format('COMMENT ON COLUMN %I.product_abc_xyz_mv.%I IS %L', target_schema, col.name, col.description);
-        EXECUTE format('COMMENT ON COLUMN %I.product_abc_xyz.%I IS %L', target_schema, col.name, col.description);
-    END LOOP;
-
-    -- customer dashboard (one row per customer), RFM segment summary, cohort retention
-    EXECUTE format('CREATE UNIQUE INDEX customer_dashboard_mv_key ON %I.customer_dashboard_mv (customer_id)', target_schema);
-    EXECUTE format('CREATE UNIQUE INDEX customer_segments_mv_key ON %I.customer_segments_mv (segment)', target_schema);
-    EXECUTE format('CREATE UNIQUE INDEX retention_mv_key ON %I.retention_mv (cohort_month, month_offset)', target_schema);
-    FOR mv IN
-        SELECT * FROM (VALUES
-            ('customer_dashboard', format('Customer dashboard built by supplymkt.create_dashboards from schema %s (days in time zone %s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments%s. Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
-                                          source_schema, tz,
-                                          CASE WHEN with_clv THEN ', and p_alive, expected purchases and CLV over the next 365 days from a BG/NBD + Gamma-Gamma model fitted on all customers in the same refresh'
-                                               ELSE ' (no CLV columns: the CLV model functions were not installed when the dashboards were created; run create_dashboards again to add them)' END,
-                                          target_schema),
-             'Unique key (customer_id) of customer_dashboard_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
-            ('customer_segments', format('RFM segment summary built by supplymkt.create_dashboards from %I.customer_dashboard_mv: one row per segment of supplymkt.rfm_segments (at refresh time; segments without customers included) and ''(unassigned)'' when some customer matched no segment. refresh_dashboards(%L) refreshes it after customer_dashboard_mv (views are refreshed in name order); refreshing it alone summarises the customer dashboard as last refreshed. Query the view customer_segments.',
-                                         target_schema, target_schema),
-             'Unique key (segment) of customer_segments_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
-            ('retention', format('Monthly cohort retention built by supplymkt.create_dashboards from schema %s (months in time zone %s): supplymkt.retention_cohorts(%L, 12, %L) as a materialized view, one row per (first-order month cohort, month offset 0..12) up to the last month with orders. Refresh with supplymkt.refresh_dashboards(%L). Query the view retention.',
-                                 source_schema, tz, source_schema, tz, target_schema),
-             'Unique key (cohort_month, month_offset) of retention_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
-        ) AS v(name, mv_comment, key_comment)
-    LOOP
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (%s)', mv || '_key', target_schema, mv,
+                       (SELECT string_agg(quote_ident(k), ', ' ORDER BY i) FROM unnest(dash.unique_key) WITH ORDINALITY AS u(k, i)));
         EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
-                       target_schema, mv.name, mv.name || '_mv');
-        EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
-        EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
-        EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
+                       target_schema, dash.name, mv);
+        EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv,
+                       format(dash.mv_comment, source_schema, target_schema, tz, segments));
+        EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv || '_key',
+                       concat_ws(' ', format('Unique key (%s) of %s; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.',
+                                             array_to_string(dash.unique_key, ', '), mv),
+                                 dash.key_note));
+        EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, dash.name,
                        format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
-                              CASE mv.name WHEN 'customer_dashboard' THEN 'Customer dashboard'
-                                           WHEN 'customer_segments' THEN 'RFM segment summary' ELSE 'Cohort retention' END,
-                              mv.name || '_mv', mv.name || '_mv'));
-    END LOOP;
-    FOR col IN
-        SELECT v.relname, v.name, v.description FROM (VALUES
-            ('customer_dashboard', 'customer_id', 'Customer (orders.customer_id): every customer with at least one order with a finite order_time.'),
-            ('customer_dashboard', 'as_of', 'The time the summary is taken at: the latest order_time in the data at refresh time (a refresh of unchanged data gives the same numbers; with live data it is about now).'),
-            ('customer_dashboard', 'orders', 'Orders of the customer (the RFM frequency the scores use).'),
-            ('customer_dashboard', 'frequency', 'BG/NBD frequency: distinct purchase days after the first (calendar days in the dashboard time zone). 0 for customers who bought on one day only.'),
-            ('customer_dashboard', 'recency_days', 'Days from the last order to as_of, fractional (the RFM recency the scores use; wall-clock time in the dashboard time zone).'),
-            ('customer_dashboard', 'recency_bgnbd', 'BG/NBD recency t_x: whole days from the first to the last purchase day.'),
-            ('customer_dashboard', 'age_days', 'BG/NBD customer age T: whole days from the first purchase day to the day of as_of.'),
-            ('customer_dashboard', 'monetary_mean', 'Mean order value. An order''s value is sum(quantity * unit_price) of its order_items, in the currency of the source data; an order without items, or with a negative total, counts as 0.'),
-            ('customer_dashboard', 'monetary_repeat_mean', 'Gamma-Gamma spend input: mean of the daily order totals on the repeat purchase days. NULL when frequency = 0.'),
-            ('customer_dashboard', 'monetary_total', 'Total value of the customer''s orders (the RFM monetary value the scores use).'),
-            ('customer_dashboard', 'first_order', 'Time of the first order.'),
-            ('customer_dashboard', 'last_order', 'Time of the last order.'),
-            ('customer_dashboard', 'r_score', 'Recency score 1..5, 5 = most recent: rfm_score under rfm_breaks(recency_days, orders, monetary_total) over all customers of the refresh (ties share a score; see rfm_breaks).'),
-            ('customer_dashboard', 'f_score', 'Frequency score 1..5 by orders, 5 = most orders (ties share a score, so with most customers at 1 order some scores stay unused).'),
-            ('customer_dashboard', 'm_score', 'Monetary score 1..5 by monetary_total, 5 = highest value.'),
-            ('customer_dashboard', 'rfm_code', 'The three scores as one code, e.g. ''545''.'),
-            ('customer_dashboard', 'segment', 'Named RFM segment from supplymkt.rfm_segments at refresh time (Champions, Loyal Customers, ...); ''(unassigned)'' when no row of the table matches.'),
-            ('customer_dashboard', 'p_alive', 'Probability that the customer is still active at as_of: probability_alive under a BG/NBD model in days (clv_fit over all customers of this refresh with age_days > 0). NULL when age_days = 0 (first purchase on the day of as_of: the model needs an age above 0) or when no model could be fitted (fewer than 10 such customers, or no repeat purchase at all).'),
-            ('customer_dashboard', 'expected_purchases_12m', 'Expected purchases in the 365 days after as_of (expected_purchases, same model). NULL like p_alive.'),
-            ('customer_dashboard', 'clv_12m', 'Expected value of the customer''s purchases in the 365 days after as_of, undiscounted: clv_estimate (BG/NBD purchases x Gamma-Gamma expected spend, same fit; the spend model uses the repeat customers with a positive monetary_repeat_mean), in the currency of the source data. NULL like p_alive, and when the spend model could not be fitted (fewer than 10 such repeat customers).'),
-            ('customer_segments', 'segment', 'RFM segment name (supplymkt.rfm_segments), or ''(unassigned)''.'),
-            ('customer_segments', 'customers', 'Customers in the segment. 0 for a segment nobody is in.'),
-            ('customer_segments', 'customer_share', 'customers / all customers of the dashboard, 0..1. NULL without customers.'),
-            ('customer_segments', 'revenue', 'Sum of monetary_total of the segment''s customers (lifetime value of their orders up to as_of). 0 for an empty segment.'),
-            ('customer_segments', 'revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'),
-            ('customer_segments', 'mean_recency_days', 'Mean recency_days of the segment''s customers. NULL for an empty segment.'),
-            ('customer_segments', 'mean_orders', 'Mean number of orders of the segment''s customers. NULL for an empty segment.'),
-            ('customer_segments', 'mean_monetary_total', 'Mean monetary_total of the segment''s customers. NULL for an empty segment.'),
-            ('customer_segments', 'mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the segment''s customers. NULL for an empty segment.'),
-            ('customer_segments', 'total_clv_12m', 'Sum of clv_12m of the segment''s customers. NULL for an empty segment.'),
-            ('retention', 'cohort_month', 'First day of the cohort''s month: the month of its customers'' first order (in the dashboard time zone).'),
-            ('retention', 'month_offset', 'Months after the cohort month, 0..12 (0 = the cohort month itself); offsets after the last month with orders are not reported.'),
-            ('retention', 'cohort_customers', 'Customers whose first order fell in cohort_month.'),
-            ('retention', 'active_customers', 'Cohort customers with at least one order in the month cohort_month + month_offset. 0 when none.'),
-            ('retention', 'retention_rate', 'active_customers / cohort_customers, 0..1 (1 at offset 0).'),
-            ('retention', 'mom_retention', 'Month-over-month ratio active_customers(offset) / active_customers(offset - 1); can exceed 1 when customers return. NULL at offset 0 and after a month without activity.')
-        ) AS v(relname, name, description)
-         WHERE EXISTS (SELECT 1 FROM pg_attribute AS a
-                        WHERE a.attrelid = format('%I.%I', target_schema, v.relname || '_mv')::regclass
-                          AND a.attname = v.name AND a.attnum > 0 AND NOT a.attisdropped)
-    LOOP
-        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
-        EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
-    END LOOP;
-
-    -- k-means personas (one row per customer) and their summary, when the k-means functions are installed
-    IF with_kmeans THEN
-        EXECUTE format('CREATE UNIQUE INDEX customer_personas_mv_key ON %I.customer_personas_mv (customer_id)', target_schema);
-        EXECUTE format('CREATE UNIQUE INDEX persona_segments_mv_key ON %I.persona_segments_mv (persona)', target_schema);
-        FOR mv IN
-            SELECT * FROM (VALUES
-                ('customer_personas', format('Customer personas built by supplymkt.create_dashboards from %I.customer_dashboard_mv and the orders of schema %s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). Each feature is z-scored over all customers (population standard deviation) and each share further divided by sqrt(number of categories), so the category mix as a whole weighs as much as recency, frequency or monetary value alone (unweighted, the many share features would outvote the three RFM features and a lone buyer of a rare category would become a persona of its own). The model is supplymkt.kmeans_fit(scaled features, k, 0, 10, 300, 1e-4, false) (seed 0, n_init 10) over all customers with k = least(%s, distinct customers), fitted again by every refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%L) refreshes it after customer_dashboard_mv (views are refreshed in name order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
-                                             target_schema, source_schema, segments, target_schema),
-                 'Unique key (customer_id) of customer_personas_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
-                ('persona_segments', format('Persona summary built by supplymkt.create_dashboards from %I.customer_personas_mv: one row per persona with its size, customer and revenue shares%s, centroid (the mean of its customers'' feature vectors; recency, orders and monetary total also back in their own units), plain means, top category and a descriptive label. refresh_dashboards(%L) refreshes it after customer_personas_mv (views are refreshed in name order); refreshing it alone summarises the personas as last refreshed. Query the view persona_segments.',
-                                            target_schema, CASE WHEN with_clv THEN ', mean CLV over 12 months' ELSE '' END, target_schema),
-                 'Unique key (persona) of persona_segments_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
-            ) AS v(name, mv_comment, key_comment)
-        LOOP
-            EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
-                           target_schema, mv.name, mv.name || '_mv');
-            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
-            EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
-            EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
-                           format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
-                                  CASE mv.name WHEN 'customer_personas' THEN 'Customer personas' ELSE 'Persona summary' END,
-                                  mv.name || '_mv', mv.name || '_mv'));
-        END LOOP;
+                              dash.title, mv, mv));
         FOR col IN
-            SELECT v.relname, v.name, v.description FROM (VALUES
-                ('customer_personas', 'customer_id', 'Customer (customer_dashboard_mv.customer_id).'),
-                ('customer_personas', 'persona', 'k-means persona 1..k: kmeans_assign(model, scaled features), the nearest centroid of the model fitted on all customers of this refresh (see the comment on customer_personas_mv for the scaling). Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'),
-                ('customer_personas', 'persona_distance', 'Euclidean distance from the customer''s scaled features to the persona''s centroid, in the space the model was fitted in (z-scores, shares weighted by 1/sqrt(number of categories); kmeans_distance): small = typical of the persona.'),
-                ('customer_personas', 'rfm_segment', 'Named RFM segment (customer_dashboard_mv.segment).'),
-                ('customer_personas', 'rfm_code', 'The R, F and M scores as one code (customer_dashboard_mv.rfm_code).'),
-                ('customer_personas', 'r_score', 'Recency score 1..5, 5 = most recent (customer_dashboard_mv.r_score).'),
-                ('customer_personas', 'f_score', 'Frequency score 1..5 by orders (customer_dashboard_mv.f_score).'),
-                ('customer_personas', 'm_score', 'Monetary score 1..5 by monetary_total (customer_dashboard_mv.m_score).'),
-                ('customer_personas', 'recency_days', 'Days from the last order to as_of, fractional (customer_dashboard_mv.recency_days); feature 1.'),
-                ('customer_personas', 'orders', 'Orders of the customer (customer_dashboard_mv.orders); feature 2 is ln(1 + orders).'),
-                ('customer_personas', 'monetary_total', 'Total value of the customer''s orders (customer_dashboard_mv.monetary_total); feature 3 is ln(1 + monetary_total).'),
-                ('customer_personas', 'clv_12m', 'Expected value of the next 365 days (customer_dashboard_mv.clv_12m; NULL where that is). Not a feature.'),
-                ('customer_personas', 'favourite_category', 'Category with the most revenue from the customer (sum(quantity * unit_price) of the order lines; ties: the first name in byte order). NULL when no category has a positive revenue.'),
-                ('customer_personas', 'favourite_channel', 'orders.channel of most of the customer''s orders (ties: the first name in byte order; NULL channels left out). NULL when no order has a channel, and in every row when the source orders have no channel column.'),
-                ('customer_personas', 'category_revenue', 'Revenue by category as a JSON object {category: revenue}, categories with a positive revenue only (NULL category or unknown product: ''(uncategorized)''): the basis of the share features and of favourite_category.'),
-                ('customer_personas', 'features', 'The feature vector the model was fitted on and the persona assigned from, before scaling: [recency_days, ln(1 + orders), ln(1 + monetary_total), share of category_revenue in each category], the categories being every category with a positive revenue from some customer, in byte order of their names (persona_segments.feature_names lists them). The shares are 0 for a customer without positive category revenue.'),
-                ('customer_personas', 'as_of', 'The time the customer dashboard was taken at (customer_dashboard_mv.as_of); orders after it are left out here too.'),
-                ('persona_segments', 'persona', 'k-means persona 1..k (customer_personas.persona).'),
-                ('persona_segments', 'label', 'Description from the centroid (centroid_* columns) against the medians of all customers, each rounded to 6 decimals: ''high value'' when centroid_monetary_total is above the median monetary_total, else ''low value''; ''frequent'' when centroid_orders is above the median orders, else ''occasional''; ''recent'' when centroid_recency_days is below the median recency_days, else ''lapsing''; joined with '' / ''. Several personas can share a label.'),
-                ('persona_segments', 'customers', 'Customers in the persona.'),
-                ('persona_segments', 'customer_share', 'customers / all customers, 0..1.'),
-                ('persona_segments', 'revenue', 'Sum of monetary_total of the persona''s customers.'),
-                ('persona_segments', 'revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'),
-                ('persona_segments', 'mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the persona''s customers, over those that have one. NULL when none has.'),
-                ('persona_segments', 'centroid_recency_days', 'Centroid in days: the mean recency_days of the persona''s customers (the centroid''s first coordinate).'),
-                ('persona_segments', 'centroid_orders', 'Centroid in orders: exp(mean of ln(1 + orders)) - 1 over the persona''s customers, i.e. the centroid''s second coordinate back in orders (a geometric-type mean, at most mean_orders).'),
-                ('persona_segments', 'centroid_monetary_total', 'Centroid in currency: exp(mean of ln(1 + monetary_total)) - 1 over the persona''s customers, the centroid''s third coordinate back in the units of monetary_total (at most mean_monetary_total).'),
-                ('persona_segments', 'mean_recency_days', 'Plain mean of recency_days of the persona''s customers (= centroid_recency_days).'),
-                ('persona_segments', 'mean_orders', 'Plain mean of orders of the persona''s customers.'),
-                ('persona_segments', 'mean_monetary_total', 'Plain mean of monetary_total of the persona''s customers.'),
-                ('persona_segments', 'top_category', 'Category with the most revenue from the persona''s customers (sum of their category_revenue; ties: the first name in byte order). NULL when none has category revenue.'),
-                ('persona_segments', 'top_category_share', 'top_category''s share of the persona''s category revenue, 0..1.'),
-                ('persona_segments', 'centroid', 'The centroid in feature space (input units, before standardization): the mean of the members'' feature vectors, in the layout of customer_personas.features and feature_names. The model''s own centroid (kmeans_centroids(model).centroid_original) can differ slightly: a fit that stops on its tolerance ends with an assignment step that is not followed by a centroid update.'),
-                ('persona_segments', 'feature_names', 'Names of the features, in order: recency_days, ln(1 + orders), ln(1 + monetary_total), then share:<category> per category in byte order. The same in every row.')
-            ) AS v(relname, name, description)
-             WHERE EXISTS (SELECT 1 FROM pg_attribute AS a
-                            WHERE a.attrelid = format('%I.%I', target_schema, v.relname || '_mv')::regclass
-                              AND a.attname = v.name AND a.attnum > 0 AND NOT a.attisdropped)
+            SELECT c.column_name, c.description
+              FROM supplymkt_internal.dashboard_columns AS c
+             WHERE c.dashboard = dash.name
+               AND EXISTS (SELECT 1 FROM pg_attribute AS a
+                            WHERE a.attrelid = format('%I.%I', target_schema, mv)::regclass
+                              AND a.attname = c.column_name AND a.attnum > 0 AND NOT a.attisdropped)
+             ORDER BY c.ordinal
         LOOP
-            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
-            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, mv, col.column_name, col.description);
+            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, dash.name, col.column_name, col.description);
         END LOOP;
-    END IF;
 
-    -- item neighbours and per-customer recommendations, when the recommendation functions are installed
-    IF with_recommend THEN
-        EXECUTE format('CREATE UNIQUE INDEX item_neighbors_mv_key ON %I.item_neighbors_mv (item_id, rank)', target_schema);
-        EXECUTE format('CREATE UNIQUE INDEX user_recommendations_mv_key ON %I.user_recommendations_mv (customer_id, rank)', target_schema);
-        FOR mv IN
-            SELECT * FROM (VALUES
-                ('item_neighbors', format('Item neighbours built by supplymkt.create_dashboards from schema %s: supplymkt.neighbors of supplymkt.item_similarity(orders.customer_id, order_items.product_id) over every order line (cosine of the customers'' purchase vectors, weight = order lines of the product per customer, the 20 most similar products per product, pairs without a common customer left out): one row per (product, neighbour). Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index item_neighbors_mv_key). Query the view item_neighbors.',
-                                          source_schema, target_schema),
-                 'Unique key (item_id, rank) of item_neighbors_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.'),
-                ('user_recommendations', format('Per-customer recommendations built by supplymkt.create_dashboards from schema %s: for every customer with an order, the top 10 of supplymkt.recommend(model, the products the customer bought, 10), the model being item_similarity over every order line as in item_neighbors_mv (fitted again by this view''s refresh). Products the customer bought are never recommended; score = sum of the similarities to the customer''s purchases (source ''similar''), and when fewer than 10 products are similar, the products bought by the most customers fill the list (source ''popular''). Refresh with supplymkt.refresh_dashboards(%L) (CONCURRENTLY: unique index user_recommendations_mv_key). Query the view user_recommendations.',
-                                                source_schema, target_schema),
-                 'Unique key (customer_id, rank) of user_recommendations_mv; lets REFRESH MATERIALIZED VIEW CONCURRENTLY run.')
-            ) AS v(name, mv_comment, key_comment)
-        LOOP
-            EXECUTE format('CREATE VIEW %1$I.%2$I WITH (security_invoker = true) AS SELECT * FROM %1$I.%3$I',
-                           target_schema, mv.name, mv.name || '_mv');
-            EXECUTE format('COMMENT ON MATERIALIZED VIEW %I.%I IS %L', target_schema, mv.name || '_mv', mv.mv_comment);
-            EXECUTE format('COMMENT ON INDEX %I.%I IS %L', target_schema, mv.name || '_mv_key', mv.key_comment);
-            EXECUTE format('COMMENT ON VIEW %I.%I IS %L', target_schema, mv.name,
-                           format('%s for BI tools (security_invoker: readers need SELECT on %s too). See the comment on %s; columns are documented one by one.',
-                                  CASE mv.name WHEN 'item_neighbors' THEN 'Item neighbours' ELSE 'Per-customer recommendations' END,
-                                  mv.name || '_mv', mv.name || '_mv'));
+        FOR obj IN SELECT * FROM (VALUES (mv, 'materialized view'), (mv || '_key', 'index'), (dash.name, 'view')) AS o(name, kind) LOOP
+            INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
+            VALUES (create_dashboards.target_schema, obj.name, obj.kind, create_dashboards.source_schema);
+            IF saved_acls ? obj.name AND obj.kind <> 'index' THEN
+                FOR acl IN
+                    SELECT a.privilege_type, a.is_grantable,
+                           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+                      FROM aclexplode(ARRAY(SELECT jsonb_array_elements_text(saved_acls -> obj.name))::aclitem[]) AS a
+                      LEFT JOIN pg_roles AS r ON r.oid = a.grantee
+                     WHERE (a.grantee = 0 OR r.oid IS NOT NULL) AND a.grantee <> a.grantor
+                LOOP
+                    EXECUTE format('GRANT %s ON %I.%I TO %s%s', acl.privilege_type, target_schema, obj.name,
+                                   acl.grantee, CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+                END LOOP;
+            END IF;
+            object_name := obj.name;
+            kind := obj.kind;
+            RETURN NEXT;
         END LOOP;
-        FOR col IN
-            SELECT v.relname, v.name, v.description FROM (VALUES
-                ('item_neighbors', 'item_id', 'Product (order_items.product_id) bought by at least one customer.'),
-                ('item_neighbors', 'rank', 'Rank of the neighbour among the product''s neighbours, 1 = most similar (ties: lower neighbor_id first); at most 20 per product.'),
-                ('item_neighbors', 'neighbor_id', 'A product bought by some customer who also bought item_id.'),
-                ('item_neighbors', 'score', 'Cosine similarity 0..1 of the two products'' customer vectors (each customer''s number of order lines of the product): sum over customers of w(c, item) w(c, neighbour) / (||w_item|| ||w_neighbour||). 1 = bought by exactly the same customers in the same proportions.'),
-                ('item_neighbors', 'support', 'Customers who bought both products (the evidence behind score).'),
-                ('user_recommendations', 'customer_id', 'Customer (orders.customer_id) with at least one order.'),
-                ('user_recommendations', 'rank', 'Rank 1..10 of the recommendation, 1 = best: the similar products by score (ties: lower item_id), then the popular ones.'),
-                ('user_recommendations', 'item_id', 'Recommended product (never one the customer has bought).'),
-                ('user_recommendations', 'score', 'For source ''similar'': the sum of the product''s similarities (item_neighbors.score) to the products the customer bought. For source ''popular'': the number of customers who bought it.'),
-                ('user_recommendations', 'source', '''similar'' when the product is a neighbour of one of the customer''s purchases, ''popular'' when it fills the list from the most bought products.'),
-                ('user_recommendations', 'because', 'The customer''s purchases that made the product similar, largest contribution first (ties: lower id), at most 3; empty for popular products.'),
-                ('user_recommendations', 'reason', 'Readable explanation: ''because you bought '' and the because ids (e.g. ''because you bought 12, 7''), or ''popular''.')
-            ) AS v(relname, name, description)
-        LOOP
-            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname || '_mv', col.name, col.description);
-            EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, col.relname, col.name, col.description);
-        END LOOP;
-    END IF;
-
-    -- register, and restore the privileges the previous objects of the same name had
-    FOR i IN 1 .. array_length(objects, 1) LOOP
-        INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
-        VALUES (create_dashboards.target_schema, objects[i][1], objects[i][2], create_dashboards.source_schema);
-        IF saved_acls ? objects[i][1] AND objects[i][2] <> 'index' THEN
-            FOR acl IN
-                SELECT a.privilege_type, a.is_grantable,
-                       CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
-                  FROM aclexplode(ARRAY(SELECT jsonb_array_elements_text(saved_acls -> objects[i][1]))::aclitem[]) AS a
-                  LEFT JOIN pg_roles AS r ON r.oid = a.grantee
-                 WHERE (a.grantee = 0 OR r.oid IS NOT NULL) AND a.grantee <> a.grantor
-            LOOP
-                EXECUTE format('GRANT %s ON %I.%I TO %s%s', acl.privilege_type, target_schema, objects[i][1],
-                               acl.grantee, CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-            END LOOP;
-        END IF;
-        object_name := objects[i][1];
-        kind := objects[i][2];
-        RETURN NEXT;
     END LOOP;
 END;
 $$;
+COMMENT ON FUNCTION @extschema@.create_dashboards(text, text, text, integer) IS
+    'Creates every dashboard of supplymkt_internal.dashboard_catalog in target_schema (created if missing) from the canonical relations in source_schema, in build order: for a dashboard <name>, the materialized view <name>_mv, its unique index <name>_mv_key and the security_invoker view <name> for BI tools, each commented, columns one by one. Today: supply_dashboard (per category and overall, per month), product_abc_xyz (per product), customer_dashboard (per customer: RFM summary, scores, segment, p_alive, expected purchases and CLV over 12 months), customer_segments (per RFM segment), retention (monthly cohorts), customer_personas (per customer: k-means persona among at most segments clusters), persona_segments (per persona), item_neighbors (per product: its 20 most similar products) and user_recommendations (per customer: the top 10 of recommend()). time_zone (default: the session''s TimeZone) fixes how timestamps fall into days, weeks and months, whoever refreshes later. Calling it again replaces the objects it registered in supplymkt.dashboards and re-grants their privileges; it never drops a relation it did not create (42P07). Errors: 22004 NULL schema or segments, 3F000 unknown source schema, 42P01/42703 missing canonical relation/column, 22023 unusable target schema or time zone, or segments outside 1..100. Returns the objects created. Runs with jit = off (compiling the wide dashboard query would cost seconds).';
+
+-- Refreshes every registered dashboard materialized view of target_schema, in build order.
+CREATE OR REPLACE FUNCTION @extschema@.refresh_dashboards(target_schema text, concurrently boolean DEFAULT true)
+    RETURNS TABLE (object_name text, refreshed_concurrently boolean, row_count bigint, duration interval)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    obj record;
+    started timestamptz;
+    found_any boolean := false;
+BEGIN
+    IF target_schema IS NULL OR refresh_dashboards.concurrently IS NULL THEN
+        RAISE EXCEPTION 'target_schema and concurrently must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
+        RAISE EXCEPTION 'schema "%" does not exist', target_schema USING ERRCODE = 'invalid_schema_name';
+    END IF;
+    FOR obj IN
+        SELECT d.object_name, c.oid AS relid, c.relkind, c.relispopulated,
+               EXISTS (SELECT 1 FROM pg_index AS i
+                        WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
+                          AND NOT (0 = ANY (i.indkey::int2[]))) AS has_unique_index
+          FROM @extschema@.dashboards AS d
+          JOIN pg_namespace AS n ON n.nspname = d.target_schema
+          LEFT JOIN supplymkt_internal.dashboard_catalog AS g ON d.object_name = g.name || '_mv'
+          LEFT JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = d.object_name
+         WHERE d.target_schema = refresh_dashboards.target_schema AND d.kind = 'materialized view'
+         ORDER BY g.build_order NULLS LAST, d.object_name  -- a dashboard after the ones it reads
+    LOOP
+        found_any := true;
+        IF obj.relid IS NULL OR obj.relkind <> 'm' THEN
+            RAISE WARNING 'dashboard materialized view %.% no longer exists; skipped', target_schema, obj.object_name
+                USING HINT = format('Run supplymkt.create_dashboards(source_schema, %L) to re-create the dashboards.', target_schema);
+            CONTINUE;
+        END IF;
+        started := clock_timestamp();
+        refreshed_concurrently := refresh_dashboards.concurrently AND obj.relispopulated AND obj.has_unique_index;
+        IF refreshed_concurrently THEN
+            EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %I.%I', target_schema, obj.object_name);
+        ELSE
+            EXECUTE format('REFRESH MATERIALIZED VIEW %I.%I', target_schema, obj.object_name);
+        END IF;
+        EXECUTE format('SELECT count(*) FROM %I.%I', target_schema, obj.object_name) INTO row_count;
+        object_name := obj.object_name;
+        duration := clock_timestamp() - started;
+        RETURN NEXT;
+    END LOOP;
+    IF NOT found_any THEN
+        RAISE EXCEPTION 'no dashboards are registered in schema "%"', target_schema
+            USING ERRCODE = 'undefined_table',
+                  HINT = format('Create them with supplymkt.create_dashboards(source_schema, %L).', target_schema);
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_dashboards(text, boolean) IS
+    'Refreshes every dashboard materialized view registered for target_schema in supplymkt.dashboards, in the build order of supplymkt_internal.dashboard_catalog (a dashboard after the ones it reads), CONCURRENTLY (readers are not blocked) when asked and the view is populated and has its unique index, otherwise with a plain REFRESH. Returns one row per view: name, whether it ran concurrently, rows after the refresh and time taken. Registered views that were dropped are skipped with a warning. Errors: 22004 NULL argument, 3F000 unknown schema, 42P01 no dashboards registered there. Must be run by the views'' owner. Runs with jit = off (compiling the wide dashboard query would cost seconds); a plain REFRESH MATERIALIZED VIEW works too.';
+
+-- Drops the dashboards create_dashboards made in target_schema (and nothing else).
+CREATE FUNCTION @extschema@.drop_dashboards(target_schema text)
+    RETURNS TABLE (object_name text, kind text)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    dropped boolean := false;
+BEGIN
+    IF target_schema IS NULL THEN
+        RAISE EXCEPTION 'target_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('supplymkt.create_dashboards:' || target_schema, 0));
+    FOR object_name, kind IN
+        SELECT d.object_name, d.kind FROM supplymkt_internal.drop_registered_dashboards(target_schema) AS d
+    LOOP
+        dropped := true;
+        RETURN NEXT;
+    END LOOP;
+    IF NOT dropped THEN
+        RAISE EXCEPTION 'no dashboards are registered in schema "%"', target_schema
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'supplymkt.dashboards lists the schemas that have dashboards.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.drop_dashboards(text) IS
+    'Drops the dashboard objects create_dashboards registered for target_schema in supplymkt.dashboards (views, materialized views and their indexes; a view of your own that reads one of them makes the drop fail, 2BP01) and their registry rows; other relations and the schema itself stay. Returns the objects that were registered. A pg_cron job of schedule_refresh for the schema is not removed: call unschedule_refresh(target_schema). Errors: 22004 NULL, 42P01 no dashboards registered there.';
 
 CREATE OR REPLACE FUNCTION supplymkt_internal.require_pg_cron(call_text text)
     RETURNS void
