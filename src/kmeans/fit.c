@@ -232,17 +232,40 @@ KmRunInit(KmRun *r, const double *x, int64 n, int d, int k, KmShared *shared)
 	r->best_labels = SmAllocArray(n, sizeof(int32));
 	r->best_run = -1;
 	atomic_init(&r->finished, 0);
-	r->rng = gsl_rng_alloc(gsl_rng_mt19937);
-	if (r->rng == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	r->rng = NULL;				/* made by KmMakeGenerators, once every palloc is done */
+}
+
+/*
+ * Frees the random generators of the first nthreads runs. GSL mallocs them, so nothing in a memory context
+ * would free them after an error: they live only from just before the threads start to just after the join.
+ */
+static void
+KmFreeGenerators(KmRun *runs, int nthreads)
+{
+	for (int t = 0; t < nthreads; t++)
+		if (runs[t].rng)
+		{
+			gsl_rng_free(runs[t].rng);
+			runs[t].rng = NULL;
+		}
+}
+
+/* Makes one random generator per run, freeing the ones made when one cannot be (out of memory). */
+static void
+KmMakeGenerators(KmRun *runs, int nthreads)
+{
+	for (int t = 0; t < nthreads; t++)
+		if ((runs[t].rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
+		{
+			KmFreeGenerators(runs, t);
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		}
 }
 
 /* Frees the arrays of one thread (but its best labels when the caller keeps them). */
 static void
 KmRunFree(KmRun *r, bool keep_best_labels)
 {
-	if (r->rng)
-		gsl_rng_free(r->rng);
 	pfree(r->c);
 	pfree(r->sums);
 	pfree(r->counts);
@@ -371,6 +394,7 @@ KmFit(const double *x, int64 n, int d, const KmOptions *o, bool want_labels, KmR
 	for (int t = 0; t < nthreads; t++)
 		KmRunInit(&runs[t], x, n, d, k, &shared);
 	runs[0].is_backend = true;
+	KmMakeGenerators(runs, nthreads);
 
 	/* from here until every thread is joined, nothing may raise an error */
 	sigfillset(&all);
@@ -380,6 +404,7 @@ KmFit(const double *x, int64 n, int d, const KmOptions *o, bool want_labels, KmR
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	KmRuns(&runs[0]);
 	KmJoinWorkers(runs, nthreads);
+	KmFreeGenerators(runs, nthreads);
 
 	/* all threads are done: errors may happen again */
 	if (atomic_load_explicit(&shared.stop, memory_order_relaxed))
