@@ -286,10 +286,7 @@ BEGIN
         FOR col IN
             SELECT c.column_name, c.description
               FROM supplymkt_internal.dashboard_columns AS c
-             WHERE c.dashboard = dash.name
-               AND EXISTS (SELECT 1 FROM pg_attribute AS a
-                            WHERE a.attrelid = format('%I.%I', target_schema, mv)::regclass
-                              AND a.attname = c.column_name AND a.attnum > 0 AND NOT a.attisdropped)
+             WHERE c.dashboard = dash.name AND supplymkt_internal.source_has_column(target_schema, mv, c.column_name)
              ORDER BY c.ordinal
         LOOP
             EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', target_schema, mv, col.column_name, col.description);
