@@ -202,9 +202,7 @@ BEGIN
     SELECT string_agg(format('%I.%I.%I', source_schema, split_part(col, '.', 1), split_part(col, '.', 2)), ', '
                       ORDER BY split_part(col, '.', 1), split_part(col, '.', 2)) INTO missing
       FROM unnest(columns) AS u(col)
-     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
-                        WHERE a.attrelid = format('%I.%I', source_schema, split_part(col, '.', 1))::regclass
-                          AND a.attname = split_part(col, '.', 2) AND a.attnum > 0 AND NOT a.attisdropped);
+     WHERE NOT supplymkt_internal.source_has_column(source_schema, split_part(col, '.', 1), split_part(col, '.', 2));
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'source column % does not exist', missing
             USING ERRCODE = 'undefined_column',
