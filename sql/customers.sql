@@ -74,6 +74,15 @@ SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_
 SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[0,0,0,0],"rows":1,"values":[0,-1]}')$$);
 SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[],"rows":1,"values":[0,1]}')$$);
 SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":1,"params":[1e300,0,0,0],"rows":1,"values":[0,1]}')$$);
+-- version 2 holds times as exact int64: out-of-range times and fractional or missing values are rejected
+SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":2,"params":[0],"rows":1,"values":[9223372036854775807,1]}')$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":2,"params":[0],"rows":1,"values":[0.5,1]}')$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":2,"params":[0],"rows":1,"values":[0,null]}')$$);
+SELECT pg_temp.err($$SELECT supplymkt_internal.rfm_summary_final('{"state":"rfm_summary_state","version":2,"params":[1e300],"rows":1,"values":[0,1]}')$$);
+-- times are exact to the microsecond over the whole timestamptz range (float8 would round these)
+SELECT s.first_order, s.last_order
+  FROM (SELECT (supplymkt.rfm_summary(t, 1, '200000-01-01 00:00:00.000009+00')).*
+          FROM (VALUES ('200000-01-01 00:00:00.000001+00'::timestamptz), ('200000-01-01 00:00:00.000007+00')) AS v(t)) AS s;
 
 -- ---------------------------------------------------------------------------------------------------------
 -- rfm_breaks: ties kept together, score = 1 + floor(bins * (customers strictly worse) / customers)

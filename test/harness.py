@@ -585,7 +585,7 @@ AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
              [r[:n] for r in [("1", "10", "2.5", "5", "'jaccard'", "2"), ("1", "11", "1", "5", "'jaccard'", "2"),
                               ("2", "10", "NULL", "5", "'jaccard'", "2"), ("NULL", "12", "1", "5", "'jaccard'", "2"),
                               ("2", "11", "0", "5", "'jaccard'", "2"), ("3", "12", "4", "5", "'jaccard'", "2")]],
-             notes="returns item_neighbors (compared as its JSON text); ids beyond 2^53 raise 22003; top_k, measure, "
+             notes="returns item_neighbors (compared as its JSON text); ids are exact bigints; top_k, measure, "
                    "min_support must be constant; a negative or NaN weight raises 22023",
              where="grp % 2 = 0"),
      ", ".join(["bigint", "bigint", "double precision", "integer", "text", "integer"][:n]))

@@ -22,11 +22,15 @@
 
 #include "core/row_buffer.h"
 #include "core/state.h"
+#include "core/validate.h"
 #include "numeric/optimize.h"
 #include "clv/clv.h"
 
-/* The state type of clv_fit: frequency, recency, T, monetary (stored id stable across versions). */
-const SmRowKind sm_clv_fit_kind = {"clv_fit_state", 2, 4, {"model", "unit"}, 64};
+/* The state type of clv_fit: frequency, recency, T, monetary or no value (stored id stable across versions). */
+const SmRowKind sm_clv_fit_kind = {
+	.typname = "clv_fit_state", .id = 2, .ncols = 4, .optional_cols = 1u << 3,
+	.param_names = {"model", "unit"}, .initial_rows = 64,
+};
 
 SM_ROW_BUFFER_IO(clv_fit_state, sm_clv_fit_kind)
 SM_ROW_BUFFER_COMBINE(clv_fit_state, sm_clv_fit_kind)
@@ -339,7 +343,7 @@ clv_fit_transfn(PG_FUNCTION_ARGS)
 	row[1] = PG_GETARG_FLOAT8(2) + 0.0;
 	row[2] = PG_GETARG_FLOAT8(3) + 0.0;
 	ClvCheckCustomer(row[0], row[1], row[2]);
-	row[3] = -1;
+	row[3] = SmSlotMissing();
 	if (nargs > 4 && !PG_ARGISNULL(4))
 	{
 		float8		m = PG_GETARG_FLOAT8(4) + 0.0;
@@ -354,15 +358,6 @@ clv_fit_transfn(PG_FUNCTION_ARGS)
 	SmRowBufferSetParams(buf, &sm_clv_fit_kind, params);
 	buf = SmRowBufferAppend(buf, &sm_clv_fit_kind, row, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
-}
-
-/* Raises the error for a clv_fit_state whose contents clv_fit could not have produced. */
-static void
-ClvInvalidState(const char *why)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid clv_fit_state: %s", why)));
 }
 
 PG_FUNCTION_INFO_V1(clv_fit_final);
@@ -397,13 +392,13 @@ clv_fit_final(PG_FUNCTION_ARGS)
 	if (buf->nrows == 0)
 		PG_RETURN_NULL();
 	if (!(buf->flags & SM_ROWS_PARAMS_SET))
-		ClvInvalidState("rows without model and unit");
+		SmErrorInvalidValue("clv_fit_state", "rows without model and unit");
 	model = (int) buf->params[0];
 	unit = (int) buf->params[1];
 	if (buf->params[0] != model || (model != CLV_MODEL_BGNBD && model != CLV_MODEL_PNBD))
-		ClvInvalidState("unknown model code");
+		SmErrorInvalidValue("clv_fit_state", "unknown model code");
 	if (buf->params[1] != unit || (unit != CLV_UNIT_DAYS && unit != CLV_UNIT_WEEKS))
-		ClvInvalidState("unknown unit code");
+		SmErrorInvalidValue("clv_fit_state", "unknown unit code");
 	nrows = buf->nrows;
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "clv_fit", ALLOCSET_DEFAULT_SIZES);
@@ -418,13 +413,13 @@ clv_fit_final(PG_FUNCTION_ARGS)
 		rows[i].x = v[0];
 		rows[i].tx = v[1];
 		rows[i].T = v[2];
-		rows[i].m = v[3];
+		rows[i].m = SmSlotIsMissing(v[3]) ? -1 : v[3];
 		ClvCheckCustomer(v[0], v[1], v[2]);
-		if (v[3] != -1)
+		if (!SmSlotIsMissing(v[3]))
 		{
 			ClvCheckMonetary(v[3], v[0], true);
 			if (v[0] == 0)
-				ClvInvalidState("monetary stored for a customer without repeat purchases");
+				SmErrorInvalidValue("clv_fit_state", "monetary stored for a customer without repeat purchases");
 		}
 		if (v[0] > 0)
 			nrep++;

@@ -352,6 +352,16 @@ SmJsonOptFloat8Array(SmJsonObject *obj, const char *key, int64 n, float8 *out)
 void
 SmJsonCheckHeader(SmJsonObject *obj, const char *tag_key, int version)
 {
+	(void) SmJsonCheckHeaderVersions(obj, tag_key, version, version);
+}
+
+/*
+ * Checks the type tag and that "version" is one this build reads (oldest..current); returns the version, for
+ * types whose older versions are read by conversion.
+ */
+int
+SmJsonCheckHeaderVersions(SmJsonObject *obj, const char *tag_key, int oldest, int current)
+{
 	int64		given;
 
 	if (strcmp(SmJsonGetString(obj, tag_key), obj->typname) != 0)
@@ -360,11 +370,14 @@ SmJsonCheckHeader(SmJsonObject *obj, const char *tag_key, int version)
 				 errmsg("invalid input syntax for type %s: \"%s\" must be \"%s\"", obj->typname, tag_key,
 						obj->typname)));
 	given = SmJsonGetInt64(obj, "version");
-	if (given != version)
+	if (given < oldest || given > current)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("unsupported %s version %lld", obj->typname, (long long) given),
-				 errhint("This build of supplymkt reads version %d.", version)));
+				 oldest == current ?
+				 errhint("This build of supplymkt reads version %d.", current) :
+				 errhint("This build of supplymkt reads versions %d to %d.", oldest, current)));
+	return (int) given;
 }
 
 /* Appends a JSON array of floats in shortest exact form. */

@@ -38,6 +38,7 @@ extern bool SmJsonOptInt64(SmJsonObject *obj, const char *key, int64 *out);
 extern bool SmJsonOptBool(SmJsonObject *obj, const char *key, bool *out);
 extern bool SmJsonOptFloat8Array(SmJsonObject *obj, const char *key, int64 n, float8 *out);
 extern void SmJsonCheckHeader(SmJsonObject *obj, const char *tag_key, int version);
+extern int	SmJsonCheckHeaderVersions(SmJsonObject *obj, const char *tag_key, int oldest, int current);
 extern int64 SmParseInt64(const char *s, const char *typname);
 extern uint64 SmParseUInt64(const char *s, const char *typname);
 extern float8 SmParseFloat8(const char *s, const char *typname);

@@ -18,7 +18,7 @@
 #include "core/row_buffer.h"
 #include "core/validate.h"
 
-static inline bool SmRowKept(const float8 *row, int ncols, int level);
+static inline bool SmRowKept(const struct SmRowBuffer *buf, const float8 *row, int level);
 
 /* Bytes of a row buffer holding `capacity` rows of `ncols` columns; errors past the varlena limit. */
 static Size
@@ -42,23 +42,114 @@ SmRowBufferNew(const SmRowKind *kind, int ncols, int64 capacity, MemoryContext c
 
 	memset(buf, 0, offsetof(SmRowBuffer, values));
 	SET_VARSIZE(buf, size);
-	buf->version = SM_STATE_VERSION;
+	buf->version = SM_ROWS_VERSION;
 	buf->kind = kind->id;
 	buf->ncols = ncols;
+	buf->int_cols = Max(kind->int_cols, 0);
 	buf->capacity = capacity;
 	return buf;
 }
 
-/* Internal consistency check of a row buffer argument. */
-static void
-SmRowBufferCheck(const SmRowBuffer *buf, const SmRowKind *kind)
+/* The header of a version-1 row buffer (supplymkt 0.1.0): no int_cols, every slot a float8. */
+typedef struct SmRowBufferV1
 {
-	if (buf->version != SM_STATE_VERSION || buf->kind != kind->id ||
+	int32		vl_len_;
+	uint8		version;
+	uint8		kind;
+	uint16		flags;
+	int32		ncols;
+	int32		level;
+	int64		nrows;
+	int64		nseen;
+	int64		capacity;
+	float8		params[SM_ROWS_PARAMS];
+	float8		values[FLEXIBLE_ARRAY_MEMBER];
+} SmRowBufferV1;
+
+static void SmRowBufferValidate(const SmRowBuffer *buf, const SmRowKind *k);
+
+/* A float8 of a version-1 value that held an id or a time, as the exact int64 it stood for. */
+static int64
+SmRowV1Int(float8 v, const char *typname)
+{
+	if (!(v == floor(v) && fabs(v) < 9.2e18))
+		SmErrorInvalidValue(typname, "a version-1 id or time is not a whole number in the bigint range");
+	return (int64) v;
+}
+
+/*
+ * Converts, in place, the slots of a buffer read from a version-1 value (every slot a float8, -1 for "no
+ * value") to this version: int columns and int parameters become int64, -1 in an optional column becomes
+ * no value.  The header (int_cols, version) is set here.
+ */
+static void
+SmRowBufferConvertV1(SmRowBuffer *buf, const SmRowKind *k)
+{
+	int			int_cols = k->int_cols;
+
+	if (int_cols == SM_ROWS_INT_COLS_PER_BUFFER)
+		int_cols = buf->ncols == 0 ? 0 : k->v1_int_cols(buf->params, buf->ncols);
+	if (int_cols < 0 || int_cols > buf->ncols)
+		SmErrorInvalidValue(k->typname, "a version-1 value whose parameters do not fit its width");
+	buf->int_cols = int_cols;
+	buf->version = SM_ROWS_VERSION;
+	for (int i = 0; i < SM_ROWS_PARAMS; i++)
+		if (k->int_params & (1u << i))
+			SmSlotSetInt(&buf->params[i], SmRowV1Int(buf->params[i], k->typname));
+	for (int64 r = 0; r < buf->nrows; r++)
+	{
+		float8	   *row = &buf->values[r * buf->ncols];
+
+		if ((r & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (int c = 0; c < int_cols; c++)
+			SmSlotSetInt(&row[c], SmRowV1Int(row[c], k->typname));
+		for (int c = int_cols; c < buf->ncols && c < 32; c++)
+			if ((k->optional_cols & (1u << c)) && row[c] == -1)
+				row[c] = SmSlotMissing();
+	}
+}
+
+/* Reads a version-1 value stored by supplymkt 0.1.0 (in a table, say) into a new buffer of this version. */
+static SmRowBuffer *
+SmRowBufferFromV1(const SmRowBufferV1 *old, const SmRowKind *kind, MemoryContext cxt)
+{
+	SmRowBuffer *buf;
+
+	if (old->kind != kind->id || (kind->ncols > 0 ? old->ncols != kind->ncols : old->ncols < 0) ||
+		old->nrows < 0 || old->nrows > old->capacity ||
+		VARSIZE_ANY(old) != offsetof(SmRowBufferV1, values) + (Size) old->capacity * old->ncols * sizeof(float8))
+		elog(ERROR, "supplymkt version-1 row buffer of unexpected kind or size");
+	buf = SmRowBufferNew(kind, old->ncols, Max(old->nrows, 1), cxt);
+	buf->flags = old->flags;
+	buf->level = old->level;
+	buf->nrows = old->nrows;
+	buf->nseen = old->nseen;
+	memcpy(buf->params, old->params, sizeof(buf->params));
+	memcpy(buf->values, old->values, (Size) old->nrows * old->ncols * sizeof(float8));
+	SmRowBufferConvertV1(buf, kind);
+	SmRowBufferValidate(buf, kind);
+	return buf;
+}
+
+/*
+ * Internal consistency check of a row buffer argument; a version-1 value comes back converted (a new buffer
+ * in cxt), so every reader sees this version.
+ */
+static SmRowBuffer *
+SmRowBufferCheck(SmRowBuffer *buf, const SmRowKind *kind, MemoryContext cxt)
+{
+	if (buf->version == 1)
+		return SmRowBufferFromV1((const SmRowBufferV1 *) buf, kind, cxt);
+	if (buf->version != SM_ROWS_VERSION || buf->kind != kind->id ||
 		(kind->ncols > 0 ? buf->ncols != kind->ncols : buf->ncols < 0) ||
+		buf->int_cols < 0 || buf->int_cols > Max(buf->ncols, 0) ||
+		(kind->int_cols >= 0 && buf->int_cols != kind->int_cols && buf->ncols > 0) ||
 		buf->nrows < 0 || buf->nrows > buf->capacity || buf->nseen < buf->nrows ||
 		buf->level < 0 || buf->level > SM_ROWS_MAX_LEVEL ||
 		VARSIZE_ANY(buf) != offsetof(SmRowBuffer, values) + (Size) buf->capacity * buf->ncols * sizeof(float8))
 		elog(ERROR, "supplymkt row buffer of unexpected kind, version or size");
+	return buf;
 }
 
 /* The row buffer a transition or combine function may update (see SmStateArgForUpdate). */
@@ -70,35 +161,38 @@ SmRowBufferForUpdate(FunctionCallInfo fcinfo, const SmRowKind *kind)
 
 	if (buf == NULL)
 		return SmRowBufferNew(kind, kind->ncols, kind->ncols > 0 ? kind->initial_rows : 0, cxt);
-	SmRowBufferCheck(buf, kind);
-	return buf;
+	return SmRowBufferCheck(buf, kind, cxt);
 }
 
-/* A read-only row buffer argument. */
+/* A read-only row buffer argument (a version-1 value is converted into the current context). */
 SmRowBuffer *
 SmRowBufferArg(FunctionCallInfo fcinfo, int argno, const SmRowKind *kind)
 {
-	SmRowBuffer *buf = DatumGetSmRowBuffer(PG_GETARG_DATUM(argno));
-
-	SmRowBufferCheck(buf, kind);
-	return buf;
+	return SmRowBufferCheck(DatumGetSmRowBuffer(PG_GETARG_DATUM(argno)), kind, CurrentMemoryContext);
 }
 
 /*
- * Fixes the row width of a variable-width buffer on its first row (what = the argument, for the message);
- * later rows must have the same width.
+ * Fixes the row width and the int columns of a variable-width buffer on its first row (what = the argument,
+ * for the message); later rows must have the same layout.
  */
 void
-SmRowBufferSetCols(SmRowBuffer *buf, const SmRowKind *kind, int ncols, const char *what)
+SmRowBufferSetCols(SmRowBuffer *buf, const SmRowKind *kind, int ncols, int int_cols, const char *what)
 {
-	if (buf->ncols == ncols)
+	Assert(int_cols >= 0 && int_cols <= ncols);
+	if (buf->ncols == ncols && buf->int_cols == int_cols)
 		return;
 	if (buf->ncols == 0 && buf->nrows == 0 && kind->ncols == 0)
 	{
 		buf->capacity = 0;		/* the (empty) values area held rows of width 0 */
 		buf->ncols = ncols;
+		buf->int_cols = int_cols;
 		return;
 	}
+	if (buf->ncols == ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine %s rows of different layouts", kind->typname),
+				 errhint("Aggregate rows of one kind (ids and features) per group.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("every %s array must have the same length: %d elements, not %d", what, buf->ncols, ncols),
@@ -148,24 +242,24 @@ SmRowBufferAppend(SmRowBuffer *buf, const SmRowKind *kind, const float8 *row, Me
  * share a hash and are kept or dropped together.
  */
 uint64
-SmRowHash(const float8 *row, int ncols)
+SmRowHash(const float8 *row, int ncols, int int_cols)
 {
 	uint64		h = UINT64CONST(0x5eed5eed5eed5eed);
 
 	for (int i = 0; i < ncols; i++)
 	{
-		float8		v = row[i] == 0 ? 0.0 : row[i];	/* -0 and 0 are the same point */
+		float8		v = (i >= int_cols && row[i] == 0) ? 0.0 : row[i];	/* -0 and 0 are the same point */
 
 		h = hash_combine64(h, hash_bytes_extended((const unsigned char *) &v, sizeof(v), 0));
 	}
 	return h;
 }
 
-/* Whether a row passes a sampling level. */
+/* Whether a row of a buffer passes a sampling level. */
 static inline bool
-SmRowKept(const float8 *row, int ncols, int level)
+SmRowKept(const SmRowBuffer *buf, const float8 *row, int level)
 {
-	return level == 0 || (SmRowHash(row, ncols) >> (64 - level)) == 0;
+	return level == 0 || (SmRowHash(row, buf->ncols, buf->int_cols) >> (64 - level)) == 0;
 }
 
 /* Drops the rows that do not pass the buffer's level (in place). */
@@ -182,7 +276,7 @@ SmRowBufferFilter(SmRowBuffer *buf)
 
 		if ((i & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (SmRowKept(row, buf->ncols, buf->level))
+		if (SmRowKept(buf, row, buf->level))
 		{
 			if (kept != i)
 				memmove(&buf->values[kept * buf->ncols], row, buf->ncols * sizeof(float8));
@@ -219,7 +313,7 @@ SmRowBuffer *
 SmRowBufferAppendSampled(SmRowBuffer *buf, const SmRowKind *kind, const float8 *row, int64 max_rows, MemoryContext cxt)
 {
 	SmIncrement(&buf->nseen);
-	if (!SmRowKept(row, buf->ncols, buf->level))
+	if (!SmRowKept(buf, row, buf->level))
 		return buf;
 	buf = SmRowBufferReserve(buf, kind, 1, max_rows + 1, cxt);
 	memcpy(&buf->values[buf->nrows * buf->ncols], row, buf->ncols * sizeof(float8));
@@ -247,7 +341,7 @@ SmRowBufferAppendAll(SmRowBuffer *buf, const SmRowKind *kind, const SmRowBuffer 
 		SmAddInt64Checked(&buf->nseen, other->nseen);
 		return buf;
 	}
-	SmRowBufferSetCols(buf, kind, other->ncols, "features");
+	SmRowBufferSetCols(buf, kind, other->ncols, other->int_cols, "features");
 	if (other->level > buf->level)
 	{
 		buf->level = other->level;
@@ -266,7 +360,7 @@ SmRowBufferAppendAll(SmRowBuffer *buf, const SmRowKind *kind, const SmRowBuffer 
 
 			if ((i & 4095) == 0)
 				CHECK_FOR_INTERRUPTS();
-			if (SmRowKept(row, buf->ncols, buf->level))
+			if (SmRowKept(buf, row, buf->level))
 				memcpy(&buf->values[buf->nrows++ * buf->ncols], row, buf->ncols * sizeof(float8));
 		}
 	buf->nseen = nseen;
@@ -312,24 +406,51 @@ SmRowBufferSetParams(SmRowBuffer *buf, const SmRowKind *k, const float8 *params)
 static void
 SmRowBufferValidate(const SmRowBuffer *buf, const SmRowKind *k)
 {
-
 	if (buf->flags & ~SM_ROWS_PARAMS_SET)
 		SmErrorInvalidValue(k->typname, "unknown flags");
+	if (buf->int_cols < 0 || buf->int_cols > buf->ncols || buf->reserved != 0 ||
+		(k->int_cols >= 0 && buf->ncols > 0 && buf->int_cols != k->int_cols))
+		SmErrorInvalidValue(k->typname, "invalid int_cols");
 	for (int i = 0; i < SM_ROWS_PARAMS; i++)
-		if (!isfinite(buf->params[i]) || ((!k->param_names[i] || !(buf->flags & SM_ROWS_PARAMS_SET)) &&
-										   buf->params[i] != 0))
+	{
+		bool		used = k->param_names[i] && (buf->flags & SM_ROWS_PARAMS_SET);
+
+		if ((!used && SmSlotInt(&buf->params[i]) != 0) ||
+			(!(k->int_params & (1u << i)) && !isfinite(buf->params[i])))
 			SmErrorInvalidValue(k->typname, "invalid parameters");
+	}
 	if (buf->level < 0 || buf->level > SM_ROWS_MAX_LEVEL || buf->nseen < buf->nrows ||
 		(buf->level == 0 && buf->nseen != buf->nrows))
 		SmErrorInvalidValue(k->typname, "invalid sampling level or rows seen");
 	if (buf->ncols == 0 && buf->nrows > 0)
 		SmErrorInvalidValue(k->typname, "rows without columns");
-	for (int64 i = 0; i < buf->nrows * buf->ncols; i++)
-		if (!isfinite(buf->values[i]))
-			SmErrorInvalidValue(k->typname, "values must be finite");
-	for (int64 i = 0; buf->level > 0 && i < buf->nrows; i++)
-		if (!SmRowKept(&buf->values[i * buf->ncols], buf->ncols, buf->level))
+	for (int64 r = 0; r < buf->nrows; r++)
+	{
+		const float8 *row = &buf->values[r * buf->ncols];
+
+		if ((r & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (int c = buf->int_cols; c < buf->ncols; c++)
+			if (!isfinite(row[c]) &&
+				!(c < 32 && (k->optional_cols & (1u << c)) && SmSlotIsMissing(row[c])))
+				SmErrorInvalidValue(k->typname, "values must be finite");
+		if (buf->level > 0 && !SmRowKept(buf, row, buf->level))
 			SmErrorInvalidValue(k->typname, "a row does not belong to the sample of its level");
+	}
+}
+
+/* Whether slot c of a kind's rows is an int64 (cols = the buffer's int_cols). */
+static inline bool
+SmRowColIsInt(int c, int int_cols)
+{
+	return c < int_cols;
+}
+
+/* Whether float8 column c of a kind may hold no value. */
+static inline bool
+SmRowColIsOptional(const SmRowKind *k, int c)
+{
+	return c < 32 && (k->optional_cols & (1u << c)) != 0;
 }
 
 /* Number of parameters of a kind (the text form lists these; the rest are 0). */
@@ -360,9 +481,10 @@ SmRowBufferInputCols(const SmRowKind *k, int64 given, bool have, int sqlstate)
 }
 
 /*
- * Text input of row buffers: {"state":..., "version":1, "params":[...] (the kind's parameters; missing ones are
- * 0), "rows":n, "values":[row-major]}, plus
- * "cols" (variable-width kinds) and "level" / "seen" (sampled buffers).
+ * Text input of row buffers: {"state":..., "version":2, "params":[...] (the kind's parameters; missing ones are
+ * 0), "rows":n, "values":[row-major]}, plus "cols" (variable-width kinds), "int_cols" (kinds whose rows come
+ * in more than one layout) and "level" / "seen" (sampled buffers).  Int columns and parameters are integers;
+ * an optional column without a value is null.  Version 1 (every value a number) is read by conversion.
  */
 Datum
 SmRowBufferIn(FunctionCallInfo fcinfo, const SmRowKind *k)
@@ -374,16 +496,20 @@ SmRowBufferIn(FunctionCallInfo fcinfo, const SmRowKind *k)
 			   *vf;
 	int64		nrows,
 				cols = 0,
+				int_cols = Max(k->int_cols, 0),
 				level = 0,
 				nseen = 0;
 	bool		have_cols,
 				have_seen;
-	int			ncols;
+	int			ncols,
+				version;
 	SmRowBuffer *buf;
 
-	SmJsonCheckHeader(obj, "state", SM_STATE_VERSION);
+	version = SmJsonCheckHeaderVersions(obj, "state", SM_ROWS_OLDEST_VERSION, SM_ROWS_VERSION);
 	nrows = SmJsonGetInt64(obj, "rows");
 	have_cols = SmJsonOptInt64(obj, "cols", &cols);
+	if (version > 1 && k->int_cols == SM_ROWS_INT_COLS_PER_BUFFER)
+		int_cols = SmJsonGetInt64(obj, "int_cols");
 	SmJsonOptInt64(obj, "level", &level);
 	have_seen = SmJsonOptInt64(obj, "seen", &nseen);
 	pf = SmJsonFind(obj, "params", true);
@@ -395,6 +521,10 @@ SmRowBufferIn(FunctionCallInfo fcinfo, const SmRowKind *k)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"level\" must be between 0 and %d",
 						typname, SM_ROWS_MAX_LEVEL)));
+	if (int_cols < 0 || int_cols > ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"int_cols\" must be between 0 and \"cols\"", typname)));
 	if (!vf->is_array || nrows < 0 || (double) nrows * ncols != (double) vf->nvalues)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -406,29 +536,56 @@ SmRowBufferIn(FunctionCallInfo fcinfo, const SmRowKind *k)
 				 errmsg("invalid input syntax for type %s: \"params\" must be [] or an array of at most %d numbers",
 						typname, SM_ROWS_PARAMS)));
 	buf = SmRowBufferNew(k, ncols, Max(nrows, 1), CurrentMemoryContext);
+	buf->int_cols = (int32) int_cols;
 	if (pf->nvalues > 0)
 	{
 		buf->flags |= SM_ROWS_PARAMS_SET;
 		for (int i = 0; i < pf->nvalues; i++)
-			buf->params[i] = SmParseFloat8(pf->values[i], typname);
+			if (version > 1 && (k->int_params & (1u << i)))
+				SmSlotSetInt(&buf->params[i], SmParseInt64(pf->values[i], typname));
+			else
+				buf->params[i] = SmParseFloat8(pf->values[i], typname);
 	}
 	for (int64 i = 0; i < vf->nvalues; i++)
-		buf->values[i] = SmParseFloat8(vf->values[i], typname);
+	{
+		int			c = (int) (i % ncols);
+		const char *v = vf->values[i];
+
+		if (version > 1 && SmRowColIsInt(c, buf->int_cols))
+			SmSlotSetInt(&buf->values[i], SmParseInt64(v, typname));
+		else if (version > 1 && v == NULL && SmRowColIsOptional(k, c))
+			buf->values[i] = SmSlotMissing();
+		else
+			buf->values[i] = SmParseFloat8(v, typname);
+	}
 	buf->nrows = nrows;
 	buf->level = (int32) level;
 	buf->nseen = have_seen ? nseen : nrows;
+	if (version == 1)
+		SmRowBufferConvertV1(buf, k);
 	SmRowBufferValidate(buf, k);
 	PG_RETURN_POINTER(buf);
 }
 
-/* Text output of row buffers (exact floats). */
+/* Appends slot c of a row (or parameter) in its JSON form: an integer, a float, or null for no value. */
+static void
+SmAppendSlot(StringInfo out, const float8 *slot, bool is_int)
+{
+	if (is_int)
+		appendStringInfo(out, INT64_FORMAT, SmSlotInt(slot));
+	else if (SmSlotIsMissing(*slot))
+		appendStringInfoString(out, "null");
+	else
+		SmAppendFloat8(out, *slot);
+}
+
+/* Text output of row buffers (exact numbers). */
 Datum
 SmRowBufferOut(FunctionCallInfo fcinfo, const SmRowKind *k)
 {
-	SmRowBuffer *buf = DatumGetSmRowBuffer(PG_GETARG_DATUM(0));
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, k);
 	StringInfoData out;
 
-	SmRowBufferCheck(buf, k);
 	initStringInfo(&out);
 	appendStringInfoChar(&out, '{');
 	SmAppendJsonKey(&out, "state", true);
@@ -442,13 +599,18 @@ SmRowBufferOut(FunctionCallInfo fcinfo, const SmRowKind *k)
 		{
 			if (i)
 				appendStringInfoChar(&out, ',');
-			SmAppendFloat8(&out, buf->params[i]);
+			SmAppendSlot(&out, &buf->params[i], (k->int_params & (1u << i)) != 0);
 		}
 	appendStringInfoChar(&out, ']');
 	if (k->ncols == 0)
 	{
 		SmAppendJsonKey(&out, "cols", false);
 		appendStringInfo(&out, "%d", buf->ncols);
+	}
+	if (k->int_cols == SM_ROWS_INT_COLS_PER_BUFFER)
+	{
+		SmAppendJsonKey(&out, "int_cols", false);
+		appendStringInfo(&out, "%d", buf->int_cols);
 	}
 	if (buf->level > 0)
 	{
@@ -465,13 +627,16 @@ SmRowBufferOut(FunctionCallInfo fcinfo, const SmRowKind *k)
 	{
 		if (i)
 			appendStringInfoChar(&out, ',');
-		SmAppendFloat8(&out, buf->values[i]);
+		SmAppendSlot(&out, &buf->values[i], SmRowColIsInt((int) (i % buf->ncols), buf->int_cols));
 	}
 	appendStringInfoString(&out, "]}");
 	PG_RETURN_CSTRING(out.data);
 }
 
-/* Binary input of row buffers: version, flags, cols, level, params, rows seen, rows, values. */
+/*
+ * Binary input of row buffers: version, flags, cols, level, int_cols (version 2 on), params, rows seen, rows,
+ * values; int64 slots as int8, the others as float8.  Version 1 is read by conversion.
+ */
 Datum
 SmRowBufferRecv(FunctionCallInfo fcinfo, const SmRowKind *k)
 {
@@ -481,61 +646,69 @@ SmRowBufferRecv(FunctionCallInfo fcinfo, const SmRowKind *k)
 	int			version,
 				flags,
 				ncols,
-				level;
+				level,
+				int_cols = Max(k->int_cols, 0);
 	float8		params[SM_ROWS_PARAMS];
 	int64		nrows,
 				nseen;
 
 	SmRecvCheckRemaining(msg, 3 + 4 + 4 + 8 * SM_ROWS_PARAMS + 16, typname);
 	version = pq_getmsgbyte(msg);
-	if (version != SM_STATE_VERSION)
+	if (version < SM_ROWS_OLDEST_VERSION || version > SM_ROWS_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("unsupported %s version %d", typname, version),
-				 errhint("This build of supplymkt reads version %d.", SM_STATE_VERSION)));
+				 errhint("This build of supplymkt reads versions %d to %d.", SM_ROWS_OLDEST_VERSION, SM_ROWS_VERSION)));
 	flags = pq_getmsgint(msg, 2);
 	ncols = SmRowBufferInputCols(k, (int32) pq_getmsgint(msg, 4), true, ERRCODE_INVALID_BINARY_REPRESENTATION);
 	level = (int32) pq_getmsgint(msg, 4);
+	if (version > 1)
+	{
+		SmRecvCheckRemaining(msg, 4 + 8 * SM_ROWS_PARAMS + 16, typname);
+		int_cols = (int32) pq_getmsgint(msg, 4);
+	}
 	for (int i = 0; i < SM_ROWS_PARAMS; i++)
-		params[i] = pq_getmsgfloat8(msg);
+		SmSlotSetInt(&params[i], pq_getmsgint64(msg));	/* the 8 bytes of the slot, as sent */
 	nseen = pq_getmsgint64(msg);
 	nrows = pq_getmsgint64(msg);
 	if (nrows < 0 || (double) nrows * ncols * 8 != (double) (msg->len - msg->cursor) ||
-		level < 0 || level > SM_ROWS_MAX_LEVEL)
+		level < 0 || level > SM_ROWS_MAX_LEVEL || int_cols < 0 || int_cols > ncols)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary input for type %s: inconsistent size", typname)));
 	buf = SmRowBufferNew(k, ncols, Max(nrows, 1), CurrentMemoryContext);
 	buf->flags = (uint16) flags;
+	buf->int_cols = int_cols;
 	memcpy(buf->params, params, sizeof(params));
 	for (int64 i = 0; i < nrows * ncols; i++)
-		buf->values[i] = pq_getmsgfloat8(msg);
+		SmSlotSetInt(&buf->values[i], pq_getmsgint64(msg));
 	buf->nrows = nrows;
 	buf->nseen = nseen;
 	buf->level = level;
+	if (version == 1)
+		SmRowBufferConvertV1(buf, k);
 	SmRowBufferValidate(buf, k);
 	PG_RETURN_POINTER(buf);
 }
 
-/* Binary output of row buffers. */
+/* Binary output of row buffers (each 8-byte slot in network byte order, the same for int64 and float8). */
 Datum
 SmRowBufferSend(FunctionCallInfo fcinfo, const SmRowKind *k)
 {
-	SmRowBuffer *buf = DatumGetSmRowBuffer(PG_GETARG_DATUM(0));
+	SmRowBuffer *buf = SmRowBufferArg(fcinfo, 0, k);
 	StringInfoData out;
 
-	SmRowBufferCheck(buf, k);
 	pq_begintypsend(&out);
 	pq_sendbyte(&out, buf->version);
 	pq_sendint16(&out, buf->flags);
 	pq_sendint32(&out, buf->ncols);
 	pq_sendint32(&out, buf->level);
+	pq_sendint32(&out, buf->int_cols);
 	for (int i = 0; i < SM_ROWS_PARAMS; i++)
-		pq_sendfloat8(&out, buf->params[i]);
+		pq_sendint64(&out, SmSlotInt(&buf->params[i]));
 	pq_sendint64(&out, buf->nseen);
 	pq_sendint64(&out, buf->nrows);
 	for (int64 i = 0; i < buf->nrows * buf->ncols; i++)
-		pq_sendfloat8(&out, buf->values[i]);
+		pq_sendint64(&out, SmSlotInt(&buf->values[i]));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&out));
 }
-

@@ -13,7 +13,8 @@
 
 #include "fmgr.h"
 
-/* Format version of every state value's header (text "version" key, binary first byte). */
+/* Format version of fixed-state and count-map headers (text "version" key, binary first byte); row buffers
+ * have their own (SM_ROWS_VERSION in row_buffer.h). */
 #define SM_STATE_VERSION 1
 
 extern struct varlena *SmStateArgForUpdate(FunctionCallInfo fcinfo, MemoryContext *cxt);

@@ -22,10 +22,15 @@
 #include "customers/customers.h"
 
 /* The state types of RFM (stored ids are stable across versions). */
-/* order time (timestamptz microseconds since 2000), amount; one group per customer, so it starts small */
-const SmRowKind sm_rfm_summary_kind = {"rfm_summary_state", 0, 2, {"as_of"}, 4};
+/* order time (int64 timestamptz), amount; parameter as_of (int64); one group per customer, so it starts small */
+const SmRowKind sm_rfm_summary_kind = {
+	.typname = "rfm_summary_state", .id = 0, .ncols = 2, .int_cols = 1, .int_params = 1u << 0,
+	.param_names = {"as_of"}, .initial_rows = 4,
+};
 /* recency, frequency, monetary */
-const SmRowKind sm_rfm_breaks_state_kind = {"rfm_breaks_state", 1, 3, {"bins"}, 64};
+const SmRowKind sm_rfm_breaks_state_kind = {
+	.typname = "rfm_breaks_state", .id = 1, .ncols = 3, .param_names = {"bins"}, .initial_rows = 64,
+};
 
 SM_ROW_BUFFER_IO(rfm_summary_state, sm_rfm_summary_kind)
 SM_ROW_BUFFER_COMBINE(rfm_summary_state, sm_rfm_summary_kind)
@@ -41,14 +46,15 @@ SM_ROW_BUFFER_COMBINE(rfm_breaks_state, sm_rfm_breaks_state_kind)
  * Stored times
  * --------------------------------------------------------------------------------------------------------- */
 
-/* Reads back a timestamp stored as float8 in a state: it must be integral and in the timestamp range. */
+/* Reads back a timestamp stored in an int64 slot of a state: it must lie in the finite timestamp range. */
 static TimestampTz
-SmStoredTimestamp(float8 v, const char *typname)
+SmStoredTimestamp(const float8 *slot, const char *typname)
 {
-	if (!(v >= (float8) MIN_TIMESTAMP && v <= (float8) END_TIMESTAMP) || v != floor(v))
+	int64		v = SmSlotInt(slot);
+
+	if (!IS_VALID_TIMESTAMP(v))
 		SmErrorInvalidValue(typname, "a time is not a valid timestamp");
-	/* a valid time within 512 microseconds of the end of the range rounds up to END_TIMESTAMP as a float8 */
-	return Min((int64) v, END_TIMESTAMP - 1);
+	return v;
 }
 
 /* The UTC day of a timestamp, as days since 2000-01-01 (floor division). */
@@ -93,11 +99,11 @@ rfm_summary_transfn(PG_FUNCTION_ARGS)
 	SmCheckFiniteTimestamp(as_of, "as_of");
 	SmCheckNonNegative(amount, "amount");
 	buf = SmRowBufferForUpdate(fcinfo, &sm_rfm_summary_kind);
-	params[0] = (float8) as_of;
+	SmSlotSetInt(&params[0], as_of);
 	SmRowBufferSetParams(buf, &sm_rfm_summary_kind, params);
 	if (order_time > as_of)
 		PG_RETURN_POINTER(buf);	/* not yet happened at as_of: excluded */
-	row[0] = (float8) order_time;
+	SmSlotSetInt(&row[0], order_time);
 	row[1] = amount + 0.0;		/* -0 becomes +0, so sorting and output do not depend on row order */
 	buf = SmRowBufferAppend(buf, &sm_rfm_summary_kind, row, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
@@ -156,12 +162,12 @@ rfm_summary_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	if (!(buf->flags & SM_ROWS_PARAMS_SET))
 		SmErrorInvalidValue(typname, "orders without as_of");
-	as_of = SmStoredTimestamp(buf->params[0], typname);
+	as_of = SmStoredTimestamp(&buf->params[0], typname);
 
 	orders = palloc_extended(sizeof(SmOrder) * (Size) buf->nrows, MCXT_ALLOC_HUGE);
 	for (int64 i = 0; i < buf->nrows; i++)
 	{
-		TimestampTz t = SmStoredTimestamp(buf->values[2 * i], typname);
+		TimestampTz t = SmStoredTimestamp(&buf->values[2 * i], typname);
 		float8		amount = buf->values[2 * i + 1];
 
 		CHECK_FOR_INTERRUPTS();

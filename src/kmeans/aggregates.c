@@ -25,11 +25,16 @@
 
 /* The state types of this family (stored ids are stable across versions). */
 /* the feature arrays (one row per point, width set by the first row) */
-const SmRowKind sm_kmeans_fit_kind = {"kmeans_fit_state", 3, 0,
-{"k", "seed", "n_init", "max_iter", "tol", "standardize", "k_max"}, 64, &sm_kmeans_max_memory_kb};
+const SmRowKind sm_kmeans_fit_kind = {
+	.typname = "kmeans_fit_state", .id = 3, .ncols = 0,
+	.param_names = {"k", "seed", "n_init", "max_iter", "tol", "standardize", "k_max"}, .initial_rows = 64,
+	.max_memory_kb = &sm_kmeans_max_memory_kb,
+};
 /* k rows [count, sums], k centroid rows [0, centroid], a mean row and a scale row [0, ...] */
-const SmRowKind sm_kmeans_refine_kind = {"kmeans_refine_state", 4, 0,
-{"k", "standardize", "iterations", "inertia", "n_points", "seed", "n_init"}, 0};
+const SmRowKind sm_kmeans_refine_kind = {
+	.typname = "kmeans_refine_state", .id = 4, .ncols = 0,
+	.param_names = {"k", "standardize", "iterations", "inertia", "n_points", "seed", "n_init"},
+};
 
 SM_ROW_BUFFER_IO(kmeans_fit_state, sm_kmeans_fit_kind)
 SM_ROW_BUFFER_COMBINE(kmeans_fit_state, sm_kmeans_fit_kind)
@@ -91,7 +96,7 @@ KmCollect(FunctionCallInfo fcinfo, const float8 *params)
 
 	buf = SmRowBufferForUpdate(fcinfo, &sm_kmeans_fit_kind);
 	SmRowBufferSetParams(buf, &sm_kmeans_fit_kind, params);
-	SmRowBufferSetCols(buf, &sm_kmeans_fit_kind, d, "features");
+	SmRowBufferSetCols(buf, &sm_kmeans_fit_kind, d, 0, "features");
 	buf = SmRowBufferAppendSampled(buf, &sm_kmeans_fit_kind, v, SmRowBufferMaxRows(&sm_kmeans_fit_kind, d), CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
@@ -167,9 +172,7 @@ KmStateOptions(const SmRowBuffer *buf, KmOptions *o)
 		(p[KM_P_STANDARDIZE] != 0 && p[KM_P_STANDARDIZE] != 1) || p[KM_P_K_MAX] < 0 ||
 		p[KM_P_K_MAX] > KM_MAX_K || p[KM_P_K_MAX] != floor(p[KM_P_K_MAX]) ||
 		(p[KM_P_K_MAX] > 0 && (p[KM_P_K_MAX] < p[KM_P_K] || p[KM_P_K_MAX] - p[KM_P_K] >= KM_MAX_ELBOW_KS)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid kmeans_fit_state: parameters out of range")));
+		SmErrorInvalidValue("kmeans_fit_state", "parameters out of range");
 	o->k = (int) p[KM_P_K];
 	o->seed = (int) p[KM_P_SEED];
 	o->n_init = (int) p[KM_P_N_INIT];
@@ -295,23 +298,17 @@ KrCheck(const SmRowBuffer *buf)
 		p[KR_P_INERTIA] < 0 || p[KR_P_N_POINTS] < 0 || p[KR_P_N_POINTS] != floor(p[KR_P_N_POINTS]) ||
 		p[KR_P_SEED] != floor(p[KR_P_SEED]) || p[KR_P_SEED] < PG_INT32_MIN || p[KR_P_SEED] > PG_INT32_MAX ||
 		p[KR_P_N_INIT] < 0 || p[KR_P_N_INIT] > KM_MAX_N_INIT || p[KR_P_N_INIT] != floor(p[KR_P_N_INIT]))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid kmeans_refine_state: shape or parameters out of range")));
+		SmErrorInvalidValue("kmeans_refine_state", "shape or parameters out of range");
 	for (int r = 0; r < 2 * k + 2; r++)
 	{
 		double		c0 = KrRow(buf, r)[0];
 
 		if (r < k ? (c0 < 0 || c0 != floor(c0)) : c0 != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid kmeans_refine_state: counts must be whole and non-negative")));
+			SmErrorInvalidValue("kmeans_refine_state", "counts must be whole and non-negative");
 	}
 	for (int j = 1; j < buf->ncols; j++)
 		if (!(KrRow(buf, 2 * k + 1)[j] > 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid kmeans_refine_state: scales must be positive")));
+			SmErrorInvalidValue("kmeans_refine_state", "scales must be positive");
 }
 
 /* Whether a refine state was started from this model. */
@@ -369,7 +366,7 @@ kmeans_refine_transfn(PG_FUNCTION_ARGS)
 	{
 		double	   *row = palloc0((d + 1) * sizeof(double));
 
-		SmRowBufferSetCols(buf, &sm_kmeans_refine_kind, d + 1, "features");
+		SmRowBufferSetCols(buf, &sm_kmeans_refine_kind, d + 1, 0, "features");
 		for (int r = 0; r < 2 * k + 2; r++)
 		{
 			if (r >= k)

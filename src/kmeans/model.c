@@ -48,15 +48,6 @@ KmModelNew(int k, int dim, bool has_init)
 	return m;
 }
 
-/* Raises the error for an inconsistent kmeans_model read from outside. */
-static void
-KmInvalidModel(const char *why)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid kmeans_model: %s", why)));
-}
-
 /* Checks a model read from text or binary: flags, counts, finite arrays, positive scales, sizes. */
 static void
 KmModelValidate(const KmModel *m)
@@ -65,32 +56,32 @@ KmModelValidate(const KmModel *m)
 	Size		nvalues = (VARSIZE(m) - offsetof(KmModel, data)) / sizeof(float8);
 
 	if (m->flags & ~(KM_STANDARDIZE | KM_CONVERGED | KM_SAMPLED | KM_HAS_INIT))
-		KmInvalidModel("unknown flags");
+		SmErrorInvalidValue("kmeans_model", "unknown flags");
 	if (m->k < 1 || m->k > KM_MAX_K || m->dim < 1 || m->iterations < 0 || m->n_init < 0 ||
 		m->n_points < 0 || m->sample_points < 0 || m->sample_points > m->n_points)
-		KmInvalidModel("k, dim, iterations, n_init, n_points and sample_points must be in range");
+		SmErrorInvalidValue("kmeans_model", "k, dim, iterations, n_init, n_points and sample_points must be in range");
 	if (!isfinite(m->inertia) || m->inertia < 0)
-		KmInvalidModel("inertia must be a finite non-negative number");
+		SmErrorInvalidValue("kmeans_model", "inertia must be a finite non-negative number");
 	for (Size i = 0; i < nvalues; i++)
 		if (!isfinite(m->data[i]))
-			KmInvalidModel("every number must be finite");
+			SmErrorInvalidValue("kmeans_model", "every number must be finite");
 	for (int j = 0; j < m->dim; j++)
 		if (!(KmScale(m)[j] > 0))
-			KmInvalidModel("every scale must be positive");
+			SmErrorInvalidValue("kmeans_model", "every scale must be positive");
 	for (int j = 0; j < m->k; j++)
 	{
 		double		s = KmSizes(m)[j];
 
 		if (s < 0 || s != floor(s) || s > 9e15)
-			KmInvalidModel("sizes must be whole non-negative numbers");
+			SmErrorInvalidValue("kmeans_model", "sizes must be whole non-negative numbers");
 		total += (int64) s;
 	}
 	if (!(m->flags & KM_STANDARDIZE))
 		for (int j = 0; j < m->dim; j++)
 			if (KmMean(m)[j] != 0 || KmScale(m)[j] != 1)
-				KmInvalidModel("a model without standardize has mean 0 and scale 1");
+				SmErrorInvalidValue("kmeans_model", "a model without standardize has mean 0 and scale 1");
 	if (total != 0 && total != m->sample_points)
-		KmInvalidModel("sizes must add up to sample_points (n_points when not sampled), or be all 0");
+		SmErrorInvalidValue("kmeans_model", "sizes must add up to sample_points (n_points when not sampled), or be all 0");
 }
 
 /* The model argument, detoasted and checked. */
@@ -177,7 +168,7 @@ kmeans_model_in(PG_FUNCTION_ARGS)
 			double		want = KmCentroids(m)[i] * KmScale(m)[i % dim] + KmMean(m)[i % dim];
 
 			if (fabs(orig[i] - want) > 1e-9 * Max(1.0, fabs(want)))
-				KmInvalidModel("centroids_original disagrees with centroids, mean and scale (edit \"centroids\", in the standardized space, instead)");
+				SmErrorInvalidValue("kmeans_model", "centroids_original disagrees with centroids, mean and scale (edit \"centroids\", in the standardized space, instead)");
 		}
 	SmJsonRejectUnknown(obj);
 	KmModelValidate(m);

@@ -1,6 +1,6 @@
 /*
- * recommend/ids.c — ids of users, items and baskets: checked conversion to float8 for state rows, sorted
- * distinct id lists and lookups, bigint[] arguments and results, and the JSON id arrays of both model types.
+ * recommend/ids.c — ids of users, items and baskets (exact bigints): sorted distinct id lists and lookups,
+ * bigint[] arguments and results, and the JSON id arrays of both model types.
  */
 #include "postgres.h"
 
@@ -11,61 +11,6 @@
 #include "core/json.h"
 #include "recommend/recommend.h"
 
-/* An id as float8 for a state row; ids beyond ±2^53 would lose digits and are rejected. */
-double
-RcId(int64 id, const char *name)
-{
-	if (id > RC_MAX_ID_INT || id < -RC_MAX_ID_INT)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s " INT64_FORMAT " is out of range: ids must lie within ±2^53 (9007199254740992)", name, id)));
-	return (double) id;
-}
-
-/* Orders doubles. */
-static int
-RcDoubleCmp(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return x < y ? -1 : (x > y);
-}
-
-/* Sorts and deduplicates doubles in place; returns the distinct count. */
-int64
-RcUnique(double *v, int64 n)
-{
-	int64		m = 0;
-
-	qsort(v, n, sizeof(double), RcDoubleCmp);
-	for (int64 i = 0; i < n; i++)
-		if (m == 0 || v[i] != v[m - 1])
-			v[m++] = v[i];
-	return m;
-}
-
-/* Index of value in a sorted distinct array of n doubles, or -1. */
-int64
-RcFind(const double *v, int64 n, double value)
-{
-	int64		lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int64		mid = lo + (hi - lo) / 2;
-
-		if (v[mid] < value)
-			lo = mid + 1;
-		else if (v[mid] > value)
-			hi = mid - 1;
-		else
-			return mid;
-	}
-	return -1;
-}
-
 /* Orders int64. */
 static int
 RcInt64Cmp(const void *a, const void *b)
@@ -74,6 +19,19 @@ RcInt64Cmp(const void *a, const void *b)
 				y = *(const int64 *) b;
 
 	return x < y ? -1 : (x > y);
+}
+
+/* Sorts and deduplicates ids in place; returns the distinct count. */
+int64
+RcUniqueIds(int64 *v, int64 n)
+{
+	int64		m = 0;
+
+	qsort(v, n, sizeof(int64), RcInt64Cmp);
+	for (int64 i = 0; i < n; i++)
+		if (m == 0 || v[i] != v[m - 1])
+			v[m++] = v[i];
+	return m;
 }
 
 /* Index of id in a sorted distinct array of n int64, or -1. */

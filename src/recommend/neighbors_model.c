@@ -78,15 +78,6 @@ RcModelFinish(RcModel *m)
 	qsort(order, m->nitems, sizeof(int64), RcPopularityCmp);
 }
 
-/* Raises the error for an inconsistent item_neighbors read from outside. */
-static void
-RcInvalidModel(const char *why)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid item_neighbors: %s", why)));
-}
-
 /* Checks a model read from outside: ids, order, offsets, neighbour lists. */
 static void
 RcModelValidate(const RcModel *m)
@@ -96,31 +87,31 @@ RcModelValidate(const RcModel *m)
 
 	if (m->measure < RC_COSINE || m->measure > RC_BLEND || m->top_k < 1 || m->top_k > RC_MAX_TOP_K ||
 		m->min_support < 0 || m->users < 0 || m->interactions < 0)
-		RcInvalidModel("measure, top_k, min_support, users and interactions must be in range");
+		SmErrorInvalidValue("item_neighbors", "measure, top_k, min_support, users and interactions must be in range");
 	for (int64 i = 0; i < m->nitems; i++)
 	{
-		if (items[i] > RC_MAX_ID_INT || items[i] < -RC_MAX_ID_INT || (i > 0 && items[i] <= items[i - 1]))
-			RcInvalidModel("items must be ascending ids within ±2^53");
+		if (i > 0 && items[i] <= items[i - 1])
+			SmErrorInvalidValue("item_neighbors", "items must be ascending ids");
 		if (RcPopularity(m)[i] < 0)
-			RcInvalidModel("popularity must not be negative");
+			SmErrorInvalidValue("item_neighbors", "popularity must not be negative");
 	}
 	if (off[0] != 0 || off[m->nitems] != m->nentries)
-		RcInvalidModel("offsets must run from 0 to the number of neighbours");
+		SmErrorInvalidValue("item_neighbors", "offsets must run from 0 to the number of neighbours");
 	for (int64 i = 0; i < m->nitems; i++)
 	{
 		if (off[i + 1] < off[i] || off[i + 1] - off[i] > RC_MAX_TOP_K)
-			RcInvalidModel("offsets must not decrease, and a list holds at most 1000 neighbours");
+			SmErrorInvalidValue("item_neighbors", "offsets must not decrease, and a list holds at most 1000 neighbours");
 		for (int64 e = off[i]; e < off[i + 1]; e++)
 		{
 			double		s = RcScore(m)[e];
 
 			if (RcFindId(items, m->nitems, RcNeighbor(m)[e]) < 0 || RcNeighbor(m)[e] == items[i])
-				RcInvalidModel("every neighbour must be another item of the model");
+				SmErrorInvalidValue("item_neighbors", "every neighbour must be another item of the model");
 			if (!isfinite(s) || s <= 0 || RcSupport(m)[e] < 0)
-				RcInvalidModel("scores must be positive and finite, supports non-negative");
+				SmErrorInvalidValue("item_neighbors", "scores must be positive and finite, supports non-negative");
 			if (e > off[i] && (s > RcScore(m)[e - 1] ||
 							   (s == RcScore(m)[e - 1] && RcNeighbor(m)[e] <= RcNeighbor(m)[e - 1])))
-				RcInvalidModel("a neighbour list must be ordered by score descending, then id ascending, without repeats");
+				SmErrorInvalidValue("item_neighbors", "a neighbour list must be ordered by score descending, then id ascending, without repeats");
 		}
 	}
 }

@@ -25,8 +25,6 @@ extern const SmRowKind sm_item_similarity_kind;
 extern const SmRowKind sm_assoc_rules_kind;
 
 #define RC_MODEL_VERSION 1
-#define RC_MAX_ID 9007199254740992.0	/* 2^53: every integer up to it is exact in float8 */
-#define RC_MAX_ID_INT INT64CONST(9007199254740992)
 #define RC_MAX_TOP_K 1000
 #define AR_MAX_LEN 10
 
@@ -95,9 +93,7 @@ typedef struct ArModel
 #define ArCounts(m) ((m)->data + (m)->nsets + 1 + (m)->nitems)
 
 /* ids.c */
-extern double RcId(int64 id, const char *name);
-extern int64 RcUnique(double *v, int64 n);
-extern int64 RcFind(const double *v, int64 n, double value);
+extern int64 RcUniqueIds(int64 *v, int64 n);
 extern int64 RcFindId(const int64 *v, int64 n, int64 id);
 extern void RcJsonIds(SmJsonObject *obj, const char *key, int64 n, int64 *out);
 extern int64 RcJsonLength(SmJsonObject *obj, const char *key);
@@ -119,7 +115,6 @@ extern int	RcCandCmp(const void *pa, const void *pb);
 /* rules_model.c */
 extern ArModel *ArModelNew(int64 nsets, int64 nitems);
 extern ArModel *ArModelArg(FunctionCallInfo fcinfo, int argno);
-extern void ArInvalidModel(const char *why);
 extern int	ArSetCmp(const int64 *a, int64 na, const int64 *b, int64 nb);
 extern int64 ArCount(const ArModel *m, const int64 *ids, int64 len);
 

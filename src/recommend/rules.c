@@ -20,7 +20,10 @@
 #include "recommend/recommend.h"
 
 /* basket, item */
-const SmRowKind sm_assoc_rules_kind = {"assoc_rules_state", 6, 2, {"min_support", "min_confidence", "max_len"}, 64};
+const SmRowKind sm_assoc_rules_kind = {
+	.typname = "assoc_rules_state", .id = 6, .ncols = 2, .int_cols = 2,
+	.param_names = {"min_support", "min_confidence", "max_len"}, .initial_rows = 64,
+};
 
 SM_ROW_BUFFER_IO(assoc_rules_state, sm_assoc_rules_kind)
 SM_ROW_BUFFER_COMBINE(assoc_rules_state, sm_assoc_rules_kind)
@@ -65,8 +68,8 @@ assoc_rules_transfn(PG_FUNCTION_ARGS)
 		SmCheckIntRange(max_len, 1, AR_MAX_LEN, "max_len");
 	}
 	params[AR_P_MAX_LEN] = max_len;
-	row[0] = RcId(PG_GETARG_INT64(1), "basket_id");
-	row[1] = RcId(PG_GETARG_INT64(2), "item_id");
+	SmSlotSetInt(&row[0], PG_GETARG_INT64(1));
+	SmSlotSetInt(&row[1], PG_GETARG_INT64(2));
 	buf = SmRowBufferForUpdate(fcinfo, &sm_assoc_rules_kind);
 	SmRowBufferSetParams(buf, &sm_assoc_rules_kind, params);
 	buf = SmRowBufferAppend(buf, &sm_assoc_rules_kind, row, CurrentMemoryContext);
@@ -225,7 +228,7 @@ ArEclat(ArSets *s, int32 *prefix, int len, int ncand, const int32 *cand, int32 *
 /* One (basket, item) row, for sorting. */
 typedef struct ArRow
 {
-	double		basket;
+	int64		basket;
 	int32		item;
 } ArRow;
 
@@ -278,7 +281,7 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 				nitems,
 				nbaskets = 0,
 				nlines = 0;
-	double	   *itemd;
+	int64	   *itemd;
 	ArRow	   *rows;
 	ArSets		s;
 	int32	  **lists,
@@ -297,14 +300,7 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	if (!(buf->flags & SM_ROWS_PARAMS_SET) || !(p[AR_P_MIN_SUPPORT] > 0 && p[AR_P_MIN_SUPPORT] <= 1) ||
 		!(p[AR_P_MIN_CONFIDENCE] >= 0 && p[AR_P_MIN_CONFIDENCE] <= 1) || p[AR_P_MAX_LEN] < 1 ||
 		p[AR_P_MAX_LEN] > AR_MAX_LEN || p[AR_P_MAX_LEN] != floor(p[AR_P_MAX_LEN]))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid assoc_rules_state: parameters out of range")));
-	for (int64 r = 0; r < 2 * n; r++)
-		if (buf->values[r] != floor(buf->values[r]) || fabs(buf->values[r]) > RC_MAX_ID)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid assoc_rules_state: ids must be whole numbers within ±2^53")));
+		SmErrorInvalidValue("assoc_rules_state", "parameters out of range");
 	if (n >= PG_INT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -313,15 +309,15 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(work);
 
 	/* dense item numbers; rows sorted by basket, duplicates dropped */
-	itemd = SmAllocArray(n, sizeof(double));
+	itemd = SmAllocArray(n, sizeof(int64));
 	for (int64 r = 0; r < n; r++)
-		itemd[r] = buf->values[r * 2 + 1];
-	nitems = RcUnique(itemd, n);
+		itemd[r] = SmSlotInt(&buf->values[r * 2 + 1]);
+	nitems = RcUniqueIds(itemd, n);
 	rows = SmAllocArray(n, sizeof(ArRow));
 	for (int64 r = 0; r < n; r++)
 	{
-		rows[r].basket = buf->values[r * 2];
-		rows[r].item = (int32) RcFind(itemd, nitems, buf->values[r * 2 + 1]);
+		rows[r].basket = SmSlotInt(&buf->values[r * 2]);
+		rows[r].item = (int32) RcFindId(itemd, nitems, SmSlotInt(&buf->values[r * 2 + 1]));
 	}
 	qsort(rows, n, sizeof(ArRow), ArRowCmp);
 	CHECK_FOR_INTERRUPTS();
@@ -425,7 +421,7 @@ assoc_rules_final(PG_FUNCTION_ARGS)
 		int64		i = order[k];
 
 		for (int64 q = s.offsets[i]; q < s.offsets[i + 1]; q++)
-			ArItems(m)[at++] = (int64) itemd[s.ids[q]];
+			ArItems(m)[at++] = itemd[s.ids[q]];
 		ArOffsets(m)[k + 1] = at;
 		ArCounts(m)[k] = s.counts[i];
 	}
@@ -530,7 +526,7 @@ assoc_rules_rows(PG_FUNCTION_ARGS)
 			ca = ArCount(m, ante, na);
 			cc = ArCount(m, cons, nc);
 			if (ca <= 0 || cc <= 0)
-				ArInvalidModel("an itemset's subsets must be in the model too");
+				SmErrorInvalidValue("assoc_rules_model", "an itemset's subsets must be in the model too");
 			conf = count / (double) ca;
 			if (!(conf >= m->min_confidence))
 				continue;

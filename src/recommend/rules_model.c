@@ -42,15 +42,6 @@ ArModelNew(int64 nsets, int64 nitems)
 	return m;
 }
 
-/* Raises the error for an inconsistent assoc_rules_model read from outside. */
-void
-ArInvalidModel(const char *why)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid assoc_rules_model: %s", why)));
-}
-
 /* Compares itemsets a (na ids) and b (nb ids): by size, then ids. */
 int
 ArSetCmp(const int64 *a, int64 na, const int64 *b, int64 nb)
@@ -93,23 +84,22 @@ ArModelValidate(const ArModel *m)
 
 	if (m->baskets < 0 || !(m->min_support > 0 && m->min_support <= 1) ||
 		!(m->min_confidence >= 0 && m->min_confidence <= 1) || m->max_len < 1 || m->max_len > AR_MAX_LEN)
-		ArInvalidModel("baskets, min_support, min_confidence and max_len must be in range");
+		SmErrorInvalidValue("assoc_rules_model", "baskets, min_support, min_confidence and max_len must be in range");
 	if (off[0] != 0 || off[m->nsets] != m->nitems)
-		ArInvalidModel("offsets must run from 0 to the number of ids");
+		SmErrorInvalidValue("assoc_rules_model", "offsets must run from 0 to the number of ids");
 	for (int64 s = 0; s < m->nsets; s++)
 	{
 		int64		len = off[s + 1] - off[s];
 
 		if (len < 1 || len > m->max_len)
-			ArInvalidModel("every itemset must have 1 to max_len items");
+			SmErrorInvalidValue("assoc_rules_model", "every itemset must have 1 to max_len items");
 		for (int64 i = off[s]; i < off[s + 1]; i++)
-			if (ArItems(m)[i] > RC_MAX_ID_INT || ArItems(m)[i] < -RC_MAX_ID_INT ||
-				(i > off[s] && ArItems(m)[i] <= ArItems(m)[i - 1]))
-				ArInvalidModel("the ids of an itemset must be ascending, within ±2^53");
+			if (i > off[s] && ArItems(m)[i] <= ArItems(m)[i - 1])
+				SmErrorInvalidValue("assoc_rules_model", "the ids of an itemset must be ascending");
 		if (ArCounts(m)[s] < 1 || ArCounts(m)[s] > m->baskets)
-			ArInvalidModel("counts must lie between 1 and baskets");
+			SmErrorInvalidValue("assoc_rules_model", "counts must lie between 1 and baskets");
 		if (s > 0 && ArSetCmp(ArItems(m) + off[s - 1], off[s] - off[s - 1], ArItems(m) + off[s], len) >= 0)
-			ArInvalidModel("itemsets must be ordered by size, then ids, without repeats");
+			SmErrorInvalidValue("assoc_rules_model", "itemsets must be ordered by size, then ids, without repeats");
 	}
 	/* what assoc_rules guarantees: every itemset frequent, its subsets in the model and in at least as many baskets */
 	for (int64 s = 0; s < m->nsets; s++)
@@ -119,7 +109,7 @@ ArModelValidate(const ArModel *m)
 
 		CHECK_FOR_INTERRUPTS();
 		if (!((double) ArCounts(m)[s] / (double) m->baskets >= m->min_support))
-			ArInvalidModel("every itemset must be frequent: count / baskets >= min_support");
+			SmErrorInvalidValue("assoc_rules_model", "every itemset must be frequent: count / baskets >= min_support");
 		for (int64 drop = 0; len > 1 && drop < len; drop++)
 		{
 			int64		n = 0,
@@ -130,9 +120,9 @@ ArModelValidate(const ArModel *m)
 					sub[n++] = ArItems(m)[off[s] + i];
 			c = ArCount(m, sub, n);
 			if (c < 0)
-				ArInvalidModel("the subsets of every itemset must be in the model");
+				SmErrorInvalidValue("assoc_rules_model", "the subsets of every itemset must be in the model");
 			if (c < ArCounts(m)[s])
-				ArInvalidModel("an itemset cannot be in more baskets than its subsets");
+				SmErrorInvalidValue("assoc_rules_model", "an itemset cannot be in more baskets than its subsets");
 		}
 	}
 }

@@ -21,8 +21,13 @@
 #include "core/validate.h"
 #include "recommend/recommend.h"
 
-/* [user, item, weight] interactions, or [item, features...] for content similarity */
-const SmRowKind sm_item_similarity_kind = {"item_similarity_state", 5, 0, {"top_k", "measure", "min_support"}, 64};
+static int RcV1IntCols(const float8 *params, int ncols);
+
+/* [user, item, weight] interactions (2 int columns), or [item, features...] for content similarity (1) */
+const SmRowKind sm_item_similarity_kind = {
+	.typname = "item_similarity_state", .id = 5, .ncols = 0, .int_cols = SM_ROWS_INT_COLS_PER_BUFFER,
+	.param_names = {"top_k", "measure", "min_support"}, .initial_rows = 64, .v1_int_cols = RcV1IntCols,
+};
 
 SM_ROW_BUFFER_IO(item_similarity_state, sm_item_similarity_kind)
 SM_ROW_BUFFER_COMBINE(item_similarity_state, sm_item_similarity_kind)
@@ -34,6 +39,13 @@ enum
 {
 	RC_P_TOP_K, RC_P_MEASURE, RC_P_MIN_SUPPORT
 };
+
+/* The int (id) columns of a version-1 item_similarity_state: the item of content rows, else user and item. */
+static int
+RcV1IntCols(const float8 *params, int ncols)
+{
+	return params[RC_P_MEASURE] == RC_CONTENT_COSINE ? 1 : 2;
+}
 
 /* ---------------------------------------------------------------------------------------------------------
  * Top-k lists: a bounded min-heap of (score, id), the worst kept entry on top
@@ -127,8 +139,8 @@ item_similarity_transfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		SM_SKIP_ROW();
-	row[0] = RcId(PG_GETARG_INT64(1), "user_id");
-	row[1] = RcId(PG_GETARG_INT64(2), "item_id");
+	SmSlotSetInt(&row[0], PG_GETARG_INT64(1));
+	SmSlotSetInt(&row[1], PG_GETARG_INT64(2));
 	row[2] = nargs > 3 && !PG_ARGISNULL(3) ? PG_GETARG_FLOAT8(3) : 1.0;
 	SmCheckNonNegative(row[2], "weight");
 	if (row[2] > SM_MAX_FEATURE)
@@ -169,7 +181,7 @@ item_similarity_transfn(PG_FUNCTION_ARGS)
 	params[RC_P_MIN_SUPPORT] = min_support;
 	buf = SmRowBufferForUpdate(fcinfo, &sm_item_similarity_kind);
 	SmRowBufferSetParams(buf, &sm_item_similarity_kind, params);
-	SmRowBufferSetCols(buf, &sm_item_similarity_kind, 3, "interaction");
+	SmRowBufferSetCols(buf, &sm_item_similarity_kind, 3, 2, "interaction");
 	buf = SmRowBufferAppend(buf, &sm_item_similarity_kind, row, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
@@ -197,14 +209,14 @@ item_content_similarity_transfn(PG_FUNCTION_ARGS)
 	}
 	v = SmFeatures(PG_GETARG_ARRAYTYPE_P(2), &d);
 	row = palloc((d + 1) * sizeof(double));
-	row[0] = RcId(PG_GETARG_INT64(1), "item_id");
+	SmSlotSetInt(&row[0], PG_GETARG_INT64(1));
 	memcpy(row + 1, v, d * sizeof(double));
 	params[RC_P_TOP_K] = top_k;
 	params[RC_P_MEASURE] = RC_CONTENT_COSINE;
 	params[RC_P_MIN_SUPPORT] = 0;
 	buf = SmRowBufferForUpdate(fcinfo, &sm_item_similarity_kind);
 	SmRowBufferSetParams(buf, &sm_item_similarity_kind, params);
-	SmRowBufferSetCols(buf, &sm_item_similarity_kind, d + 1, "features");
+	SmRowBufferSetCols(buf, &sm_item_similarity_kind, d + 1, 1, "features");
 	buf = SmRowBufferAppend(buf, &sm_item_similarity_kind, row, CurrentMemoryContext);
 	PG_RETURN_POINTER(buf);
 }
@@ -218,11 +230,10 @@ RcStateOptions(const SmRowBuffer *buf, bool content, int *top_k, int *measure, i
 	if (!(buf->flags & SM_ROWS_PARAMS_SET) || p[RC_P_TOP_K] < 1 || p[RC_P_TOP_K] > RC_MAX_TOP_K ||
 		p[RC_P_TOP_K] != floor(p[RC_P_TOP_K]) || p[RC_P_MIN_SUPPORT] != floor(p[RC_P_MIN_SUPPORT]) ||
 		p[RC_P_MIN_SUPPORT] < 0 || p[RC_P_MIN_SUPPORT] > PG_INT32_MAX ||
-		(content ? p[RC_P_MEASURE] != RC_CONTENT_COSINE || buf->ncols < 2 :
-		 (p[RC_P_MEASURE] < RC_COSINE || p[RC_P_MEASURE] > RC_SHRUNK_COSINE || buf->ncols != 3)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid item_similarity_state: parameters or width out of range")));
+		(content ? p[RC_P_MEASURE] != RC_CONTENT_COSINE || buf->ncols < 2 || buf->int_cols != 1 :
+		 (p[RC_P_MEASURE] < RC_COSINE || p[RC_P_MEASURE] > RC_SHRUNK_COSINE || buf->ncols != 3 ||
+		  buf->int_cols != 2)))
+		SmErrorInvalidValue("item_similarity_state", "parameters or width out of range");
 	*top_k = (int) p[RC_P_TOP_K];
 	*measure = (int) p[RC_P_MEASURE];
 	*min_support = (int) p[RC_P_MIN_SUPPORT];
@@ -230,15 +241,8 @@ RcStateOptions(const SmRowBuffer *buf, bool content, int *top_k, int *measure, i
 	{
 		const double *row = buf->values + r * buf->ncols;
 
-		for (int j = 0; j < (content ? 1 : 2); j++)
-			if (row[j] != floor(row[j]) || fabs(row[j]) > RC_MAX_ID)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid item_similarity_state: ids must be whole numbers within ±2^53")));
 		if (!content && !(row[2] >= 0 && row[2] <= SM_MAX_FEATURE))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid item_similarity_state: weights must lie in [0, 1e100]")));
+			SmErrorInvalidValue("item_similarity_state", "weights must lie in [0, 1e100]");
 	}
 }
 
@@ -279,9 +283,9 @@ item_similarity_final(PG_FUNCTION_ARGS)
 				nitems,
 				npairs = 0,
 				nentries = 0;
-	double	   *users,
-			   *itemd,
-			   *norm,
+	int64	   *users,
+			   *itemd;
+	double	   *norm,
 			   *acc;
 	int32	   *co,
 			   *touched,
@@ -307,21 +311,21 @@ item_similarity_final(PG_FUNCTION_ARGS)
 				 errmsg("too many interactions for item_similarity")));
 
 	/* dense user and item numbers (ascending ids) */
-	users = SmAllocArray(n, sizeof(double));
-	itemd = SmAllocArray(n, sizeof(double));
+	users = SmAllocArray(n, sizeof(int64));
+	itemd = SmAllocArray(n, sizeof(int64));
 	for (int64 r = 0; r < n; r++)
 	{
-		users[r] = buf->values[r * 3];
-		itemd[r] = buf->values[r * 3 + 1];
+		users[r] = SmSlotInt(&buf->values[r * 3]);
+		itemd[r] = SmSlotInt(&buf->values[r * 3 + 1]);
 	}
-	nusers = RcUnique(users, n);
-	nitems = RcUnique(itemd, n);
+	nusers = RcUniqueIds(users, n);
+	nitems = RcUniqueIds(itemd, n);
 	CHECK_FOR_INTERRUPTS();
 	pairs = SmAllocArray(n, sizeof(RcPair));
 	for (int64 r = 0; r < n; r++)
 	{
-		pairs[r].user = (int32) RcFind(users, nusers, buf->values[r * 3]);
-		pairs[r].item = (int32) RcFind(itemd, nitems, buf->values[r * 3 + 1]);
+		pairs[r].user = (int32) RcFindId(users, nusers, SmSlotInt(&buf->values[r * 3]));
+		pairs[r].item = (int32) RcFindId(itemd, nitems, SmSlotInt(&buf->values[r * 3 + 1]));
 		pairs[r].weight = buf->values[r * 3 + 2];
 	}
 	qsort(pairs, n, sizeof(RcPair), RcPairCmp);
@@ -393,7 +397,7 @@ item_similarity_final(PG_FUNCTION_ARGS)
 		double		ni = iptr[i + 1] - iptr[i];
 
 		CHECK_FOR_INTERRUPTS();
-		items[i] = (int64) itemd[i];
+		items[i] = itemd[i];
 		popularity[i] = iptr[i + 1] - iptr[i];
 		for (int32 p = iptr[i]; p < iptr[i + 1]; p++)
 		{
@@ -454,12 +458,12 @@ item_similarity_final(PG_FUNCTION_ARGS)
 								   offsets, entries));
 }
 
-/* Orders content rows by their first value, the item id (ids are distinct, checked after sorting). */
+/* Orders content rows by their first slot, the int64 item id (ids are distinct, checked after sorting). */
 static int
 RcRowCmp(const void *pa, const void *pb)
 {
-	double		a = ((const double *) pa)[0],
-				b = ((const double *) pb)[0];
+	int64		a = SmSlotInt((const float8 *) pa),
+				b = SmSlotInt((const float8 *) pb);
 
 	return a < b ? -1 : (a > b);
 }
@@ -492,10 +496,11 @@ item_content_similarity_final(PG_FUNCTION_ARGS)
 	memcpy(rows, buf->values, (Size) n * w * sizeof(double));
 	qsort(rows, n, w * sizeof(double), RcRowCmp);
 	for (int64 i = 1; i < n; i++)
-		if (rows[i * w] == rows[(i - 1) * w])
+		if (SmSlotInt(&rows[i * w]) == SmSlotInt(&rows[(i - 1) * w]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("item %.0f appears more than once in item_content_similarity", rows[i * w]),
+					 errmsg("item " INT64_FORMAT " appears more than once in item_content_similarity",
+							SmSlotInt(&rows[i * w])),
 					 errhint("Give one feature vector per item.")));
 	norm = SmAllocArray(n, sizeof(double));
 	for (int64 i = 0; i < n; i++)
@@ -517,7 +522,7 @@ item_content_similarity_final(PG_FUNCTION_ARGS)
 		const double *xi = rows + i * w + 1;
 
 		CHECK_FOR_INTERRUPTS();
-		items[i] = (int64) rows[i * w];
+		items[i] = SmSlotInt(&rows[i * w]);
 		for (int64 j = 0; j < n && norm[i] > 0; j++)
 		{
 			const double *xj = rows + j * w + 1;
@@ -531,7 +536,7 @@ item_content_similarity_final(PG_FUNCTION_ARGS)
 			score = dot / (norm[i] * norm[j]);
 			if (score > 0 && isfinite(score))
 			{
-				RcCand		cand = {Min(score, 1.0), (int64) rows[j * w], 0};
+				RcCand		cand = {Min(score, 1.0), SmSlotInt(&rows[j * w]), 0};
 
 				RcHeapOffer(heap, &nheap, top_k, cand);
 			}

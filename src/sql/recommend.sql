@@ -4,8 +4,7 @@
 -- frequent_itemsets
 -- ===========================================================================================================
 --
--- Ids are bigint and must lie within ±2^53 (9007199254740992): the aggregate states keep them in float8 slots,
--- which hold every such integer exactly.
+-- Ids are bigint, exact over the whole range: the aggregate states keep them in int64 columns of their row buffer.
 
 -- item_similarity_state: the (user, item, weight) interactions (core row buffer, src/core/row_buffer.c; params = top_k, measure
 -- code, min_support).
