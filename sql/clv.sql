@@ -201,4 +201,18 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
 -- an infinite mean spend (p x + q <= 1) is NULL
 SELECT supplymkt.expected_spend('{"model":"bgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":1,"p":1,"q":0.5,"gamma":3}', 0, 0) IS NULL AS infinite_mean_is_null,
        supplymkt.expected_spend('{"model":"bgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":1,"p":1,"q":0.5,"gamma":3}', 2, 10) AS finite_with_repeats;
+-- options by name: clv_options gives the positional model
+SELECT supplymkt.clv_options() AS defaults, supplymkt.clv_options(model => 'pnbd', unit => 'weeks') AS named;
+SELECT supplymkt.clv_options()::text = '{"options":"clv_options","version":1}'::supplymkt.clv_options::text AS maker_defaults_match;
+SELECT supplymkt.clv_fit(frequency, recency, t, monetary, supplymkt.clv_options(model => 'pnbd', unit => 'weeks'))::text
+       = supplymkt.clv_fit(frequency, recency, t, monetary, 'pnbd', 'weeks')::text AS options_equal_positional,
+       supplymkt.clv_fit(frequency, recency, t, monetary, supplymkt.clv_options())::text
+       = supplymkt.clv_fit(frequency, recency, t, monetary)::text AS defaults_equal_positional
+  FROM clv_customers;
+SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
+    ('SELECT supplymkt.clv_options(model => ''gamma'')'),
+    ('SELECT supplymkt.clv_options(unit => ''months'')'),
+    ('SELECT supplymkt.clv_options(unit => NULL)'),
+    ('SELECT ''{"options":"clv_options","version":1,"model":1}''::supplymkt.clv_options'),
+    ('SELECT supplymkt.clv_fit(frequency, recency, t, monetary, NULL::supplymkt.clv_options) FROM clv_customers')) AS v(q);
 DROP TABLE clv_customers, clv_models, clv_models2, clv_bin;

@@ -342,7 +342,8 @@ SELECT '{"k":2,"dim":2,"standardize":true,"mean":[10,20],"scale":[2,4],"centroid
 SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT supplymkt.kmeans_fit(f, 0) FROM kmeans_points'),
     ('SELECT supplymkt.kmeans_fit(f, -2) FROM kmeans_points'),
-    ('SELECT supplymkt.kmeans_fit(f, NULL) FROM kmeans_points'),
+    ('SELECT supplymkt.kmeans_fit(f, NULL::integer) FROM kmeans_points'),
+    ('SELECT supplymkt.kmeans_fit(f, NULL::supplymkt.kmeans_options) FROM kmeans_points'),
     ('SELECT supplymkt.kmeans_fit(f, 61) FROM kmeans_points'),
     ('SELECT supplymkt.kmeans_fit(ARRAY[g % 2]::float8[], 3) FROM generate_series(1, 10) g'),
     ('SELECT supplymkt.kmeans_fit(CASE WHEN id = 5 THEN ARRAY[1.0, 2.0] ELSE f END, 3) FROM kmeans_points'),
@@ -387,4 +388,29 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT ''{"state":"kmeans_fit_state","version":1}''::supplymkt.kmeans_fit_state'),
     ('SELECT ''{"state":"kmeans_refine_state","version":1}''::supplymkt.kmeans_refine_state'),
     ('SELECT ''{"state":"kmeans_refine_state","version":1}''::supplymkt.kmeans_fit_state')) AS v(q);
+-- options by name: kmeans_options(...) prints as JSON, is validated when made, and gives the positional model
+SELECT supplymkt.kmeans_options(k => 3) AS defaults, supplymkt.kmeans_options(k => 4, seed => 7, standardize => false) AS named;
+-- the maker's defaults are the descriptor's: text input with every default left out reads the same value
+SELECT supplymkt.kmeans_options(k => 3)::text = '{"options":"kmeans_options","version":1,"k":3}'::supplymkt.kmeans_options::text
+       AS maker_defaults_match;
+SELECT supplymkt.kmeans_fit(f, supplymkt.kmeans_options(k => 3, seed => 7, n_init => 2, max_iter => 50, tol => 0, standardize => false))::text
+       = supplymkt.kmeans_fit(f, 3, 7, 2, 50, 0, false)::text AS options_equal_positional,
+       supplymkt.kmeans_fit(f, supplymkt.kmeans_options(k => 3))::text = supplymkt.kmeans_fit(f, 3)::text AS defaults_equal_positional
+  FROM kmeans_points;
+SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
+    ('SELECT supplymkt.kmeans_options(k => 0)'),
+    ('SELECT supplymkt.kmeans_options(k => 10001)'),
+    ('SELECT supplymkt.kmeans_options(k => NULL)'),
+    ('SELECT supplymkt.kmeans_options(k => 3, n_init => 0)'),
+    ('SELECT supplymkt.kmeans_options(k => 3, tol => -1)'),
+    ('SELECT supplymkt.kmeans_options(k => 3, tol => ''NaN'')'),
+    ('SELECT supplymkt.kmeans_options(k => 3, seed => NULL)'),
+    ('SELECT supplymkt.kmeans_options()'),
+    ('SELECT ''{"options":"kmeans_options","version":1}''::supplymkt.kmeans_options'),
+    ('SELECT ''{"options":"kmeans_options","version":1,"k":3,"colour":1}''::supplymkt.kmeans_options'),
+    ('SELECT ''{"options":"kmeans_options","version":2,"k":3}''::supplymkt.kmeans_options'),
+    ('SELECT ''{"options":"kmeans_options","version":1,"k":2.5}''::supplymkt.kmeans_options'),
+    ('SELECT ''{"options":"kmeans_options","version":1,"k":3,"standardize":1}''::supplymkt.kmeans_options'),
+    ('SELECT ''{"options":"clv_options","version":1}''::supplymkt.kmeans_options'),
+    ('SELECT supplymkt.kmeans_fit(f, supplymkt.kmeans_options(k => 61)) FROM kmeans_points')) AS v(q);
 DROP TABLE kmeans_points, kmeans_models, kmeans_hand, kmeans_refined, kmeans_big, kmeans_sampled, kmeans_bin, kmeans_bin2, kmeans_bad CASCADE;

@@ -553,7 +553,8 @@ SELECT supplymkt_internal.item_similarity_transfn(NULL, 9223372036854775807, -92
 SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT supplymkt.item_similarity(user_id, item_id, weight, 0) FROM rec_events'),
     ('SELECT supplymkt.item_similarity(user_id, item_id, weight, 1001) FROM rec_events'),
-    ('SELECT supplymkt.item_similarity(user_id, item_id, weight, NULL) FROM rec_events'),
+    ('SELECT supplymkt.item_similarity(user_id, item_id, weight, NULL::integer) FROM rec_events'),
+    ('SELECT supplymkt.item_similarity(user_id, item_id, weight, NULL::supplymkt.similarity_options) FROM rec_events'),
     ('SELECT supplymkt.item_similarity(user_id, item_id, weight, 1 + id % 2) FROM rec_events'),
     ('SELECT supplymkt.item_similarity(user_id, item_id, weight, 20, ''pearson'') FROM rec_events'),
     ('SELECT supplymkt.item_similarity(user_id, item_id, weight, 20, ''Cosine'') FROM rec_events'),
@@ -610,5 +611,36 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT ''{"state":"item_similarity_state","version":1}''::supplymkt.item_similarity_state'),
     ('SELECT ''{"state":"assoc_rules_state","version":1}''::supplymkt.assoc_rules_state'),
     ('SELECT ''{"state":"assoc_rules_state","version":1}''::supplymkt.item_similarity_state')) AS v(q);
+-- options by name: similarity_options and assoc_rules_options give the positional models
+SELECT supplymkt.similarity_options() AS similarity_defaults,
+       supplymkt.similarity_options(measure => 'Shrunk_Cosine', top_k => 50) AS similarity_named,
+       supplymkt.assoc_rules_options(min_support => 0.3, min_confidence => 0.6) AS assoc_named;
+SELECT supplymkt.similarity_options()::text = '{"options":"similarity_options","version":1}'::supplymkt.similarity_options::text
+       AS similarity_maker_defaults_match,
+       supplymkt.assoc_rules_options(0.3, 0.6)::text
+       = '{"options":"assoc_rules_options","version":1,"min_support":0.3,"min_confidence":0.6}'::supplymkt.assoc_rules_options::text
+       AS assoc_maker_defaults_match;
+SELECT supplymkt.item_similarity(user_id, item_id, weight, supplymkt.similarity_options(top_k => 5, measure => 'jaccard', min_support => 2))::text
+       = supplymkt.item_similarity(user_id, item_id, weight, 5, 'jaccard', 2)::text AS similarity_options_equal_positional,
+       supplymkt.item_similarity(user_id, item_id, weight, supplymkt.similarity_options())::text
+       = supplymkt.item_similarity(user_id, item_id, weight)::text AS similarity_defaults_equal_positional
+  FROM rec_events;
+SELECT supplymkt.assoc_rules(basket_id, item_id, supplymkt.assoc_rules_options(min_support => 0.3, min_confidence => 0.6, max_len => 2))::text
+       = supplymkt.assoc_rules(basket_id, item_id, 0.3, 0.6, 2)::text AS assoc_options_equal_positional
+  FROM rec_baskets;
+SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
+    ('SELECT supplymkt.similarity_options(measure => ''pearson'')'),
+    ('SELECT supplymkt.similarity_options(top_k => 0)'),
+    ('SELECT supplymkt.similarity_options(min_support => 0)'),
+    ('SELECT supplymkt.similarity_options(measure => NULL)'),
+    ('SELECT ''{"options":"similarity_options","version":1,"measure":"blend"}''::supplymkt.similarity_options'),
+    ('SELECT ''{"options":"similarity_options","version":1,"measure":["cosine"]}''::supplymkt.similarity_options'),
+    ('SELECT supplymkt.assoc_rules_options(0, 0.5)'),
+    ('SELECT supplymkt.assoc_rules_options(1.5, 0.5)'),
+    ('SELECT supplymkt.assoc_rules_options(0.5, -0.1)'),
+    ('SELECT supplymkt.assoc_rules_options(0.5, 0.5, 11)'),
+    ('SELECT supplymkt.assoc_rules_options(min_confidence => 0.5)'),
+    ('SELECT ''{"options":"assoc_rules_options","version":1,"min_support":0.5}''::supplymkt.assoc_rules_options'),
+    ('SELECT supplymkt.item_similarity(user_id, item_id, weight, CASE WHEN id % 2 = 0 THEN supplymkt.similarity_options() ELSE supplymkt.similarity_options(top_k => 3) END) FROM rec_events')) AS v(q);
 DROP TABLE rec_events, rec_models, rec_content, rec_content_models, rec_category, rec_blend, rec_baskets, rec_assoc,
            rec_bin, rec_bin2, rec_bad, rec_bad_assoc, rec_valid, rec_sql_pairs, rec_sql_ranked, rec_basket_sets;

@@ -135,3 +135,18 @@ SELECT '{"state":"assoc_rules_state","version":0,"params":[],"rows":0,"values":[
 \set VERBOSITY default
 SELECT pg_temp.try($$SELECT '{"state":"assoc_rules_state","version":3,"params":[],"rows":0,"values":[]}'::supplymkt.assoc_rules_state$$) AS version_3;
 DROP TABLE v1_states, v1_bin, v1_bin_read, v1_bin_row, v2_bin_row;
+
+-- options values: text and binary (COPY) round-trips
+CREATE TABLE options_io AS
+SELECT supplymkt.kmeans_options(k => 4, seed => -3, tol => 1e-300, standardize => false) AS km,
+       supplymkt.similarity_options(measure => 'LIFT', top_k => 7) AS sim,
+       supplymkt.assoc_rules_options(1/3.0, 0.1, 4) AS ar, supplymkt.clv_options(model => 'pnbd') AS clv;
+SELECT km, sim, ar, clv FROM options_io;
+SELECT km::text::supplymkt.kmeans_options::text = km::text AS km_text, sim::text::supplymkt.similarity_options::text = sim::text AS sim_text,
+       ar::text::supplymkt.assoc_rules_options::text = ar::text AS ar_text, clv::text::supplymkt.clv_options::text = clv::text AS clv_text
+  FROM options_io;
+COPY options_io TO '/tmp/supplymkt_options_io.bin' (FORMAT binary);
+CREATE TABLE options_io2 (LIKE options_io);
+COPY options_io2 FROM '/tmp/supplymkt_options_io.bin' (FORMAT binary);
+SELECT (SELECT row(km, sim, ar, clv)::text FROM options_io) = (SELECT row(km, sim, ar, clv)::text FROM options_io2) AS options_binary_roundtrip;
+DROP TABLE options_io, options_io2;

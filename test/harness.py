@@ -608,7 +608,48 @@ AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
              where="grp % 5 = 0"),
      ", ".join(["bigint", "bigint", "double precision", "double precision", "integer"][:n]))
     for n in (4, 5)
+] + [  # the options forms: the same aggregates with their tuning arguments in one options value
+    (AggCase("kmeans_fit", ["features", f"{SCHEMA}.kmeans_options(k => 3, seed => 7, n_init => 2, max_iter => 50)"],
+             0.0, _KM_SORTED,
+             [("ARRAY[1,2,3]::float8[]", f"{SCHEMA}.kmeans_options(k => 3, seed => 7, n_init => 2, max_iter => 50)")],
+             notes="kmeans_options: same model as the positional form; a NULL options value raises 22004",
+             where="grp % 5 = 0"),
+     "double precision[], supplymkt.kmeans_options"),
+    (AggCase("item_similarity", ["user_id", "item_id", "amount",
+                                 f"{SCHEMA}.similarity_options(top_k => 5, measure => 'jaccard', min_support => 2)"], 1e-12,
+             "duplicate (user, item) weights are summed in weight order, as in the positional form",
+             [("1", "10", "2.5", f"{SCHEMA}.similarity_options(top_k => 5, measure => 'jaccard', min_support => 2)")],
+             notes="similarity_options: same model as the positional form", where="grp % 2 = 0"),
+     "bigint, bigint, double precision, supplymkt.similarity_options"),
+    (AggCase("assoc_rules", ["user_id", "item_id % 40",
+                             f"{SCHEMA}.assoc_rules_options(min_support => 0.05, min_confidence => 0.2)"], 0.0,
+             "integer counts of itemsets; the same Eclat over sorted rows everywhere",
+             [("1", "10", f"{SCHEMA}.assoc_rules_options(min_support => 0.05, min_confidence => 0.2)")],
+             notes="assoc_rules_options: same model as the positional form", where="grp % 5 = 0"),
+     "bigint, bigint, supplymkt.assoc_rules_options"),
+    (AggCase("clv_fit", ["floor(qty / 4)", "CASE WHEN floor(qty / 4) = 0 THEN 0 ELSE least(floor(received / 10) + 1, "
+                         "1 + floor(sold / 10)) END", "1 + floor(sold / 10)", "amount + 1",
+                         f"{SCHEMA}.clv_options(unit => 'weeks')"], 0.0,
+             "the final function sorts and collapses the rows before fitting, as in the positional form",
+             [("1", "2", "6", "10.5", f"{SCHEMA}.clv_options(unit => 'weeks')")],
+             notes="clv_options: same model as the positional form", where="grp % 5 = 0"),
+     "double precision, double precision, double precision, double precision, supplymkt.clv_options"),
 ]}
+
+# The options forms are fed the sample rows of their positional twins (the tuning columns replaced by the one
+# options value), so the sweep can build a valid model from them.
+for _opt_sig, _pos_sig, _keep in (
+        ("kmeans_fit(double precision[], supplymkt.kmeans_options)",
+         "kmeans_fit(double precision[], integer, integer, integer, integer)", 1),
+        ("item_similarity(bigint, bigint, double precision, supplymkt.similarity_options)",
+         "item_similarity(bigint, bigint, double precision, integer, text, integer)", 3),
+        ("assoc_rules(bigint, bigint, supplymkt.assoc_rules_options)",
+         "assoc_rules(bigint, bigint, double precision, double precision)", 2),
+        ("clv_fit(double precision, double precision, double precision, double precision, supplymkt.clv_options)",
+         "clv_fit(double precision, double precision, double precision, double precision)", 4)):
+    _opt = AGGREGATES[_opt_sig]
+    _opt.sample_rows = [tuple(r[:_keep]) + (_opt.sample_rows[0][-1],) for r in AGGREGATES[_pos_sig].sample_rows]
+
 
 # Optional notes on plain functions for the hostile sweep (shown with their TAP line).
 FUNCTION_NOTES = {
@@ -628,7 +669,14 @@ FUNCTION_NOTES = {
 # Valid values of the extension's own types that no aggregate case builds (the sweep builds states with each
 # aggregate's transition function over its sample_rows, and model types with the aggregate returning them):
 # type name (format_type, e.g. 'supplymkt.kmeans_model') -> [SQL expressions of that type].
-TYPE_VALUES = {}
+TYPE_VALUES = {
+    # options values are made by their maker functions, not by an aggregate
+    "supplymkt.kmeans_options": [f"{SCHEMA}.kmeans_options(k => 3)", f"{SCHEMA}.kmeans_options(2, -5, 1, 1, 0, false)"],
+    "supplymkt.similarity_options": [f"{SCHEMA}.similarity_options()",
+                                     f"{SCHEMA}.similarity_options(1000, 'SHRUNK_COSINE', 2147483647)"],
+    "supplymkt.assoc_rules_options": [f"{SCHEMA}.assoc_rules_options(1, 0)", f"{SCHEMA}.assoc_rules_options(1e-300, 1, 10)"],
+    "supplymkt.clv_options": [f"{SCHEMA}.clv_options()", f"{SCHEMA}.clv_options('pnbd', 'weeks')"],
+}
 
 # Optional grid overrides for the hostile sweep: function name -> {argument name or 0-based index: [SQL
 # expressions]}, replacing the type's grid for that argument.  For arguments whose hostile values are

@@ -20,6 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "core/options.h"
 #include "core/row_buffer.h"
 #include "core/state.h"
 #include "core/validate.h"
@@ -303,6 +304,8 @@ ClvPrepare(const ClvRow *rows, int64 nrows, bool pairs, ClvData *d, ClvSpendData
  * The aggregate
  * --------------------------------------------------------------------------------------------------------- */
 
+static Datum ClvCollect(FunctionCallInfo fcinfo, int model, int unit);
+
 PG_FUNCTION_INFO_V1(clv_fit_transfn);
 /*
  * clv_fit transition (all overloads): (state, frequency, recency, t [, monetary [, model [, unit]]]).
@@ -312,11 +315,8 @@ Datum
 clv_fit_transfn(PG_FUNCTION_ARGS)
 {
 	int			nargs = PG_NARGS();
-	float8		params[SM_ROWS_PARAMS] = {0};
-	float8		row[4];
 	int			model = CLV_MODEL_BGNBD,
 				unit = CLV_UNIT_DAYS;
-	SmRowBuffer *buf;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		SM_SKIP_ROW();
@@ -338,13 +338,63 @@ clv_fit_transfn(PG_FUNCTION_ARGS)
 					 errhint("Use 'days' or 'weeks'.")));
 		unit = ClvParseUnitName(text_to_cstring(PG_GETARG_TEXT_PP(6)));
 	}
+	return ClvCollect(fcinfo, model, unit);
+}
+
+/* Fields of clv_options, in the maker's argument order. */
+enum
+{
+	CLVO_MODEL, CLVO_UNIT, CLVO_NFIELDS
+};
+
+/* Model and unit names in code order (the stored choice index is code - 1). */
+static const char *const clv_option_models[] = {"bgnbd", "pnbd", NULL};
+static const char *const clv_option_units[] = {"days", "weeks", NULL};
+
+/* clv_options: clv_fit's tuning arguments by name; the defaults are those of the positional forms. */
+static const SmOptionsKind sm_clv_options_kind = {
+	.typname = "clv_options", .id = 4, .nfields = CLVO_NFIELDS,
+	.fields = {
+		[CLVO_MODEL] = {.name = "model", .type = SM_OPT_CHOICE, .choices = clv_option_models,
+		.has_default = true, .default_value = CLV_MODEL_BGNBD - 1},
+		[CLVO_UNIT] = {.name = "unit", .type = SM_OPT_CHOICE, .choices = clv_option_units,
+		.has_default = true, .default_value = CLV_UNIT_DAYS - 1},
+	},
+};
+
+SM_OPTIONS_FUNCTIONS(clv_options, sm_clv_options_kind)
+
+PG_FUNCTION_INFO_V1(clv_fit_options_transfn);
+/* clv_fit(frequency, recency, t, monetary, options) transition. */
+Datum
+clv_fit_options_transfn(PG_FUNCTION_ARGS)
+{
+	const SmOptions *o;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		SM_SKIP_ROW();
+	o = SmOptionsArg(fcinfo, 5, &sm_clv_options_kind);
+	return ClvCollect(fcinfo, 1 + (int) o->values[CLVO_MODEL], 1 + (int) o->values[CLVO_UNIT]);
+}
+
+/*
+ * Appends one customer (frequency, recency, t in arguments 1-3; monetary in argument 4 when given and not
+ * NULL) with the aggregate's model and unit.
+ */
+static Datum
+ClvCollect(FunctionCallInfo fcinfo, int model, int unit)
+{
+	float8		params[SM_ROWS_PARAMS] = {0};
+	float8		row[4];
+	SmRowBuffer *buf;
+
 	/* + 0.0 turns -0 into +0, so that sorting gives one canonical order */
 	row[0] = PG_GETARG_FLOAT8(1) + 0.0;
 	row[1] = PG_GETARG_FLOAT8(2) + 0.0;
 	row[2] = PG_GETARG_FLOAT8(3) + 0.0;
 	ClvCheckCustomer(row[0], row[1], row[2]);
 	row[3] = SmSlotMissing();
-	if (nargs > 4 && !PG_ARGISNULL(4))
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
 	{
 		float8		m = PG_GETARG_FLOAT8(4) + 0.0;
 

@@ -1,8 +1,8 @@
 /*
  * kmeans/aggregates.c — the k-means aggregates: kmeans_fit and kmeans_elbow (collect-then-fit aggregates on the
  * row-buffer state of core/row_buffer.h: the transition collects the points, the final sorts and fits them),
- * kmeans_refine (one exact Lloyd step as a combinable partial aggregate), their state kinds, and the family's
- * settings.
+ * kmeans_refine (one exact Lloyd step as a combinable partial aggregate), their state kinds, the options type
+ * kmeans_options, and the family's settings.
  */
 #include "postgres.h"
 
@@ -17,7 +17,10 @@
 #include "utils/memutils.h"
 #include "utils/typcache.h"
 
+#include <float.h>
+
 #include "core/features.h"
+#include "core/options.h"
 #include "core/row_buffer.h"
 #include "core/validate.h"
 #include "kmeans/kmeans.h"
@@ -130,6 +133,51 @@ kmeans_fit_transfn(PG_FUNCTION_ARGS)
 	SmCheckIntRange((int64) params[KM_P_K], 1, KM_MAX_K, "k");
 	SmCheckIntRange((int64) params[KM_P_N_INIT], 1, KM_MAX_N_INIT, "n_init");
 	SmCheckIntRange((int64) params[KM_P_MAX_ITER], 1, PG_INT32_MAX, "max_iter");
+	return KmCollect(fcinfo, params);
+}
+
+/* Fields of kmeans_options, in the maker's argument order. */
+enum
+{
+	KMO_K, KMO_SEED, KMO_N_INIT, KMO_MAX_ITER, KMO_TOL, KMO_STANDARDIZE, KMO_NFIELDS
+};
+
+/* kmeans_options: kmeans_fit's tuning arguments by name; the defaults are those of the positional forms. */
+static const SmOptionsKind sm_kmeans_options_kind = {
+	.typname = "kmeans_options", .id = 1, .nfields = KMO_NFIELDS,
+	.fields = {
+		[KMO_K] = {.name = "k", .type = SM_OPT_INT, .min = 1, .max = KM_MAX_K},
+		[KMO_SEED] = {.name = "seed", .type = SM_OPT_INT, .min = PG_INT32_MIN, .max = PG_INT32_MAX,
+		.has_default = true, .default_value = 0},
+		[KMO_N_INIT] = {.name = "n_init", .type = SM_OPT_INT, .min = 1, .max = KM_MAX_N_INIT,
+		.has_default = true, .default_value = KM_DEFAULT_N_INIT},
+		[KMO_MAX_ITER] = {.name = "max_iter", .type = SM_OPT_INT, .min = 1, .max = PG_INT32_MAX,
+		.has_default = true, .default_value = KM_DEFAULT_MAX_ITER},
+		[KMO_TOL] = {.name = "tol", .type = SM_OPT_FLOAT, .min = 0, .max = DBL_MAX,
+		.has_default = true, .default_value = KM_DEFAULT_TOL},
+		[KMO_STANDARDIZE] = {.name = "standardize", .type = SM_OPT_BOOL, .has_default = true, .default_value = 1},
+	},
+};
+
+SM_OPTIONS_FUNCTIONS(kmeans_options, sm_kmeans_options_kind)
+
+PG_FUNCTION_INFO_V1(kmeans_fit_options_transfn);
+/* Transition of kmeans_fit(features, options): the same state as the positional form with those arguments. */
+Datum
+kmeans_fit_options_transfn(PG_FUNCTION_ARGS)
+{
+	float8		params[SM_ROWS_PARAMS] = {0};
+	const SmOptions *o;
+
+	if (PG_ARGISNULL(1))
+		SM_SKIP_ROW();
+	o = SmOptionsArg(fcinfo, 2, &sm_kmeans_options_kind);
+	params[KM_P_K] = o->values[KMO_K];
+	params[KM_P_SEED] = o->values[KMO_SEED];
+	params[KM_P_N_INIT] = o->values[KMO_N_INIT];
+	params[KM_P_MAX_ITER] = o->values[KMO_MAX_ITER];
+	params[KM_P_TOL] = o->values[KMO_TOL];
+	params[KM_P_STANDARDIZE] = o->values[KMO_STANDARDIZE];
 	return KmCollect(fcinfo, params);
 }
 

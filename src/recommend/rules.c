@@ -15,6 +15,7 @@
 #include "utils/float.h"
 #include "utils/memutils.h"
 
+#include "core/options.h"
 #include "core/row_buffer.h"
 #include "core/validate.h"
 #include "recommend/recommend.h"
@@ -36,14 +37,27 @@ enum
 	AR_P_MIN_SUPPORT, AR_P_MIN_CONFIDENCE, AR_P_MAX_LEN
 };
 
+/* Appends one (basket, item) line (arguments 1 and 2) with the aggregate's options. */
+static Datum
+ArCollect(FunctionCallInfo fcinfo, const float8 *params)
+{
+	float8		row[2];
+	SmRowBuffer *buf;
+
+	SmSlotSetInt(&row[0], PG_GETARG_INT64(1));
+	SmSlotSetInt(&row[1], PG_GETARG_INT64(2));
+	buf = SmRowBufferForUpdate(fcinfo, &sm_assoc_rules_kind);
+	SmRowBufferSetParams(buf, &sm_assoc_rules_kind, params);
+	buf = SmRowBufferAppend(buf, &sm_assoc_rules_kind, row, CurrentMemoryContext);
+	PG_RETURN_POINTER(buf);
+}
+
 PG_FUNCTION_INFO_V1(assoc_rules_transfn);
 /* Transition of assoc_rules(basket, item, min_support, min_confidence [, max_len]). */
 Datum
 assoc_rules_transfn(PG_FUNCTION_ARGS)
 {
 	float8		params[SM_ROWS_PARAMS] = {0};
-	float8		row[2];
-	SmRowBuffer *buf;
 	int32		max_len = 3;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -68,12 +82,53 @@ assoc_rules_transfn(PG_FUNCTION_ARGS)
 		SmCheckIntRange(max_len, 1, AR_MAX_LEN, "max_len");
 	}
 	params[AR_P_MAX_LEN] = max_len;
-	SmSlotSetInt(&row[0], PG_GETARG_INT64(1));
-	SmSlotSetInt(&row[1], PG_GETARG_INT64(2));
-	buf = SmRowBufferForUpdate(fcinfo, &sm_assoc_rules_kind);
-	SmRowBufferSetParams(buf, &sm_assoc_rules_kind, params);
-	buf = SmRowBufferAppend(buf, &sm_assoc_rules_kind, row, CurrentMemoryContext);
-	PG_RETURN_POINTER(buf);
+	return ArCollect(fcinfo, params);
+}
+
+/* Fields of assoc_rules_options, in the maker's argument order. */
+enum
+{
+	ARO_MIN_SUPPORT, ARO_MIN_CONFIDENCE, ARO_MAX_LEN, ARO_NFIELDS
+};
+
+/* min_support is a fraction in (0, 1]: the range check of the field allows 0, this rule does not. */
+static void
+ArOptionsValidate(const double *values)
+{
+	if (!(values[ARO_MIN_SUPPORT] > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_support must be a fraction of the baskets in (0, 1], got %g", values[ARO_MIN_SUPPORT])));
+}
+
+/* assoc_rules_options: assoc_rules' tuning arguments by name (min_support and min_confidence required). */
+static const SmOptionsKind sm_assoc_rules_options_kind = {
+	.typname = "assoc_rules_options", .id = 3, .nfields = ARO_NFIELDS, .validate = ArOptionsValidate,
+	.fields = {
+		[ARO_MIN_SUPPORT] = {.name = "min_support", .type = SM_OPT_FLOAT, .min = 0, .max = 1},
+		[ARO_MIN_CONFIDENCE] = {.name = "min_confidence", .type = SM_OPT_FLOAT, .min = 0, .max = 1},
+		[ARO_MAX_LEN] = {.name = "max_len", .type = SM_OPT_INT, .min = 1, .max = AR_MAX_LEN,
+		.has_default = true, .default_value = 3},
+	},
+};
+
+SM_OPTIONS_FUNCTIONS(assoc_rules_options, sm_assoc_rules_options_kind)
+
+PG_FUNCTION_INFO_V1(assoc_rules_options_transfn);
+/* Transition of assoc_rules(basket, item, options). */
+Datum
+assoc_rules_options_transfn(PG_FUNCTION_ARGS)
+{
+	float8		params[SM_ROWS_PARAMS] = {0};
+	const SmOptions *o;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		SM_SKIP_ROW();
+	o = SmOptionsArg(fcinfo, 3, &sm_assoc_rules_options_kind);
+	params[AR_P_MIN_SUPPORT] = o->values[ARO_MIN_SUPPORT];
+	params[AR_P_MIN_CONFIDENCE] = o->values[ARO_MIN_CONFIDENCE];
+	params[AR_P_MAX_LEN] = o->values[ARO_MAX_LEN];
+	return ArCollect(fcinfo, params);
 }
 
 /* The itemsets found so far (Eclat's output). */

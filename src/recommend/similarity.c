@@ -17,6 +17,7 @@
 #include "utils/builtins.h"
 
 #include "core/features.h"
+#include "core/options.h"
 #include "core/row_buffer.h"
 #include "core/validate.h"
 #include "recommend/recommend.h"
@@ -124,30 +125,45 @@ RcCandCmp(const void *pa, const void *pb)
  * item_similarity
  * --------------------------------------------------------------------------------------------------------- */
 
-PG_FUNCTION_INFO_V1(item_similarity_transfn);
-/* Transition of item_similarity(user, item [, weight, top_k, measure, min_support]). */
-Datum
-item_similarity_transfn(PG_FUNCTION_ARGS)
+/* Appends one (user, item, weight) interaction (arguments 1-3; weight NULL or absent = 1) with its options. */
+static Datum
+RcCollectInteraction(FunctionCallInfo fcinfo, int top_k, int measure, int min_support)
 {
-	int			nargs = PG_NARGS();
 	float8		params[SM_ROWS_PARAMS] = {0};
 	float8		row[3];
 	SmRowBuffer *buf;
-	int32		top_k = 20,
-				min_support = 1;
-	int			measure = RC_COSINE;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		SM_SKIP_ROW();
 	SmSlotSetInt(&row[0], PG_GETARG_INT64(1));
 	SmSlotSetInt(&row[1], PG_GETARG_INT64(2));
-	row[2] = nargs > 3 && !PG_ARGISNULL(3) ? PG_GETARG_FLOAT8(3) : 1.0;
+	row[2] = PG_NARGS() > 3 && !PG_ARGISNULL(3) ? PG_GETARG_FLOAT8(3) : 1.0;
 	SmCheckNonNegative(row[2], "weight");
 	if (row[2] > SM_MAX_FEATURE)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("weight %g is out of range: weights must be at most 1e100", row[2]),
 				 errhint("Rescale the weights (cosine does not change with their scale).")));
+	params[RC_P_TOP_K] = top_k;
+	params[RC_P_MEASURE] = measure;
+	params[RC_P_MIN_SUPPORT] = min_support;
+	buf = SmRowBufferForUpdate(fcinfo, &sm_item_similarity_kind);
+	SmRowBufferSetParams(buf, &sm_item_similarity_kind, params);
+	SmRowBufferSetCols(buf, &sm_item_similarity_kind, 3, 2, "interaction");
+	buf = SmRowBufferAppend(buf, &sm_item_similarity_kind, row, CurrentMemoryContext);
+	PG_RETURN_POINTER(buf);
+}
+
+PG_FUNCTION_INFO_V1(item_similarity_transfn);
+/* Transition of item_similarity(user, item [, weight, top_k, measure, min_support]). */
+Datum
+item_similarity_transfn(PG_FUNCTION_ARGS)
+{
+	int			nargs = PG_NARGS();
+	int32		top_k = 20,
+				min_support = 1;
+	int			measure = RC_COSINE;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		SM_SKIP_ROW();
 	if (nargs > 4)
 	{
 		if (PG_ARGISNULL(4))
@@ -176,14 +192,45 @@ item_similarity_transfn(PG_FUNCTION_ARGS)
 		min_support = PG_GETARG_INT32(6);
 		SmCheckIntRange(min_support, 1, PG_INT32_MAX, "min_support");
 	}
-	params[RC_P_TOP_K] = top_k;
-	params[RC_P_MEASURE] = measure;
-	params[RC_P_MIN_SUPPORT] = min_support;
-	buf = SmRowBufferForUpdate(fcinfo, &sm_item_similarity_kind);
-	SmRowBufferSetParams(buf, &sm_item_similarity_kind, params);
-	SmRowBufferSetCols(buf, &sm_item_similarity_kind, 3, 2, "interaction");
-	buf = SmRowBufferAppend(buf, &sm_item_similarity_kind, row, CurrentMemoryContext);
-	PG_RETURN_POINTER(buf);
+	return RcCollectInteraction(fcinfo, top_k, measure, min_support);
+}
+
+/* Fields of similarity_options, in the maker's argument order. */
+enum
+{
+	RCO_TOP_K, RCO_MEASURE, RCO_MIN_SUPPORT, RCO_NFIELDS
+};
+
+/* The measures by name, in code order from RC_COSINE (the stored choice index is code - RC_COSINE). */
+static const char *const rc_option_measures[] = {"cosine", "jaccard", "lift", "shrunk_cosine", NULL};
+
+/* similarity_options: item_similarity's tuning arguments by name; defaults those of the positional forms. */
+static const SmOptionsKind sm_similarity_options_kind = {
+	.typname = "similarity_options", .id = 2, .nfields = RCO_NFIELDS,
+	.fields = {
+		[RCO_TOP_K] = {.name = "top_k", .type = SM_OPT_INT, .min = 1, .max = RC_MAX_TOP_K,
+		.has_default = true, .default_value = 20},
+		[RCO_MEASURE] = {.name = "measure", .type = SM_OPT_CHOICE, .choices = rc_option_measures,
+		.has_default = true, .default_value = 0},
+		[RCO_MIN_SUPPORT] = {.name = "min_support", .type = SM_OPT_INT, .min = 1, .max = PG_INT32_MAX,
+		.has_default = true, .default_value = 1},
+	},
+};
+
+SM_OPTIONS_FUNCTIONS(similarity_options, sm_similarity_options_kind)
+
+PG_FUNCTION_INFO_V1(item_similarity_options_transfn);
+/* Transition of item_similarity(user, item, weight, options). */
+Datum
+item_similarity_options_transfn(PG_FUNCTION_ARGS)
+{
+	const SmOptions *o;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		SM_SKIP_ROW();
+	o = SmOptionsArg(fcinfo, 4, &sm_similarity_options_kind);
+	return RcCollectInteraction(fcinfo, (int) o->values[RCO_TOP_K], RC_COSINE + (int) o->values[RCO_MEASURE],
+								(int) o->values[RCO_MIN_SUPPORT]);
 }
 
 PG_FUNCTION_INFO_V1(item_content_similarity_transfn);

@@ -98,6 +98,39 @@ COMMENT ON AGGREGATE @extschema@.clv_fit(double precision, double precision, dou
 COMMENT ON AGGREGATE @extschema@.clv_fit(double precision, double precision, double precision, double precision, text, text) IS
     'Maximum-likelihood fit of a CLV model over one row per customer: the purchase model (model ''bgnbd'': BG/NBD, Fader, Hardie & Lee 2005; ''pnbd'': Pareto/NBD, Schmittlein et al. 1987) and, when at least 10 repeat customers (frequency > 0) have a non-NULL monetary, the Gamma-Gamma spend model on them. frequency = repeat purchase periods (whole, >= 0), recency = age at the last purchase (0 when frequency = 0, <= t), t = age (> 0), monetary = mean repeat-purchase value (> 0 when frequency > 0, NULL = unknown), all times in unit (''days'' or ''weeks'', recorded in the model). Rows with NULL frequency, recency or t are skipped; invalid values raise 22023, a NULL model or unit 22004; values above 1e15 are rejected. Returns NULL with fewer than 10 customers or when nobody made a repeat purchase (no maximum-likelihood estimate exists). Log-likelihood in log space over log-parameters, GSL BFGS from two starting points (Nelder-Mead fallback, Newton polish), standard errors from the numerical Hessian in the natural parameters; identical (frequency, recency, t) rows are collapsed first, and the result does not depend on row order. Check "converged" in the result.';
 
+-- clv_options: clv_fit's tuning arguments by name (core options value, src/core/options.c), made by
+-- supplymkt.clv_options(...) with named, defaulted arguments, validated when made, printed as JSON.
+CREATE TYPE @extschema@.clv_options;
+CREATE FUNCTION supplymkt_internal.clv_options_in(cstring, oid, integer) RETURNS @extschema@.clv_options
+    AS 'MODULE_PATHNAME', 'clv_options_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.clv_options_out(@extschema@.clv_options) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'clv_options_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.clv_options_recv(internal, oid, integer) RETURNS @extschema@.clv_options
+    AS 'MODULE_PATHNAME', 'clv_options_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.clv_options_send(@extschema@.clv_options) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'clv_options_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.clv_options (
+    INPUT = supplymkt_internal.clv_options_in, OUTPUT = supplymkt_internal.clv_options_out,
+    RECEIVE = supplymkt_internal.clv_options_recv, SEND = supplymkt_internal.clv_options_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.clv_options IS 'Options of clv_fit (model bgnbd, unit days), made by supplymkt.clv_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON FUNCTION supplymkt_internal.clv_options_in(cstring, oid, integer) IS 'Text input of clv_options (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.clv_options_out(@extschema@.clv_options) IS 'Text output of clv_options (JSON, every field).';
+COMMENT ON FUNCTION supplymkt_internal.clv_options_recv(internal, oid, integer) IS 'Binary input of clv_options (validated).';
+COMMENT ON FUNCTION supplymkt_internal.clv_options_send(@extschema@.clv_options) IS 'Binary output of clv_options.';
+CREATE FUNCTION @extschema@.clv_options(model text DEFAULT 'bgnbd', unit text DEFAULT 'days')
+    RETURNS @extschema@.clv_options AS 'MODULE_PATHNAME', 'clv_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv_options(text, text) IS 'Options of clv_fit by name, validated now (a bad value raises 22023, NULL 22004), e.g. clv_fit(frequency, recency, t, monetary, supplymkt.clv_options(model => ''pnbd'')).';
+CREATE FUNCTION supplymkt_internal.clv_fit_options_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, @extschema@.clv_options)
+    RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_options_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_options_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, @extschema@.clv_options) IS 'Transition function of clv_fit(frequency, recency, t, monetary, options).';
+CREATE AGGREGATE @extschema@.clv_fit(frequency double precision, recency double precision, t double precision, monetary double precision, options @extschema@.clv_options) (
+    SFUNC = supplymkt_internal.clv_fit_options_transfn, STYPE = @extschema@.clv_fit_state,
+    COMBINEFUNC = supplymkt_internal.clv_fit_state_combine, FINALFUNC = supplymkt_internal.clv_fit_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.clv_fit(double precision, double precision, double precision, double precision, @extschema@.clv_options) IS 'clv_fit with its options by name, e.g. clv_fit(frequency, recency, t, monetary, supplymkt.clv_options(model => ''pnbd'')): the same model as the positional form with the same values.';
+
 -- Readers: IMMUTABLE STRICT, one row at a time, in the model's time unit.
 CREATE FUNCTION @extschema@.expected_purchases(model @extschema@.clv_model, horizon double precision, frequency double precision, recency double precision, t double precision)
     RETURNS double precision AS 'MODULE_PATHNAME', 'clv_expected_purchases' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

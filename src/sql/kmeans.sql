@@ -129,6 +129,39 @@ COMMENT ON AGGREGATE @extschema@.kmeans_fit(double precision[], integer, integer
 COMMENT ON AGGREGATE @extschema@.kmeans_fit(double precision[], integer, integer, integer, integer, double precision) IS 'kmeans_fit with seed, n_init, max_iter and tol (standardize true).';
 COMMENT ON AGGREGATE @extschema@.kmeans_fit(double precision[], integer, integer, integer, integer, double precision, boolean) IS 'kmeans_fit with every option: seed, n_init, max_iter, tol, standardize (z-score each feature; false: raw units).';
 
+-- kmeans_options: kmeans_fit's tuning arguments by name (core options value, src/core/options.c), made by
+-- supplymkt.kmeans_options(...) with named, defaulted arguments, validated when made, printed as JSON.
+CREATE TYPE @extschema@.kmeans_options;
+CREATE FUNCTION supplymkt_internal.kmeans_options_in(cstring, oid, integer) RETURNS @extschema@.kmeans_options
+    AS 'MODULE_PATHNAME', 'kmeans_options_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.kmeans_options_out(@extschema@.kmeans_options) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'kmeans_options_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.kmeans_options_recv(internal, oid, integer) RETURNS @extschema@.kmeans_options
+    AS 'MODULE_PATHNAME', 'kmeans_options_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.kmeans_options_send(@extschema@.kmeans_options) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'kmeans_options_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.kmeans_options (
+    INPUT = supplymkt_internal.kmeans_options_in, OUTPUT = supplymkt_internal.kmeans_options_out,
+    RECEIVE = supplymkt_internal.kmeans_options_recv, SEND = supplymkt_internal.kmeans_options_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.kmeans_options IS 'Options of kmeans_fit (k required; seed 0, n_init 10, max_iter 300, tol 1e-4, standardize true), made by supplymkt.kmeans_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON FUNCTION supplymkt_internal.kmeans_options_in(cstring, oid, integer) IS 'Text input of kmeans_options (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.kmeans_options_out(@extschema@.kmeans_options) IS 'Text output of kmeans_options (JSON, every field).';
+COMMENT ON FUNCTION supplymkt_internal.kmeans_options_recv(internal, oid, integer) IS 'Binary input of kmeans_options (validated).';
+COMMENT ON FUNCTION supplymkt_internal.kmeans_options_send(@extschema@.kmeans_options) IS 'Binary output of kmeans_options.';
+CREATE FUNCTION @extschema@.kmeans_options(k integer, seed integer DEFAULT 0, n_init integer DEFAULT 10, max_iter integer DEFAULT 300, tol double precision DEFAULT 1e-4, standardize boolean DEFAULT true)
+    RETURNS @extschema@.kmeans_options AS 'MODULE_PATHNAME', 'kmeans_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_options(integer, integer, integer, integer, double precision, boolean) IS 'Options of kmeans_fit by name, validated now (a bad value raises 22023, NULL 22004), e.g. kmeans_fit(features, supplymkt.kmeans_options(k => 8, seed => 1)).';
+CREATE FUNCTION supplymkt_internal.kmeans_fit_options_transfn(@extschema@.kmeans_fit_state, double precision[], @extschema@.kmeans_options)
+    RETURNS @extschema@.kmeans_fit_state AS 'MODULE_PATHNAME', 'kmeans_fit_options_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.kmeans_fit_options_transfn(@extschema@.kmeans_fit_state, double precision[], @extschema@.kmeans_options) IS 'Transition function of kmeans_fit(features, options).';
+CREATE AGGREGATE @extschema@.kmeans_fit(features double precision[], options @extschema@.kmeans_options) (
+    SFUNC = supplymkt_internal.kmeans_fit_options_transfn, STYPE = @extschema@.kmeans_fit_state,
+    COMBINEFUNC = supplymkt_internal.kmeans_fit_state_combine, FINALFUNC = supplymkt_internal.kmeans_fit_final,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.kmeans_fit(double precision[], @extschema@.kmeans_options) IS 'kmeans_fit with its options by name, e.g. kmeans_fit(features, supplymkt.kmeans_options(k => 8, seed => 1)): the same model as the positional form with the same values.';
+
 -- kmeans_elbow: inertia and a sampled silhouette per k, for choosing k.
 CREATE TYPE @extschema@.kmeans_elbow_point AS (k integer, inertia double precision, silhouette double precision,
                                                iterations integer, converged boolean);

@@ -89,6 +89,38 @@ COMMENT ON AGGREGATE @extschema@.item_similarity(bigint, bigint, double precisio
 COMMENT ON AGGREGATE @extschema@.item_similarity(bigint, bigint, double precision, integer, text) IS 'item_similarity with a measure: cosine (weights), jaccard (co-users / union of users), lift (co-users x users / (users_i x users_j)), shrunk_cosine (cosine x co / (co + 10)).';
 COMMENT ON AGGREGATE @extschema@.item_similarity(bigint, bigint, double precision, integer, text, integer) IS 'item_similarity with every option: weight, top_k, measure, and min_support (pairs with fewer co-users are left out).';
 
+-- similarity_options: item_similarity's tuning arguments by name (core options value, src/core/options.c), made by
+-- supplymkt.similarity_options(...) with named, defaulted arguments, validated when made, printed as JSON.
+CREATE TYPE @extschema@.similarity_options;
+CREATE FUNCTION supplymkt_internal.similarity_options_in(cstring, oid, integer) RETURNS @extschema@.similarity_options
+    AS 'MODULE_PATHNAME', 'similarity_options_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.similarity_options_out(@extschema@.similarity_options) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'similarity_options_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.similarity_options_recv(internal, oid, integer) RETURNS @extschema@.similarity_options
+    AS 'MODULE_PATHNAME', 'similarity_options_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.similarity_options_send(@extschema@.similarity_options) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'similarity_options_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.similarity_options (
+    INPUT = supplymkt_internal.similarity_options_in, OUTPUT = supplymkt_internal.similarity_options_out,
+    RECEIVE = supplymkt_internal.similarity_options_recv, SEND = supplymkt_internal.similarity_options_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.similarity_options IS 'Options of item_similarity (top_k 20, measure cosine, min_support 1), made by supplymkt.similarity_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON FUNCTION supplymkt_internal.similarity_options_in(cstring, oid, integer) IS 'Text input of similarity_options (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.similarity_options_out(@extschema@.similarity_options) IS 'Text output of similarity_options (JSON, every field).';
+COMMENT ON FUNCTION supplymkt_internal.similarity_options_recv(internal, oid, integer) IS 'Binary input of similarity_options (validated).';
+COMMENT ON FUNCTION supplymkt_internal.similarity_options_send(@extschema@.similarity_options) IS 'Binary output of similarity_options.';
+CREATE FUNCTION @extschema@.similarity_options(top_k integer DEFAULT 20, measure text DEFAULT 'cosine', min_support integer DEFAULT 1)
+    RETURNS @extschema@.similarity_options AS 'MODULE_PATHNAME', 'similarity_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.similarity_options(integer, text, integer) IS 'Options of item_similarity by name, validated now (a bad value raises 22023, NULL 22004), e.g. item_similarity(user_id, item_id, weight, supplymkt.similarity_options(measure => ''shrunk_cosine'', top_k => 50)).';
+CREATE FUNCTION supplymkt_internal.item_similarity_options_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, @extschema@.similarity_options)
+    RETURNS @extschema@.item_similarity_state AS 'MODULE_PATHNAME', 'item_similarity_options_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.item_similarity_options_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, @extschema@.similarity_options) IS 'Transition function of item_similarity(user_id, item_id, weight, options).';
+CREATE AGGREGATE @extschema@.item_similarity(user_id bigint, item_id bigint, weight double precision, options @extschema@.similarity_options) (
+    SFUNC = supplymkt_internal.item_similarity_options_transfn, STYPE = @extschema@.item_similarity_state,
+    COMBINEFUNC = supplymkt_internal.item_similarity_state_combine, FINALFUNC = supplymkt_internal.item_similarity_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.item_similarity(bigint, bigint, double precision, @extschema@.similarity_options) IS 'item_similarity with its options by name, e.g. item_similarity(user_id, item_id, weight, supplymkt.similarity_options(measure => ''shrunk_cosine'', top_k => 50)): the same model as the positional form with the same values.';
+
 -- Content-based neighbours: cosine of item feature vectors.
 CREATE FUNCTION supplymkt_internal.item_content_similarity_transfn(@extschema@.item_similarity_state, bigint, double precision[])
     RETURNS @extschema@.item_similarity_state AS 'MODULE_PATHNAME', 'item_content_similarity_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -183,6 +215,38 @@ CREATE AGGREGATE @extschema@.assoc_rules(basket_id bigint, item_id bigint, min_s
     COMBINEFUNC = supplymkt_internal.assoc_rules_state_combine, FINALFUNC = supplymkt_internal.assoc_rules_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.assoc_rules(bigint, bigint, double precision, double precision) IS 'Association rules of market baskets: itemsets of at most 3 items in at least min_support (a fraction, 0 < s <= 1) of the baskets; rules(model) keeps those with confidence >= min_confidence (0..1). A repeated (basket, item) row counts once; rows with a NULL basket or item are skipped.';
 COMMENT ON AGGREGATE @extschema@.assoc_rules(bigint, bigint, double precision, double precision, integer) IS 'assoc_rules with max_len (1..10): the largest itemset size.';
+
+-- assoc_rules_options: assoc_rules's tuning arguments by name (core options value, src/core/options.c), made by
+-- supplymkt.assoc_rules_options(...) with named, defaulted arguments, validated when made, printed as JSON.
+CREATE TYPE @extschema@.assoc_rules_options;
+CREATE FUNCTION supplymkt_internal.assoc_rules_options_in(cstring, oid, integer) RETURNS @extschema@.assoc_rules_options
+    AS 'MODULE_PATHNAME', 'assoc_rules_options_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.assoc_rules_options_out(@extschema@.assoc_rules_options) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'assoc_rules_options_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.assoc_rules_options_recv(internal, oid, integer) RETURNS @extschema@.assoc_rules_options
+    AS 'MODULE_PATHNAME', 'assoc_rules_options_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.assoc_rules_options_send(@extschema@.assoc_rules_options) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'assoc_rules_options_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.assoc_rules_options (
+    INPUT = supplymkt_internal.assoc_rules_options_in, OUTPUT = supplymkt_internal.assoc_rules_options_out,
+    RECEIVE = supplymkt_internal.assoc_rules_options_recv, SEND = supplymkt_internal.assoc_rules_options_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.assoc_rules_options IS 'Options of assoc_rules (min_support and min_confidence required, max_len 3), made by supplymkt.assoc_rules_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON FUNCTION supplymkt_internal.assoc_rules_options_in(cstring, oid, integer) IS 'Text input of assoc_rules_options (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.assoc_rules_options_out(@extschema@.assoc_rules_options) IS 'Text output of assoc_rules_options (JSON, every field).';
+COMMENT ON FUNCTION supplymkt_internal.assoc_rules_options_recv(internal, oid, integer) IS 'Binary input of assoc_rules_options (validated).';
+COMMENT ON FUNCTION supplymkt_internal.assoc_rules_options_send(@extschema@.assoc_rules_options) IS 'Binary output of assoc_rules_options.';
+CREATE FUNCTION @extschema@.assoc_rules_options(min_support double precision, min_confidence double precision, max_len integer DEFAULT 3)
+    RETURNS @extschema@.assoc_rules_options AS 'MODULE_PATHNAME', 'assoc_rules_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.assoc_rules_options(double precision, double precision, integer) IS 'Options of assoc_rules by name, validated now (a bad value raises 22023, NULL 22004), e.g. assoc_rules(basket_id, item_id, supplymkt.assoc_rules_options(min_support => 0.01, min_confidence => 0.3)).';
+CREATE FUNCTION supplymkt_internal.assoc_rules_options_transfn(@extschema@.assoc_rules_state, bigint, bigint, @extschema@.assoc_rules_options)
+    RETURNS @extschema@.assoc_rules_state AS 'MODULE_PATHNAME', 'assoc_rules_options_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.assoc_rules_options_transfn(@extschema@.assoc_rules_state, bigint, bigint, @extschema@.assoc_rules_options) IS 'Transition function of assoc_rules(basket_id, item_id, options).';
+CREATE AGGREGATE @extschema@.assoc_rules(basket_id bigint, item_id bigint, options @extschema@.assoc_rules_options) (
+    SFUNC = supplymkt_internal.assoc_rules_options_transfn, STYPE = @extschema@.assoc_rules_state,
+    COMBINEFUNC = supplymkt_internal.assoc_rules_state_combine, FINALFUNC = supplymkt_internal.assoc_rules_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.assoc_rules(bigint, bigint, @extschema@.assoc_rules_options) IS 'assoc_rules with its options by name, e.g. assoc_rules(basket_id, item_id, supplymkt.assoc_rules_options(min_support => 0.01, min_confidence => 0.3)): the same model as the positional form with the same values.';
 
 CREATE FUNCTION @extschema@.frequent_itemsets(model @extschema@.assoc_rules_model,
                                               OUT items bigint[], OUT support double precision, OUT count bigint)

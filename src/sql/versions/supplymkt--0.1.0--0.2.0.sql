@@ -1983,3 +1983,136 @@ BEGIN
     RETURN removed;
 END;
 $$;
+
+-- Options values (kmeans_options, similarity_options, assoc_rules_options, clv_options) and the aggregates
+-- that take them.
+
+-- kmeans_options: kmeans_fit's tuning arguments by name (core options value, src/core/options.c), made by
+-- supplymkt.kmeans_options(...) with named, defaulted arguments, validated when made, printed as JSON.
+CREATE TYPE @extschema@.kmeans_options;
+CREATE FUNCTION supplymkt_internal.kmeans_options_in(cstring, oid, integer) RETURNS @extschema@.kmeans_options
+    AS 'MODULE_PATHNAME', 'kmeans_options_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.kmeans_options_out(@extschema@.kmeans_options) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'kmeans_options_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.kmeans_options_recv(internal, oid, integer) RETURNS @extschema@.kmeans_options
+    AS 'MODULE_PATHNAME', 'kmeans_options_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.kmeans_options_send(@extschema@.kmeans_options) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'kmeans_options_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.kmeans_options (
+    INPUT = supplymkt_internal.kmeans_options_in, OUTPUT = supplymkt_internal.kmeans_options_out,
+    RECEIVE = supplymkt_internal.kmeans_options_recv, SEND = supplymkt_internal.kmeans_options_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.kmeans_options IS 'Options of kmeans_fit (k required; seed 0, n_init 10, max_iter 300, tol 1e-4, standardize true), made by supplymkt.kmeans_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON FUNCTION supplymkt_internal.kmeans_options_in(cstring, oid, integer) IS 'Text input of kmeans_options (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.kmeans_options_out(@extschema@.kmeans_options) IS 'Text output of kmeans_options (JSON, every field).';
+COMMENT ON FUNCTION supplymkt_internal.kmeans_options_recv(internal, oid, integer) IS 'Binary input of kmeans_options (validated).';
+COMMENT ON FUNCTION supplymkt_internal.kmeans_options_send(@extschema@.kmeans_options) IS 'Binary output of kmeans_options.';
+CREATE FUNCTION @extschema@.kmeans_options(k integer, seed integer DEFAULT 0, n_init integer DEFAULT 10, max_iter integer DEFAULT 300, tol double precision DEFAULT 1e-4, standardize boolean DEFAULT true)
+    RETURNS @extschema@.kmeans_options AS 'MODULE_PATHNAME', 'kmeans_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_options(integer, integer, integer, integer, double precision, boolean) IS 'Options of kmeans_fit by name, validated now (a bad value raises 22023, NULL 22004), e.g. kmeans_fit(features, supplymkt.kmeans_options(k => 8, seed => 1)).';
+CREATE FUNCTION supplymkt_internal.kmeans_fit_options_transfn(@extschema@.kmeans_fit_state, double precision[], @extschema@.kmeans_options)
+    RETURNS @extschema@.kmeans_fit_state AS 'MODULE_PATHNAME', 'kmeans_fit_options_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.kmeans_fit_options_transfn(@extschema@.kmeans_fit_state, double precision[], @extschema@.kmeans_options) IS 'Transition function of kmeans_fit(features, options).';
+CREATE AGGREGATE @extschema@.kmeans_fit(features double precision[], options @extschema@.kmeans_options) (
+    SFUNC = supplymkt_internal.kmeans_fit_options_transfn, STYPE = @extschema@.kmeans_fit_state,
+    COMBINEFUNC = supplymkt_internal.kmeans_fit_state_combine, FINALFUNC = supplymkt_internal.kmeans_fit_final,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.kmeans_fit(double precision[], @extschema@.kmeans_options) IS 'kmeans_fit with its options by name, e.g. kmeans_fit(features, supplymkt.kmeans_options(k => 8, seed => 1)): the same model as the positional form with the same values.';
+
+-- similarity_options: item_similarity's tuning arguments by name (core options value, src/core/options.c), made by
+-- supplymkt.similarity_options(...) with named, defaulted arguments, validated when made, printed as JSON.
+CREATE TYPE @extschema@.similarity_options;
+CREATE FUNCTION supplymkt_internal.similarity_options_in(cstring, oid, integer) RETURNS @extschema@.similarity_options
+    AS 'MODULE_PATHNAME', 'similarity_options_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.similarity_options_out(@extschema@.similarity_options) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'similarity_options_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.similarity_options_recv(internal, oid, integer) RETURNS @extschema@.similarity_options
+    AS 'MODULE_PATHNAME', 'similarity_options_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.similarity_options_send(@extschema@.similarity_options) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'similarity_options_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.similarity_options (
+    INPUT = supplymkt_internal.similarity_options_in, OUTPUT = supplymkt_internal.similarity_options_out,
+    RECEIVE = supplymkt_internal.similarity_options_recv, SEND = supplymkt_internal.similarity_options_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.similarity_options IS 'Options of item_similarity (top_k 20, measure cosine, min_support 1), made by supplymkt.similarity_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON FUNCTION supplymkt_internal.similarity_options_in(cstring, oid, integer) IS 'Text input of similarity_options (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.similarity_options_out(@extschema@.similarity_options) IS 'Text output of similarity_options (JSON, every field).';
+COMMENT ON FUNCTION supplymkt_internal.similarity_options_recv(internal, oid, integer) IS 'Binary input of similarity_options (validated).';
+COMMENT ON FUNCTION supplymkt_internal.similarity_options_send(@extschema@.similarity_options) IS 'Binary output of similarity_options.';
+CREATE FUNCTION @extschema@.similarity_options(top_k integer DEFAULT 20, measure text DEFAULT 'cosine', min_support integer DEFAULT 1)
+    RETURNS @extschema@.similarity_options AS 'MODULE_PATHNAME', 'similarity_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.similarity_options(integer, text, integer) IS 'Options of item_similarity by name, validated now (a bad value raises 22023, NULL 22004), e.g. item_similarity(user_id, item_id, weight, supplymkt.similarity_options(measure => ''shrunk_cosine'', top_k => 50)).';
+CREATE FUNCTION supplymkt_internal.item_similarity_options_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, @extschema@.similarity_options)
+    RETURNS @extschema@.item_similarity_state AS 'MODULE_PATHNAME', 'item_similarity_options_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.item_similarity_options_transfn(@extschema@.item_similarity_state, bigint, bigint, double precision, @extschema@.similarity_options) IS 'Transition function of item_similarity(user_id, item_id, weight, options).';
+CREATE AGGREGATE @extschema@.item_similarity(user_id bigint, item_id bigint, weight double precision, options @extschema@.similarity_options) (
+    SFUNC = supplymkt_internal.item_similarity_options_transfn, STYPE = @extschema@.item_similarity_state,
+    COMBINEFUNC = supplymkt_internal.item_similarity_state_combine, FINALFUNC = supplymkt_internal.item_similarity_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.item_similarity(bigint, bigint, double precision, @extschema@.similarity_options) IS 'item_similarity with its options by name, e.g. item_similarity(user_id, item_id, weight, supplymkt.similarity_options(measure => ''shrunk_cosine'', top_k => 50)): the same model as the positional form with the same values.';
+
+-- assoc_rules_options: assoc_rules's tuning arguments by name (core options value, src/core/options.c), made by
+-- supplymkt.assoc_rules_options(...) with named, defaulted arguments, validated when made, printed as JSON.
+CREATE TYPE @extschema@.assoc_rules_options;
+CREATE FUNCTION supplymkt_internal.assoc_rules_options_in(cstring, oid, integer) RETURNS @extschema@.assoc_rules_options
+    AS 'MODULE_PATHNAME', 'assoc_rules_options_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.assoc_rules_options_out(@extschema@.assoc_rules_options) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'assoc_rules_options_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.assoc_rules_options_recv(internal, oid, integer) RETURNS @extschema@.assoc_rules_options
+    AS 'MODULE_PATHNAME', 'assoc_rules_options_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.assoc_rules_options_send(@extschema@.assoc_rules_options) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'assoc_rules_options_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.assoc_rules_options (
+    INPUT = supplymkt_internal.assoc_rules_options_in, OUTPUT = supplymkt_internal.assoc_rules_options_out,
+    RECEIVE = supplymkt_internal.assoc_rules_options_recv, SEND = supplymkt_internal.assoc_rules_options_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.assoc_rules_options IS 'Options of assoc_rules (min_support and min_confidence required, max_len 3), made by supplymkt.assoc_rules_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON FUNCTION supplymkt_internal.assoc_rules_options_in(cstring, oid, integer) IS 'Text input of assoc_rules_options (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.assoc_rules_options_out(@extschema@.assoc_rules_options) IS 'Text output of assoc_rules_options (JSON, every field).';
+COMMENT ON FUNCTION supplymkt_internal.assoc_rules_options_recv(internal, oid, integer) IS 'Binary input of assoc_rules_options (validated).';
+COMMENT ON FUNCTION supplymkt_internal.assoc_rules_options_send(@extschema@.assoc_rules_options) IS 'Binary output of assoc_rules_options.';
+CREATE FUNCTION @extschema@.assoc_rules_options(min_support double precision, min_confidence double precision, max_len integer DEFAULT 3)
+    RETURNS @extschema@.assoc_rules_options AS 'MODULE_PATHNAME', 'assoc_rules_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.assoc_rules_options(double precision, double precision, integer) IS 'Options of assoc_rules by name, validated now (a bad value raises 22023, NULL 22004), e.g. assoc_rules(basket_id, item_id, supplymkt.assoc_rules_options(min_support => 0.01, min_confidence => 0.3)).';
+CREATE FUNCTION supplymkt_internal.assoc_rules_options_transfn(@extschema@.assoc_rules_state, bigint, bigint, @extschema@.assoc_rules_options)
+    RETURNS @extschema@.assoc_rules_state AS 'MODULE_PATHNAME', 'assoc_rules_options_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.assoc_rules_options_transfn(@extschema@.assoc_rules_state, bigint, bigint, @extschema@.assoc_rules_options) IS 'Transition function of assoc_rules(basket_id, item_id, options).';
+CREATE AGGREGATE @extschema@.assoc_rules(basket_id bigint, item_id bigint, options @extschema@.assoc_rules_options) (
+    SFUNC = supplymkt_internal.assoc_rules_options_transfn, STYPE = @extschema@.assoc_rules_state,
+    COMBINEFUNC = supplymkt_internal.assoc_rules_state_combine, FINALFUNC = supplymkt_internal.assoc_rules_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.assoc_rules(bigint, bigint, @extschema@.assoc_rules_options) IS 'assoc_rules with its options by name, e.g. assoc_rules(basket_id, item_id, supplymkt.assoc_rules_options(min_support => 0.01, min_confidence => 0.3)): the same model as the positional form with the same values.';
+
+-- clv_options: clv_fit's tuning arguments by name (core options value, src/core/options.c), made by
+-- supplymkt.clv_options(...) with named, defaulted arguments, validated when made, printed as JSON.
+CREATE TYPE @extschema@.clv_options;
+CREATE FUNCTION supplymkt_internal.clv_options_in(cstring, oid, integer) RETURNS @extschema@.clv_options
+    AS 'MODULE_PATHNAME', 'clv_options_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.clv_options_out(@extschema@.clv_options) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'clv_options_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.clv_options_recv(internal, oid, integer) RETURNS @extschema@.clv_options
+    AS 'MODULE_PATHNAME', 'clv_options_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.clv_options_send(@extschema@.clv_options) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'clv_options_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.clv_options (
+    INPUT = supplymkt_internal.clv_options_in, OUTPUT = supplymkt_internal.clv_options_out,
+    RECEIVE = supplymkt_internal.clv_options_recv, SEND = supplymkt_internal.clv_options_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.clv_options IS 'Options of clv_fit (model bgnbd, unit days), made by supplymkt.clv_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON FUNCTION supplymkt_internal.clv_options_in(cstring, oid, integer) IS 'Text input of clv_options (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.clv_options_out(@extschema@.clv_options) IS 'Text output of clv_options (JSON, every field).';
+COMMENT ON FUNCTION supplymkt_internal.clv_options_recv(internal, oid, integer) IS 'Binary input of clv_options (validated).';
+COMMENT ON FUNCTION supplymkt_internal.clv_options_send(@extschema@.clv_options) IS 'Binary output of clv_options.';
+CREATE FUNCTION @extschema@.clv_options(model text DEFAULT 'bgnbd', unit text DEFAULT 'days')
+    RETURNS @extschema@.clv_options AS 'MODULE_PATHNAME', 'clv_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv_options(text, text) IS 'Options of clv_fit by name, validated now (a bad value raises 22023, NULL 22004), e.g. clv_fit(frequency, recency, t, monetary, supplymkt.clv_options(model => ''pnbd'')).';
+CREATE FUNCTION supplymkt_internal.clv_fit_options_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, @extschema@.clv_options)
+    RETURNS @extschema@.clv_fit_state AS 'MODULE_PATHNAME', 'clv_fit_options_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.clv_fit_options_transfn(@extschema@.clv_fit_state, double precision, double precision, double precision, double precision, @extschema@.clv_options) IS 'Transition function of clv_fit(frequency, recency, t, monetary, options).';
+CREATE AGGREGATE @extschema@.clv_fit(frequency double precision, recency double precision, t double precision, monetary double precision, options @extschema@.clv_options) (
+    SFUNC = supplymkt_internal.clv_fit_options_transfn, STYPE = @extschema@.clv_fit_state,
+    COMBINEFUNC = supplymkt_internal.clv_fit_state_combine, FINALFUNC = supplymkt_internal.clv_fit_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.clv_fit(double precision, double precision, double precision, double precision, @extschema@.clv_options) IS 'clv_fit with its options by name, e.g. clv_fit(frequency, recency, t, monetary, supplymkt.clv_options(model => ''pnbd'')): the same model as the positional form with the same values.';
