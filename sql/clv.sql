@@ -135,8 +135,11 @@ SELECT what, pg_temp.copy_bytes(b) AS result
        LATERAL (VALUES ('valid', v),
                        ('truncated', substr(v, 1, 50)),
                        ('trailing byte', v || '\x00'::bytea),
-                       ('version 2', overlay(v PLACING '\x02'::bytea FROM 1 FOR 1)),
-                       ('model code 3', overlay(v PLACING '\x03'::bytea FROM 2 FOR 1)),
+                       ('version 1 (0.1.0: no customers_without_history)',
+                        overlay(substr(v, 1, length(v) - 4) PLACING '\x01'::bytea FROM 1 FOR 1)),
+                       ('version 1 with version 2 size', overlay(v PLACING '\x01'::bytea FROM 1 FOR 1)),
+                       ('version 3', overlay(v PLACING '\x03'::bytea FROM 1 FOR 1)),
+                       ('model code 4', overlay(v PLACING '\x04'::bytea FROM 2 FOR 1)),
                        ('unknown flags', overlay(v PLACING '\xffff'::bytea FROM 4 FOR 2)),
                        ('NaN r', overlay(v PLACING '\x7ff8000000000000'::bytea FROM 6 FOR 8)),
                        ('negative alpha', overlay(v PLACING '\xbff0000000000000'::bytea FROM 14 FOR 8))) AS c(what, b);
@@ -157,7 +160,10 @@ SELECT t AS input, pg_temp.try(format('SELECT %L::supplymkt.clv_model', t)) AS r
     ('{"model":"bgnbd","unit":"weeks","r":[1],"alpha":1,"a":1,"b":1}'),
     ('{"model":"bgnbd","unit":"weeks","r":{"x":1},"alpha":1,"a":1,"b":1}'),
     ('{"model":"bgnbd","unit":"weeks","r":1,"r":1,"alpha":1,"a":1,"b":1}'),
-    ('{"model":"bgnbd","version":2,"unit":"weeks","r":1,"alpha":1,"a":1,"b":1}'),
+    ('{"model":"bgnbd","version":3,"unit":"weeks","r":1,"alpha":1,"a":1,"b":1}'),
+    ('{"model":"bgnbd","version":1,"unit":"weeks","r":1,"alpha":1,"a":1,"b":1}'),
+    ('{"model":"mbgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":1,"log_likelihood":-1,"n_customers":5,"customers_without_history":-1,"iterations":1,"converged":true}'),
+    ('{"model":"mbgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":1,"customers_without_history":2}'),
     ('{"model":"bgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":1,"log_likelihood":-5}'),
     ('{"model":"bgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":1,"log_likelihood":-5,"n_customers":0,"iterations":1,"converged":true}'),
     ('{"model":"bgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":1,"log_likelihood":-5,"n_customers":10,"iterations":1,"converged":"maybe"}'),
@@ -185,7 +191,7 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT supplymkt.clv_fit(1, 1, 2, 5, ''pnbd'', ''months'') FROM generate_series(1, 10)'),
     ('SELECT supplymkt.clv_fit(1, 1, 2, 5, ''pnbd'', NULL) FROM generate_series(1, 10)'),
     ('SELECT supplymkt.clv_fit(1, 1, 2, 5, CASE WHEN g % 2 = 0 THEN ''pnbd'' ELSE ''bgnbd'' END) FROM generate_series(1, 10) g'),
-    ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[3,1,0,0],"rows":1,"values":[1,1,2,-1]}'')'),
+    ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[4,1,0,0],"rows":1,"values":[1,1,2,-1]}'')'),
     ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[1,1,0,0],"rows":1,"values":[1,3,2,-1]}'')'),
     ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[],"rows":1,"values":[1,1,2,-1]}'')'),
     ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[1,1,0,0],"rows":1,"values":[0,0,2,5]}'')'),
@@ -215,4 +221,27 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT supplymkt.clv_options(unit => NULL)'),
     ('SELECT ''{"options":"clv_options","version":1,"model":1}''::supplymkt.clv_options'),
     ('SELECT supplymkt.clv_fit(frequency, recency, t, monetary, NULL::supplymkt.clv_options) FROM clv_customers')) AS v(q);
+-- MBG/NBD: one-time buyers can have dropped out (p_alive < 1), unlike BG/NBD; the three purchase models
+SELECT name, (m::text::jsonb ->> 'model') AS model, (m::text::jsonb ->> 'converged') AS converged,
+       round(supplymkt.probability_alive(m, 0, 0, 30)::numeric, 4) AS p_alive_one_time_buyer,
+       round(supplymkt.probability_alive(m, 3, 20, 30)::numeric, 4) AS p_alive_repeat_buyer
+  FROM (SELECT v.name, supplymkt.clv_fit(frequency, recency, t, monetary, v.name, 'weeks') AS m
+          FROM clv_customers, (VALUES ('bgnbd'), ('mbgnbd'), ('pnbd')) AS v(name) GROUP BY v.name) AS f ORDER BY name;
+SELECT supplymkt.clv_fit(frequency, recency, t, monetary, supplymkt.clv_options(model => 'mbgnbd', unit => 'weeks'))::text
+       = supplymkt.clv_fit(frequency, recency, t, monetary, 'mbgnbd', 'weeks')::text AS mbgnbd_options_equal_positional
+  FROM clv_customers;
+-- customers with t = 0 (first purchase on the as-of day) carry no information: left out, counted, never an error
+SELECT v.name,
+       (SELECT supplymkt.clv_fit(frequency, recency, t, monetary, v.name, 'weeks')::text::jsonb - 'customers_without_history'
+          FROM (SELECT frequency, recency, t, monetary FROM clv_customers
+                UNION ALL SELECT 0, 0, 0, NULL FROM generate_series(1, 5)) AS c)
+       = (SELECT supplymkt.clv_fit(frequency, recency, t, monetary, v.name, 'weeks')::text::jsonb - 'customers_without_history'
+            FROM clv_customers) AS same_fit_without_them,
+       (SELECT supplymkt.clv_fit(frequency, recency, t, monetary, v.name, 'weeks')::text::jsonb -> 'customers_without_history'
+          FROM (SELECT frequency, recency, t, monetary FROM clv_customers
+                UNION ALL SELECT 0, 0, 0, NULL FROM generate_series(1, 5)) AS c) AS customers_without_history
+  FROM (VALUES ('bgnbd'), ('mbgnbd'), ('pnbd')) AS v(name) ORDER BY 1;
+SELECT round(supplymkt.probability_alive('{"model":"mbgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":3}', 0, 0, 0)::numeric, 4) AS mbgnbd_t0,
+       supplymkt.probability_alive('{"model":"bgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":3}', 0, 0, 0) AS bgnbd_t0,
+       supplymkt.expected_purchases('{"model":"mbgnbd","unit":"weeks","r":1,"alpha":1,"a":2,"b":3}', 10, 0, 0, 0) > 0 AS expects_purchases;
 DROP TABLE clv_customers, clv_models, clv_models2, clv_bin;

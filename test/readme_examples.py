@@ -13,6 +13,7 @@ Which comments state values
     Several trailing comments of one statement are joined with ", " (one per select-list line):
         SELECT kmeans_assign(...) AS cluster,     -- 1
                kmeans_distance(...) AS distance   -- 1
+    Every trailing comment is checked: put prose on a comment line of its own, before the statement.
   - The comment lines that directly follow the block's last statement (up to the fence or a blank line) are
     joined with " " and state the last statement's result:
         SELECT product, revenue, supplymkt.abc_class(revenue) OVER () FROM ...;
@@ -44,6 +45,9 @@ The syntax of stated values
     above ([3, 2]; {423,371}; {-0.805} matches {-0.8049733304776434}).  "double quoted" text must equal the cell
     exactly (for a value with a comma, a parenthesis or leading `|`).
 
+Results are compared in their text form, as psql shows them (floats shortest-exact).  Each statement may take
+30 s, the whole run 100 s (about 20 s on the 2-core machine): what is left after that fails.
+
 A block is skipped (`ok N - ... # SKIP reason`) when the last non-blank line before its fence is
     <!-- readme-test: skip (reason) -->
 for a block that cannot run in a test database (pg_cron in another database, ...): keep that rare.
@@ -63,7 +67,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
 README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md")
-STATEMENT_TIMEOUT = "60s"    # no README example takes more than a few seconds
+STATEMENT_TIMEOUT_S = 30   # no README example takes more than a few seconds
+BUDGET_S = 100             # the whole run (about 20 s on the 2-core machine)
 SKIP_RE = re.compile(r"^<!--\s*readme-test:\s*skip\s*\((.+)\)\s*-->\s*$")
 DIRECTIVE_RE = re.compile(r"^<!--\s*readme-test\b")
 RESULT_PREFIX = "result:"
@@ -236,9 +241,9 @@ def attach_stated(statements, comments, problems, block):
     """Puts each stated comment on its statement: trailing comments, the comment lines that directly follow the
     block's last statement, and `result:` lines (with their continuation lines); other comments are prose."""
     by_line = {c[0]: c for c in comments if not c[2]}   # comment lines of their own
-    used = set()
+    used, final = set(), None
     if statements:
-        last, parts, nxt = len(statements) - 1, [], statements[-1].last_line + 1
+        parts, nxt = [], statements[-1].last_line + 1
         while nxt in by_line:
             parts.append(by_line[nxt][1])
             used.add(nxt)
@@ -248,8 +253,6 @@ def attach_stated(statements, comments, problems, block):
             if text.startswith(RESULT_PREFIX):
                 text = text[len(RESULT_PREFIX):].strip()
             final = (statements[-1].last_line + 1, text)
-        else:
-            final = None
     for line, text, trailing, owner in comments:
         if line in used:
             continue
@@ -270,7 +273,7 @@ def attach_stated(statements, comments, problems, block):
             used.add(nxt)
             nxt += 1
         statements[owner].stated.append((line, " ".join(parts)))
-    if statements and final:
+    if final:
         statements[-1].stated.append(final)
 
 
@@ -604,8 +607,9 @@ def check_stated(stated_text, columns, rows):
 
 
 def raw_text_connection():
-    """A connection whose every value comes back as its PostgreSQL text form (None for NULL)."""
-    conn = h.connect(options=f"-c statement_timeout={STATEMENT_TIMEOUT}")
+    """A connection whose every value comes back as its PostgreSQL text form (None for NULL), the way psql
+    shows it (harness.connect sets extra_float_digits = 3: floats print shortest-exact)."""
+    conn = h.connect(options=f"-c statement_timeout={STATEMENT_TIMEOUT_S}s")
     oids = tuple(psycopg2.extensions.string_types.keys())
     psycopg2.extensions.register_type(psycopg2.extensions.new_type(oids, "README_RAW", lambda v, cur: v), conn)
     return conn
@@ -616,7 +620,7 @@ def short(sql, width=100):
     return s if len(s) <= width else s[:width - 3] + "..."
 
 
-def run_block(conn, block):
+def run_block(conn, block, deadline):
     """(ok, details, statements run, values checked, connection lost)."""
     problems = []
     if block.directive_error:
@@ -626,8 +630,14 @@ def run_block(conn, block):
     checked = 0
     for k, st in enumerate(statements):
         where = f"line {block.line_no(st.first_line)}"
+        left = deadline - time.time()
+        if left < 1:
+            problems.append(f"{where}: not run, the program's {BUDGET_S} s are spent")
+            return False, problems, k, checked, False
         try:
             with conn.cursor() as cur:
+                if left < STATEMENT_TIMEOUT_S:   # stay within the budget
+                    cur.execute(f"SET statement_timeout = {int(left * 1000)}")
                 cur.execute(st.text)
                 columns = [d[0] for d in cur.description] if cur.description is not None else None
                 rows = cur.fetchall() if columns is not None else None
@@ -638,42 +648,40 @@ def run_block(conn, block):
             problems.append(f"  in: {short(st.text)}")
             if k + 1 < len(statements):
                 problems.append(f"  (the block's {len(statements) - k - 1} later statement(s) not run)")
-            if conn.closed:
-                return False, problems, k + 1, checked, True
-            return False, problems, k + 1, checked, False
-        for line, text in st.stated:
-            if columns is None:
-                problems.append(f"line {block.line_no(line)}: states {text!r} but the statement returns no rows")
-                continue
-        if st.stated and columns is not None:
-            text = ", ".join(t for _, t in st.stated)
-            p, c = check_stated(text, columns, rows)
-            checked += c
-            problems.extend(f"line {block.line_no(st.stated[0][0])}: {x}" for x in p)
+            return False, problems, k + 1, checked, bool(conn.closed)
+        if not st.stated:
+            continue
+        first = block.line_no(st.stated[0][0])
+        if columns is None:
+            problems.append(f"line {first}: states {st.stated[0][1]!r} but the statement returns no rows")
+            continue
+        p, c = check_stated(", ".join(t for _, t in st.stated), columns, rows)
+        checked += c
+        problems.extend(f"line {first}: {x}" for x in p)
     return not problems, problems, len(statements), checked, False
 
 
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else README
+    name = os.path.basename(path)
     blocks = read_blocks(path)
     tap = h.Tap(len(blocks))
     t0 = time.time()
+    deadline = t0 + BUDGET_S
     conn = raw_text_connection()
     total_checked = 0
     for block in blocks:
-        desc = f"README.md:{block.fence_line} {block.heading.split('(')[0].strip()}"
+        desc = f"{name}:{block.fence_line} {block.heading.split('(')[0].strip()}"
         if block.skip:
             tap.result(True, desc, skip=block.skip)
             continue
-        statements, _ = split_sql(block.lines)
-        if not statements:
+        if not split_sql(block.lines)[0]:
             tap.result(True, desc, skip="commented-out SQL only")
             continue
         t1 = time.time()
-        ok, details, ran, checked, died = run_block(conn, block)
+        ok, details, ran, checked, died = run_block(conn, block, deadline)
         total_checked += checked
-        tap.result(ok, f"{desc}: {ran} statement(s) run, {checked} stated value(s) match"
-                   if ok else f"{desc}", details)
+        tap.result(ok, f"{desc}: {ran} statement(s) run, {checked} stated value(s) match" if ok else desc, details)
         if time.time() - t1 > 5:
             tap.comment(f"{time.time() - t1:.1f} s")
         if died:

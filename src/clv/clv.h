@@ -1,14 +1,15 @@
 /*
  * clv/clv.h — customer lifetime value models (BG/NBD, Pareto/NBD, Gamma-Gamma): the family's shared declarations.
  *
- * Purchase process: BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way") or
- * Pareto/NBD (Schmittlein, Morrison & Colombo 1987), written as in Fader & Hardie's notes; spend:
+ * Purchase process: BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way"), MBG/NBD
+ * (Batislam, Kim & Kavas 2007: a customer may also drop out right after the first purchase) or Pareto/NBD
+ * (Schmittlein, Morrison & Colombo 1987), written as in Fader & Hardie's notes; spend:
  * Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV"), fitted on repeat customers.  Inputs per customer:
  * x = repeat purchase periods, t_x = age at the last purchase (recency), T = age, m = mean repeat value.
  * Every likelihood and reader is evaluated in log space.
  *
- * Files: model.c (the clv_model type), bgnbd.c, pareto_nbd.c, gamma_gamma.c (each model's likelihood, readers'
- * math and fitting objective), fit.c (the clv_fit aggregate), readers.c (the SQL readers and the input checks
+ * Files: model.c (the clv_model type), bgnbd.c, mbgnbd.c, pareto_nbd.c, gamma_gamma.c (each model's
+ * likelihood, readers' math and fitting objective; purchase_models.c lists the purchase models), fit.c (the clv_fit aggregate), readers.c (the SQL readers and the input checks
  * they share with clv_fit).  The minimiser and the special functions are in src/numeric/.
  */
 #ifndef SUPPLYMKT_CLV_H
@@ -28,6 +29,8 @@ extern const SmRowKind sm_clv_fit_kind;
 /* Model and unit codes (stored in clv_fit_state's parameters and in clv_model). */
 #define CLV_MODEL_BGNBD 1
 #define CLV_MODEL_PNBD 2
+#define CLV_MODEL_MBGNBD 3
+#define CLV_MODEL_MAX 3
 #define CLV_UNIT_DAYS 1
 #define CLV_UNIT_WEEKS 2
 
@@ -39,8 +42,12 @@ extern const SmRowKind sm_clv_fit_kind;
 #define CLV_MIN_CUSTOMERS 10
 #define CLV_MAX_PERIODS 10000
 
-/* The model type (clv_model): a fixed-size varlena. */
-#define CLV_MODEL_VERSION 1
+/*
+ * The model type (clv_model): a fixed-size varlena.  Version 2 (0.2.0) added MBG/NBD and
+ * customers_without_history (binary: 8 more bytes); version 1 values are read unchanged (same memory layout).
+ */
+#define CLV_MODEL_VERSION 2
+#define CLV_MODEL_OLDEST_VERSION 1
 
 #define CLV_HAS_SPEND 0x01			/* p, q, gamma present */
 #define CLV_FIT_INFO 0x02			/* log_likelihood, n_customers, iterations, converged present */
@@ -62,10 +69,10 @@ typedef struct ClvModel
 	uint16		reserved2;
 	int32		iterations;
 	int32		spend_iterations;
-	int32		reserved3;
+	int32		n_without_history;	/* customers with t = 0 left out of the fit (no information) */
 	int64		n_customers;
 	int64		n_repeaters;	/* customers the spend model was fitted on */
-	float8		params[4];		/* r, alpha, a, b (BG/NBD) or r, alpha, s, beta (Pareto/NBD) */
+	float8		params[4];		/* r, alpha, a, b ((M)BG/NBD) or r, alpha, s, beta (Pareto/NBD) */
 	float8		se[4];
 	float8		log_likelihood;
 	float8		spend[3];		/* p, q, gamma */
@@ -144,6 +151,31 @@ extern double PnbdLogLik(const double *p, double x, double tx, double T);
 extern double PnbdPAlive(const double *p, double x, double tx, double T);
 extern double PnbdQ(const double *p, double x, double t, double T);
 extern double PnbdObjective(const double *theta, double *grad, void *arg);
+
+extern double MbgnbdLogLik(const double *p, double x, double tx, double T);
+extern double MbgnbdPAlive(const double *p, double x, double tx, double T);
+extern double MbgnbdQ(const double *p, double x, double t, double T);
+extern double MbgnbdObjective(const double *theta, double *grad, void *arg);
+
+/*
+ * A purchase model, as clv_fit and the readers use it (purchase_models.c).  starts: two starting points of
+ * the fit in natural parameters, from the data's purchase rate (repeat purchases per unit of age) and mean age.
+ */
+typedef struct ClvPurchaseModel
+{
+	int			code;			/* CLV_MODEL_* */
+	const char *name;			/* 'bgnbd', ... */
+	const char *label;			/* 'BG/NBD', ... */
+	const char *param_names[4];
+	bool		needs_pairs;	/* the objective reads ClvData's (x, time) pairs */
+	double		(*loglik) (const double *p, double x, double tx, double T);
+	double		(*palive) (const double *p, double x, double tx, double T);
+	double		(*q) (const double *p, double x, double t, double T);
+	double		(*objective) (const double *theta, double *grad, void *arg);
+	void		(*starts) (double rate, double mean_t, double s[2][4]);
+} ClvPurchaseModel;
+
+extern const ClvPurchaseModel *ClvPurchaseModelOf(int code);
 
 extern bool GgExpectedSpend(const ClvModel *m, double x, double mon, double *out);
 extern double GgObjective(const double *theta, double *grad, void *arg);

@@ -348,7 +348,7 @@ enum
 };
 
 /* Model and unit names in code order (the stored choice index is code - 1). */
-static const char *const clv_option_models[] = {"bgnbd", "pnbd", NULL};
+static const char *const clv_option_models[] = {"bgnbd", "pnbd", "mbgnbd", NULL};
 static const char *const clv_option_units[] = {"days", "weeks", NULL};
 
 /* clv_options: clv_fit's tuning arguments by name; the defaults are those of the positional forms. */
@@ -424,7 +424,9 @@ clv_fit_final(PG_FUNCTION_ARGS)
 				unit;
 	ClvRow	   *rows;
 	int64		nrows,
-				nrep = 0;
+				nrep = 0,
+				n_without_history = 0;
+	const ClvPurchaseModel *pm;
 	MemoryContext cxt,
 				old;
 	ClvData		d;
@@ -445,7 +447,7 @@ clv_fit_final(PG_FUNCTION_ARGS)
 		SmErrorInvalidValue("clv_fit_state", "rows without model and unit");
 	model = (int) buf->params[0];
 	unit = (int) buf->params[1];
-	if (buf->params[0] != model || (model != CLV_MODEL_BGNBD && model != CLV_MODEL_PNBD))
+	if (buf->params[0] != model || (pm = ClvPurchaseModelOf(model)) == NULL)
 		SmErrorInvalidValue("clv_fit_state", "unknown model code");
 	if (buf->params[1] != unit || (unit != CLV_UNIT_DAYS && unit != CLV_UNIT_WEEKS))
 		SmErrorInvalidValue("clv_fit_state", "unknown unit code");
@@ -454,17 +456,26 @@ clv_fit_final(PG_FUNCTION_ARGS)
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "clv_fit", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 
-	/* copy, re-check (the state may come from text input), sort */
+	/*
+	 * copy, re-check (the state may come from text input), sort; customers with t = 0 (first purchase at the
+	 * end of the period) have likelihood 1 under every model: counted, left out
+	 */
 	rows = palloc_extended(sizeof(ClvRow) * nrows, MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < nrows; i++)
+	for (int64 i = 0; i < buf->nrows; i++)
 	{
 		const float8 *v = &buf->values[i * 4];
 
-		rows[i].x = v[0];
-		rows[i].tx = v[1];
-		rows[i].T = v[2];
-		rows[i].m = SmSlotIsMissing(v[3]) ? -1 : v[3];
 		ClvCheckCustomer(v[0], v[1], v[2]);
+		if (v[2] == 0)
+		{
+			nrows--;
+			n_without_history++;
+			continue;
+		}
+		rows[i - n_without_history].x = v[0];
+		rows[i - n_without_history].tx = v[1];
+		rows[i - n_without_history].T = v[2];
+		rows[i - n_without_history].m = SmSlotIsMissing(v[3]) ? -1 : v[3];
 		if (!SmSlotIsMissing(v[3]))
 		{
 			ClvCheckMonetary(v[3], v[0], true);
@@ -483,7 +494,7 @@ clv_fit_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 	qsort(rows, nrows, sizeof(ClvRow), ClvRowCmp);
-	ClvPrepare(rows, nrows, model == CLV_MODEL_PNBD, &d, &sd);
+	ClvPrepare(rows, nrows, pm->needs_pairs, &d, &sd);
 	pfree(rows);
 
 	result = (ClvModel *) MemoryContextAllocZero(old, sizeof(ClvModel));
@@ -491,40 +502,20 @@ clv_fit_final(PG_FUNCTION_ARGS)
 	result->version = CLV_MODEL_VERSION;
 	result->model = (uint8) model;
 	result->unit = (uint8) unit;
+	result->n_without_history = (int32) n_without_history;
 
 	/* transaction model */
 	{
 		double		rate = d.sum_x / d.sum_T;
 		double		meanT = d.sum_T / d.n;
 		double		starts[2][SM_OPT_MAX_DIM];
+		double		natural[2][4];
 
-		if (model == CLV_MODEL_BGNBD)
-		{
-			double		s0[4] = {1.0, 1.0 / rate, 1.0, 3.0},
-						s1[4] = {0.25, 0.25 / rate, 0.5, 5.0};
-
-			for (int i = 0; i < 4; i++)
-			{
-				starts[0][i] = log(s0[i]);
-				starts[1][i] = log(s1[i]);
-			}
-			pb.fn = BgnbdObjective;
-		}
-		else
-		{
-			double		s0[4] = {1.0, 1.0 / rate, 1.0, meanT},
-						s1[4] = {0.25, 0.25 / rate, 0.5, 5 * meanT};
-
-			for (int i = 0; i < 4; i++)
-			{
-				starts[0][i] = log(s0[i]);
-				starts[1][i] = log(s1[i]);
-			}
-			pb.fn = PnbdObjective;
-		}
+		pm->starts(rate, meanT, natural);
+		pb.fn = pm->objective;
 		for (int k = 0; k < 2; k++)
 			for (int i = 0; i < 4; i++)
-				starts[k][i] = Max(-CLV_LOG_BOUND + 1, Min(CLV_LOG_BOUND - 1, starts[k][i]));
+				starts[k][i] = Max(-CLV_LOG_BOUND + 1, Min(CLV_LOG_BOUND - 1, log(natural[k][i])));
 		pb.arg = &d;
 		pb.dim = 4;
 		pb.n = d.n;

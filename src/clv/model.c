@@ -16,13 +16,10 @@
 #include "core/validate.h"
 #include "clv/clv.h"
 
-#define CLV_MODEL_SEND_SIZE (5 + 8 * 4 + 8 * 4 + 8 + 8 + 4 + 8 * 3 + 8 * 3 + 8 + 8 + 4)
+/* Bytes of the binary form of version 1, and of version 2 (+ customers_without_history). */
+#define CLV_MODEL_SEND_SIZE_V1 (5 + 8 * 4 + 8 * 4 + 8 + 8 + 4 + 8 * 3 + 8 * 3 + 8 + 8 + 4)
+#define CLV_MODEL_SEND_SIZE (CLV_MODEL_SEND_SIZE_V1 + 4)
 
-static const char *const clv_param_names[3][4] = {
-	{NULL},
-	{"r", "alpha", "a", "b"},
-	{"r", "alpha", "s", "beta"},
-};
 static const char *const clv_spend_names[3] = {"p", "q", "gamma"};
 
 /* Returns the model argument, checking that it is a clv_model this build understands. */
@@ -31,18 +28,12 @@ ClvModelArg(FunctionCallInfo fcinfo, int argno)
 {
 	ClvModel   *m = (ClvModel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
 
-	if (VARSIZE_ANY(m) != sizeof(ClvModel) || m->version != CLV_MODEL_VERSION ||
-		(m->model != CLV_MODEL_BGNBD && m->model != CLV_MODEL_PNBD))
+	if (VARSIZE_ANY(m) != sizeof(ClvModel) || m->version < CLV_MODEL_OLDEST_VERSION ||
+		m->version > CLV_MODEL_VERSION || ClvPurchaseModelOf(m->model) == NULL)
 		elog(ERROR, "supplymkt clv_model of unexpected size or version");
 	return m;
 }
 
-/* Name of a model code. */
-static const char *
-ClvModelName(int model)
-{
-	return model == CLV_MODEL_PNBD ? "pnbd" : "bgnbd";
-}
 
 /* Name of a unit code. */
 static const char *
@@ -51,18 +42,17 @@ ClvUnitName(int unit)
 	return unit == CLV_UNIT_WEEKS ? "weeks" : "days";
 }
 
-/* Parses the model argument of clv_fit: 'bgnbd' or 'pnbd' (case-insensitive). */
+/* Parses the model argument of clv_fit: 'bgnbd', 'mbgnbd' or 'pnbd' (case-insensitive). */
 int
 ClvParseModelName(const char *s)
 {
-	if (pg_strcasecmp(s, "bgnbd") == 0)
-		return CLV_MODEL_BGNBD;
-	if (pg_strcasecmp(s, "pnbd") == 0)
-		return CLV_MODEL_PNBD;
+	for (int code = 1; code <= CLV_MODEL_MAX; code++)
+		if (pg_strcasecmp(s, ClvPurchaseModelOf(code)->name) == 0)
+			return code;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown CLV model \"%s\"", s),
-			 errhint("Use 'bgnbd' (BG/NBD) or 'pnbd' (Pareto/NBD).")));
+			 errhint("Use 'bgnbd' (BG/NBD), 'mbgnbd' (MBG/NBD) or 'pnbd' (Pareto/NBD).")));
 	return 0;					/* keep compiler quiet */
 }
 
@@ -85,14 +75,16 @@ ClvParseUnitName(const char *s)
 void
 ClvModelValidate(const ClvModel *m)
 {
-	if (m->model != CLV_MODEL_BGNBD && m->model != CLV_MODEL_PNBD)
+	if (ClvPurchaseModelOf(m->model) == NULL)
 		SmErrorInvalidValue("clv_model", "unknown model code");
 	if (m->unit != CLV_UNIT_DAYS && m->unit != CLV_UNIT_WEEKS)
 		SmErrorInvalidValue("clv_model", "unknown unit code");
 	if (m->flags & ~CLV_ALL_FLAGS)
 		SmErrorInvalidValue("clv_model", "unknown flags");
-	if (m->reserved1 != 0 || m->reserved2 != 0 || m->reserved3 != 0)
+	if (m->reserved1 != 0 || m->reserved2 != 0)
 		SmErrorInvalidValue("clv_model", "reserved fields must be zero");
+	if (m->n_without_history < 0 || (m->n_without_history > 0 && !(m->flags & CLV_FIT_INFO)))
+		SmErrorInvalidValue("clv_model", "customers_without_history must be non-negative and comes with the fit information");
 	if (((m->flags & CLV_CONVERGED) || (m->flags & CLV_HAS_SE)) && !(m->flags & CLV_FIT_INFO))
 		SmErrorInvalidValue("clv_model", "converged and std_errors need the fit information (log_likelihood, n_customers, iterations)");
 	if ((m->flags & (CLV_SPEND_FIT_INFO | CLV_SPEND_CONVERGED | CLV_HAS_SPEND_SE)) && !(m->flags & CLV_HAS_SPEND))
@@ -165,14 +157,16 @@ clv_model_in(PG_FUNCTION_ARGS)
 	bool		bval;
 	int			nfit = 0;
 
-	if (ClvJsonOptInt(obj, "version", PG_INT32_MAX, &version) && version != CLV_MODEL_VERSION)
+	if (ClvJsonOptInt(obj, "version", PG_INT32_MAX, &version) &&
+		(version < CLV_MODEL_OLDEST_VERSION || version > CLV_MODEL_VERSION))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("unsupported clv_model version " INT64_FORMAT, version)));
+				 errmsg("unsupported clv_model version " INT64_FORMAT, version),
+				 errhint("This build of supplymkt reads versions %d to %d.", CLV_MODEL_OLDEST_VERSION, CLV_MODEL_VERSION)));
 	m->model = (uint8) ClvParseModelName(SmJsonGetString(obj, "model"));
 	m->unit = (uint8) ClvParseUnitName(SmJsonGetString(obj, "unit"));
 	for (int i = 0; i < 4; i++)
-		m->params[i] = SmJsonGetFloat8(obj, clv_param_names[m->model][i]);
+		m->params[i] = SmJsonGetFloat8(obj, ClvPurchaseModelOf(m->model)->param_names[i]);
 	nfit += SmJsonOptFloat8(obj, "log_likelihood", &m->log_likelihood);
 	if (ClvJsonOptInt(obj, "n_customers", PG_INT64_MAX, &ival))
 	{
@@ -191,6 +185,8 @@ clv_model_in(PG_FUNCTION_ARGS)
 	}
 	if (nfit != 0 && nfit != 4)
 		SmErrorInvalidValue("clv_model", "log_likelihood, n_customers, iterations and converged must be given together");
+	if (ClvJsonOptInt(obj, "customers_without_history", PG_INT32_MAX, &ival))
+		m->n_without_history = (int32) ival;
 	if (nfit)
 		m->flags |= CLV_FIT_INFO;
 	if (SmJsonOptFloat8Array(obj, "std_errors", 4, m->se))
@@ -242,14 +238,14 @@ clv_model_out(PG_FUNCTION_ARGS)
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	SmAppendJsonKey(&buf, "model", true);
-	escape_json(&buf, ClvModelName(m->model));
+	escape_json(&buf, ClvPurchaseModelOf(m->model)->name);
 	SmAppendJsonKey(&buf, "version", false);
-	appendStringInfo(&buf, "%d", m->version);
+	appendStringInfo(&buf, "%d", CLV_MODEL_VERSION);
 	SmAppendJsonKey(&buf, "unit", false);
 	escape_json(&buf, ClvUnitName(m->unit));
 	for (int i = 0; i < 4; i++)
 	{
-		SmAppendJsonKey(&buf, clv_param_names[m->model][i], false);
+		SmAppendJsonKey(&buf, ClvPurchaseModelOf(m->model)->param_names[i], false);
 		SmAppendFloat8(&buf, m->params[i]);
 	}
 	if (m->flags & CLV_FIT_INFO)
@@ -258,6 +254,8 @@ clv_model_out(PG_FUNCTION_ARGS)
 		SmAppendFloat8(&buf, m->log_likelihood);
 		SmAppendJsonKey(&buf, "n_customers", false);
 		appendStringInfo(&buf, INT64_FORMAT, m->n_customers);
+		SmAppendJsonKey(&buf, "customers_without_history", false);
+		appendStringInfo(&buf, "%d", m->n_without_history);
 		SmAppendJsonKey(&buf, "iterations", false);
 		appendStringInfo(&buf, "%d", m->iterations);
 		SmAppendJsonKey(&buf, "converged", false);
@@ -311,16 +309,18 @@ clv_model_recv(PG_FUNCTION_ARGS)
 	int			version;
 	int64		iter;
 
-	if (msg->len - msg->cursor != CLV_MODEL_SEND_SIZE)
+	SmRecvCheckRemaining(msg, 1, "clv_model");
+	version = pq_getmsgbyte(msg);
+	if (version < CLV_MODEL_OLDEST_VERSION || version > CLV_MODEL_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported clv_model version %d", version),
+				 errhint("This build of supplymkt reads versions %d to %d.", CLV_MODEL_OLDEST_VERSION, CLV_MODEL_VERSION)));
+	if (msg->len - msg->cursor != (version == 1 ? CLV_MODEL_SEND_SIZE_V1 : CLV_MODEL_SEND_SIZE) - 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary input for type clv_model: expected %d bytes, got %d",
-						CLV_MODEL_SEND_SIZE, msg->len - msg->cursor)));
-	version = pq_getmsgbyte(msg);
-	if (version != CLV_MODEL_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported clv_model version %d", version)));
+						version == 1 ? CLV_MODEL_SEND_SIZE_V1 : CLV_MODEL_SEND_SIZE, msg->len - msg->cursor + 1)));
 	m = ClvModelNew();
 	m->model = (uint8) pq_getmsgbyte(msg);
 	m->unit = (uint8) pq_getmsgbyte(msg);
@@ -336,6 +336,8 @@ clv_model_recv(PG_FUNCTION_ARGS)
 	m->spend_log_likelihood = pq_getmsgfloat8(msg);
 	m->n_repeaters = pq_getmsgint64(msg);
 	m->spend_iterations = (int32) pq_getmsgint(msg, 4);
+	if (version > 1)
+		m->n_without_history = (int32) pq_getmsgint(msg, 4);
 	ClvModelValidate(m);
 	PG_RETURN_POINTER(m);
 }
@@ -349,7 +351,7 @@ clv_model_send(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, m->version);
+	pq_sendbyte(&buf, CLV_MODEL_VERSION);
 	pq_sendbyte(&buf, m->model);
 	pq_sendbyte(&buf, m->unit);
 	pq_sendint16(&buf, m->flags);
@@ -363,5 +365,6 @@ clv_model_send(PG_FUNCTION_ARGS)
 	pq_sendfloat8(&buf, m->spend_log_likelihood);
 	pq_sendint64(&buf, m->n_repeaters);
 	pq_sendint32(&buf, m->spend_iterations);
+	pq_sendint32(&buf, m->n_without_history);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }

@@ -27,7 +27,10 @@ ClvCheckMax(float8 v, const char *argname)
 				 errmsg("%s must be at most 1e15, got %s", argname, float8out_internal(v))));
 }
 
-/* Checks one customer's (frequency, recency, t): whole x >= 0, 0 <= t_x <= T, T > 0, t_x = 0 when x = 0. */
+/*
+ * Checks one customer's (frequency, recency, t): whole x >= 0, 0 <= t_x <= T, t_x = 0 when x = 0, and T > 0
+ * unless x = 0 (a customer whose first purchase ends the observation period: T = 0, no information).
+ */
 void
 ClvCheckCustomer(float8 x, float8 tx, float8 T)
 {
@@ -40,11 +43,11 @@ ClvCheckCustomer(float8 x, float8 tx, float8 T)
 				 errmsg("frequency must be a whole number of repeat purchases, got %s", float8out_internal(x)),
 				 errhint("frequency counts the periods with a purchase after the first one (0 for one-time buyers).")));
 	ClvCheckMax(x, "frequency");
-	if (!(T > 0))
+	if (!(T > 0) && !(T == 0 && x == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("t (the customer's age) must be positive, got %s", float8out_internal(T)),
-				 errhint("t is the time from the first purchase to the end of the observation period.")));
+				 errhint("t is the time from the first purchase to the end of the observation period; only a customer without repeat purchases can have t = 0.")));
 	ClvCheckMax(T, "t");
 	if (tx > T)
 		ereport(ERROR,
@@ -86,13 +89,13 @@ ClvCheckResult(double v, const char *what)
  * Readers
  * --------------------------------------------------------------------------------------------------------- */
 
-/* Expected purchases in (T, T + t] (conditional expectation) under either model. */
+/* Expected purchases in (T, T + t] (conditional expectation) under the model's purchase model. */
 static double
 ClvExpectedPurchases(const ClvModel *m, double t, double x, double tx, double T)
 {
-	if (m->model == CLV_MODEL_BGNBD)
-		return BgnbdPAlive(m->params, x, tx, T) * BgnbdQ(m->params, x, t, T);
-	return PnbdPAlive(m->params, x, tx, T) * PnbdQ(m->params, x, t, T);
+	const ClvPurchaseModel *pm = ClvPurchaseModelOf(m->model);
+
+	return pm->palive(m->params, x, tx, T) * pm->q(m->params, x, t, T);
 }
 
 PG_FUNCTION_INFO_V1(clv_expected_purchases);
@@ -127,7 +130,7 @@ clv_probability_alive(PG_FUNCTION_ARGS)
 	double		v;
 
 	ClvCheckCustomer(x, tx, T);
-	v = m->model == CLV_MODEL_BGNBD ? BgnbdPAlive(m->params, x, tx, T) : PnbdPAlive(m->params, x, tx, T);
+	v = ClvPurchaseModelOf(m->model)->palive(m->params, x, tx, T);
 	ClvCheckResult(v, "probability_alive");
 	PG_RETURN_FLOAT8(Max(0.0, Min(1.0, v)));
 }
@@ -144,7 +147,7 @@ clv_log_likelihood(PG_FUNCTION_ARGS)
 	double		v;
 
 	ClvCheckCustomer(x, tx, T);
-	v = m->model == CLV_MODEL_BGNBD ? BgnbdLogLik(m->params, x, tx, T) : PnbdLogLik(m->params, x, tx, T);
+	v = ClvPurchaseModelOf(m->model)->loglik(m->params, x, tx, T);
 	ClvCheckResult(v, "clv_log_likelihood");
 	PG_RETURN_FLOAT8(v);
 }
