@@ -191,7 +191,7 @@ SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
     ('SELECT supplymkt.clv_fit(1, 1, 2, 5, ''pnbd'', ''months'') FROM generate_series(1, 10)'),
     ('SELECT supplymkt.clv_fit(1, 1, 2, 5, ''pnbd'', NULL) FROM generate_series(1, 10)'),
     ('SELECT supplymkt.clv_fit(1, 1, 2, 5, CASE WHEN g % 2 = 0 THEN ''pnbd'' ELSE ''bgnbd'' END) FROM generate_series(1, 10) g'),
-    ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[4,1,0,0],"rows":1,"values":[1,1,2,-1]}'')'),
+    ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[5,1,0,0],"rows":1,"values":[1,1,2,-1]}'')'),
     ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[1,1,0,0],"rows":1,"values":[1,3,2,-1]}'')'),
     ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[],"rows":1,"values":[1,1,2,-1]}'')'),
     ('SELECT supplymkt_internal.clv_fit_final(''{"state":"clv_fit_state","version":1,"params":[1,1,0,0],"rows":1,"values":[0,0,2,5]}'')'),

@@ -477,7 +477,10 @@ def sec_edges(conn, D):
     expect = [
         (f"SELECT {S}.kmeans_fit(f, 0) FROM {f2}", ("22023",)),
         (f"SELECT {S}.kmeans_fit(f, -1) FROM {f2}", ("22023",)),
-        (f"SELECT {S}.kmeans_fit(f, NULL) FROM {f2}", ("22004", "22023")),
+        (f"SELECT {S}.kmeans_fit(f, NULL::integer) FROM {f2}", ("22004", "22023")),
+        (f"SELECT {S}.kmeans_fit(f, NULL::{S}.kmeans_options) FROM {f2}", ("22004",)),
+        # an untyped NULL fits both kmeans_fit(float8[], integer) and kmeans_fit(float8[], kmeans_options)
+        (f"SELECT {S}.kmeans_fit(f, NULL) FROM {f2}", ("42725",)),
         (f"SELECT {S}.kmeans_fit(f, 4) FROM {f2}", ("22023",)),
         (f"SELECT {S}.kmeans_fit(f, 4) FROM ({vals(dup)}) s", ("22023",)),
         (f"SELECT {S}.kmeans_fit(f, 2, 0, 0) FROM {f2}", ("22023",)),

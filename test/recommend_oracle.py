@@ -958,7 +958,10 @@ def sec_edges(conn, D):
         (f"SELECT {S}.item_similarity(u, i, w, 0) FROM {it}", ("22023",)),
         (f"SELECT {S}.item_similarity(u, i, w, 1001) FROM {it}", ("22023",)),
         (f"SELECT {S}.item_similarity(u, i, w, -5) FROM {it}", ("22023",)),
-        (f"SELECT {S}.item_similarity(u, i, w, NULL) FROM {it}", ("22004", "22023")),
+        (f"SELECT {S}.item_similarity(u, i, w, NULL::integer) FROM {it}", ("22004", "22023")),
+        (f"SELECT {S}.item_similarity(u, i, w, NULL::{S}.similarity_options) FROM {it}", ("22004",)),
+        # an untyped NULL fits both the top_k and the options overload
+        (f"SELECT {S}.item_similarity(u, i, w, NULL) FROM {it}", ("42725",)),
         (f"SELECT {S}.item_similarity(u, i, w, 1000) FROM {it}", ("ok",)),
         (f"SELECT {S}.item_similarity(u, i, w, 5, 'pearson') FROM {it}", ("22023",)),
         (f"SELECT {S}.item_similarity(u, i, w, 5, '') FROM {it}", ("22023",)),

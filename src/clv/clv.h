@@ -31,6 +31,7 @@ extern const SmRowKind sm_clv_fit_kind;
 #define CLV_MODEL_PNBD 2
 #define CLV_MODEL_MBGNBD 3
 #define CLV_MODEL_MAX 3
+#define CLV_MODEL_AUTO 4			/* clv_fit only: the purchase model with the highest log-likelihood */
 #define CLV_UNIT_DAYS 1
 #define CLV_UNIT_WEEKS 2
 
@@ -56,7 +57,8 @@ extern const SmRowKind sm_clv_fit_kind;
 #define CLV_SPEND_FIT_INFO 0x10
 #define CLV_SPEND_CONVERGED 0x20
 #define CLV_HAS_SPEND_SE 0x40
-#define CLV_ALL_FLAGS 0x7F
+#define CLV_AUTO_SELECTED 0x80		/* chosen by clv_fit's 'auto' among every purchase model */
+#define CLV_ALL_FLAGS 0xFF
 
 typedef struct ClvModel
 {

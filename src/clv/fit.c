@@ -348,7 +348,7 @@ enum
 };
 
 /* Model and unit names in code order (the stored choice index is code - 1). */
-static const char *const clv_option_models[] = {"bgnbd", "pnbd", "mbgnbd", NULL};
+static const char *const clv_option_models[] = {"bgnbd", "pnbd", "mbgnbd", "auto", NULL};
 static const char *const clv_option_units[] = {"days", "weeks", NULL};
 
 /* clv_options: clv_fit's tuning arguments by name; the defaults are those of the positional forms. */
@@ -410,6 +410,53 @@ ClvCollect(FunctionCallInfo fcinfo, int model, int unit)
 	PG_RETURN_POINTER(buf);
 }
 
+/*
+ * Fits a purchase model to the collapsed data: parameters, log-likelihood, iterations, convergence and
+ * standard errors go into m (whose model code is pm's).
+ */
+static void
+ClvFitPurchase(const ClvPurchaseModel *pm, ClvData *d, ClvModel *m)
+{
+	SmOptProblem pb;
+	SmOptResult best;
+	double		rate = d->sum_x / d->sum_T;
+	double		meanT = d->sum_T / d->n;
+	double		starts[2][SM_OPT_MAX_DIM];
+	double		natural[2][4],
+				params[4],
+				se[4];
+	bool		has_se;
+
+	pm->starts(rate, meanT, natural);
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 4; i++)
+			starts[k][i] = Max(-CLV_LOG_BOUND + 1, Min(CLV_LOG_BOUND - 1, log(natural[k][i])));
+	memset(&pb, 0, sizeof(pb));
+	pb.fn = pm->objective;
+	pb.arg = d;
+	pb.dim = 4;
+	pb.n = d->n;
+	pb.bound = CLV_LOG_BOUND;
+	pb.penalty = CLV_PENALTY;
+	SmMinimize(&pb, (const double (*)[SM_OPT_MAX_DIM]) starts, 2, 1e-8, &best, params, se, &has_se);
+	if (!isfinite(best.f))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("clv_fit: the %s likelihood cannot be evaluated for these data", pm->label)));
+	memcpy(m->params, params, sizeof(params));
+	m->log_likelihood = -best.f * d->n;
+	m->n_customers = (int64) d->n;
+	m->iterations = best.iterations;
+	m->flags &= ~(CLV_CONVERGED | CLV_HAS_SE);
+	memset(m->se, 0, sizeof(m->se));
+	m->flags |= CLV_FIT_INFO | (best.converged ? CLV_CONVERGED : 0);
+	if (has_se)
+	{
+		memcpy(m->se, se, sizeof(se));
+		m->flags |= CLV_HAS_SE;
+	}
+}
+
 PG_FUNCTION_INFO_V1(clv_fit_final);
 /*
  * Final function of clv_fit: the fitted model, or NULL with fewer than 10 customers or without any repeat
@@ -447,7 +494,8 @@ clv_fit_final(PG_FUNCTION_ARGS)
 		SmErrorInvalidValue("clv_fit_state", "rows without model and unit");
 	model = (int) buf->params[0];
 	unit = (int) buf->params[1];
-	if (buf->params[0] != model || (pm = ClvPurchaseModelOf(model)) == NULL)
+	pm = ClvPurchaseModelOf(model);
+	if (buf->params[0] != model || (pm == NULL && model != CLV_MODEL_AUTO))
 		SmErrorInvalidValue("clv_fit_state", "unknown model code");
 	if (buf->params[1] != unit || (unit != CLV_UNIT_DAYS && unit != CLV_UNIT_WEEKS))
 		SmErrorInvalidValue("clv_fit_state", "unknown unit code");
@@ -494,7 +542,7 @@ clv_fit_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 	qsort(rows, nrows, sizeof(ClvRow), ClvRowCmp);
-	ClvPrepare(rows, nrows, pm->needs_pairs, &d, &sd);
+	ClvPrepare(rows, nrows, pm == NULL || pm->needs_pairs, &d, &sd);
 	pfree(rows);
 
 	result = (ClvModel *) MemoryContextAllocZero(old, sizeof(ClvModel));
@@ -504,40 +552,27 @@ clv_fit_final(PG_FUNCTION_ARGS)
 	result->unit = (uint8) unit;
 	result->n_without_history = (int32) n_without_history;
 
-	/* transaction model */
+	/* transaction model: the one asked for, or with 'auto' the best of every purchase model */
+	if (model == CLV_MODEL_AUTO)
 	{
-		double		rate = d.sum_x / d.sum_T;
-		double		meanT = d.sum_T / d.n;
-		double		starts[2][SM_OPT_MAX_DIM];
-		double		natural[2][4];
+		ClvModel	candidate;
+		double		best_ll = -INFINITY;
 
-		pm->starts(rate, meanT, natural);
-		pb.fn = pm->objective;
-		for (int k = 0; k < 2; k++)
-			for (int i = 0; i < 4; i++)
-				starts[k][i] = Max(-CLV_LOG_BOUND + 1, Min(CLV_LOG_BOUND - 1, log(natural[k][i])));
-		pb.arg = &d;
-		pb.dim = 4;
-		pb.n = d.n;
-		pb.bound = CLV_LOG_BOUND;
-		pb.penalty = CLV_PENALTY;
-		SmMinimize(&pb, (const double (*)[SM_OPT_MAX_DIM]) starts, 2, 1e-8, &best,
-				   params, se, &has_se);
-		if (!isfinite(best.f))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("clv_fit: the likelihood cannot be evaluated for these data")));
-		memcpy(result->params, params, sizeof(params));
-		result->log_likelihood = -best.f * d.n;
-		result->n_customers = (int64) d.n;
-		result->iterations = best.iterations;
-		result->flags |= CLV_FIT_INFO | (best.converged ? CLV_CONVERGED : 0);
-		if (has_se)
+		for (int code = 1; code <= CLV_MODEL_MAX; code++)
 		{
-			memcpy(result->se, se, sizeof(se));
-			result->flags |= CLV_HAS_SE;
+			memcpy(&candidate, result, sizeof(ClvModel));
+			candidate.model = (uint8) code;
+			ClvFitPurchase(ClvPurchaseModelOf(code), &d, &candidate);
+			if (candidate.log_likelihood > best_ll)
+			{
+				best_ll = candidate.log_likelihood;
+				memcpy(result, &candidate, sizeof(ClvModel));
+			}
 		}
+		result->flags |= CLV_AUTO_SELECTED;
 	}
+	else
+		ClvFitPurchase(pm, &d, result);
 
 	/* spend model */
 	if (sd.n >= CLV_MIN_CUSTOMERS)

@@ -49,10 +49,12 @@ ClvParseModelName(const char *s)
 	for (int code = 1; code <= CLV_MODEL_MAX; code++)
 		if (pg_strcasecmp(s, ClvPurchaseModelOf(code)->name) == 0)
 			return code;
+	if (pg_strcasecmp(s, "auto") == 0)
+		return CLV_MODEL_AUTO;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown CLV model \"%s\"", s),
-			 errhint("Use 'bgnbd' (BG/NBD), 'mbgnbd' (MBG/NBD) or 'pnbd' (Pareto/NBD).")));
+			 errhint("Use 'bgnbd' (BG/NBD), 'mbgnbd' (MBG/NBD), 'pnbd' (Pareto/NBD) or 'auto' (the one that fits best).")));
 	return 0;					/* keep compiler quiet */
 }
 
@@ -164,6 +166,21 @@ clv_model_in(PG_FUNCTION_ARGS)
 				 errmsg("unsupported clv_model version " INT64_FORMAT, version),
 				 errhint("This build of supplymkt reads versions %d to %d.", CLV_MODEL_OLDEST_VERSION, CLV_MODEL_VERSION)));
 	m->model = (uint8) ClvParseModelName(SmJsonGetString(obj, "model"));
+	if (ClvPurchaseModelOf(m->model) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a clv_model names its purchase model, not \"auto\""),
+				 errhint("Use 'bgnbd', 'mbgnbd' or 'pnbd'; \"selected_by\":\"auto\" records that clv_fit chose it.")));
+	{
+		SmJsonField *sel = SmJsonFind(obj, "selected_by", false);
+
+		if (sel != NULL)
+		{
+			if (strcmp(SmJsonGetString(obj, "selected_by"), "auto") != 0)
+				SmErrorInvalidValue("clv_model", "selected_by must be \"auto\"");
+			m->flags |= CLV_AUTO_SELECTED;
+		}
+	}
 	m->unit = (uint8) ClvParseUnitName(SmJsonGetString(obj, "unit"));
 	for (int i = 0; i < 4; i++)
 		m->params[i] = SmJsonGetFloat8(obj, ClvPurchaseModelOf(m->model)->param_names[i]);
@@ -243,6 +260,11 @@ clv_model_out(PG_FUNCTION_ARGS)
 	appendStringInfo(&buf, "%d", CLV_MODEL_VERSION);
 	SmAppendJsonKey(&buf, "unit", false);
 	escape_json(&buf, ClvUnitName(m->unit));
+	if (m->flags & CLV_AUTO_SELECTED)
+	{
+		SmAppendJsonKey(&buf, "selected_by", false);
+		escape_json(&buf, "auto");
+	}
 	for (int i = 0; i < 4; i++)
 	{
 		SmAppendJsonKey(&buf, ClvPurchaseModelOf(m->model)->param_names[i], false);

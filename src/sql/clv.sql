@@ -156,3 +156,189 @@ CREATE FUNCTION @extschema@.clv_log_likelihood(model @extschema@.clv_model, freq
     RETURNS double precision AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.clv_log_likelihood(@extschema@.clv_model, double precision, double precision, double precision) IS
     'One customer''s log-likelihood under the model''s purchase process (BG/NBD or Pareto/NBD; a density in recency, so it can be positive). Summed over the fitted customers it gives the model''s log_likelihood; useful to compare models on held-out customers. Invalid inputs raise 22023.';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Holdout validation: fit each purchase model on a calibration period, compare its predictions with the
+-- repeat purchases of the holdout period (Fader, Hardie & Lee 2005), pick the model with the lowest error.
+-- ---------------------------------------------------------------------------------------------------------
+
+-- Text of the holdout comparison over source_schema.orders; bounds_query is a query (built by the callers in
+-- this file, never from user text) returning one row (cal_end timestamptz, hold_end timestamptz).
+CREATE FUNCTION supplymkt_internal.clv_holdout_query(source_schema text, unit text, time_zone text, bounds_query text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+bounds AS (%4$s),
+orders_in AS (
+    -- wall-clock times of the time zone labelled UTC, so rfm_summary's UTC days are local days
+    SELECT o.customer_id, o.order_time, (o.order_time AT TIME ZONE %3$L) AT TIME ZONE 'UTC' AS local_time
+      FROM %1$I.orders AS o CROSS JOIN bounds AS b
+     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time)
+       AND o.order_time <= b.hold_end
+),
+calibration AS MATERIALIZED (
+    SELECT c.customer_id, (c.s).frequency::float8 AS x, (c.s).recency_bgnbd / %2$s AS tx, (c.s).age_days / %2$s AS t
+      FROM (SELECT o.customer_id,
+                   @extschema@.rfm_summary(o.local_time, 1, (b.cal_end AT TIME ZONE %3$L) AT TIME ZONE 'UTC') AS s
+              FROM orders_in AS o CROSS JOIN bounds AS b
+             WHERE o.order_time <= b.cal_end
+             GROUP BY o.customer_id) AS c
+     WHERE (c.s).orders IS NOT NULL
+),
+holdout AS (
+    -- repeat purchases in the holdout, counted like frequency: distinct purchase days
+    SELECT o.customer_id, count(DISTINCT o.local_time::date)::float8 AS actual
+      FROM orders_in AS o CROSS JOIN bounds AS b
+     WHERE o.order_time > b.cal_end
+     GROUP BY o.customer_id
+),
+fits AS MATERIALIZED (
+    SELECT v.model, @extschema@.clv_fit(c.x, c.tx, c.t, NULL::float8, v.model, %5$L) AS m
+      FROM calibration AS c CROSS JOIN (VALUES ('bgnbd'), ('mbgnbd'), ('pnbd')) AS v(model)
+     GROUP BY v.model
+),
+predicted AS (
+    SELECT f.model, c.x, COALESCE(h.actual, 0) AS actual,
+           @extschema@.expected_purchases(f.m, extract(epoch FROM b.hold_end - b.cal_end)::float8 / 86400 / %2$s,
+                                          c.x, c.tx, c.t) AS predicted
+      FROM fits AS f CROSS JOIN calibration AS c CROSS JOIN bounds AS b
+      LEFT JOIN holdout AS h ON h.customer_id = c.customer_id
+     WHERE f.m IS NOT NULL
+),
+grouped AS (
+    SELECT model, CASE WHEN GROUPING(least(x, 7)) = 1 THEN 'all'
+                       WHEN least(x, 7) = 7 THEN '7+' ELSE least(x, 7)::int::text END AS calibration_frequency,
+           GROUPING(least(x, 7)) AS is_total, min(least(x, 7)) AS bucket,
+           count(*) AS customers, sum(actual) AS actual_total, sum(predicted) AS predicted_total,
+           avg(actual) AS actual_mean, avg(predicted) AS predicted_mean, avg(abs(actual - predicted)) AS mae
+      FROM predicted
+     GROUP BY GROUPING SETS ((model, least(x, 7)), (model))
+),
+best AS (
+    SELECT model FROM grouped WHERE is_total = 1 ORDER BY mae, model LIMIT 1
+)
+SELECT g.model, g.calibration_frequency, g.customers, g.actual_total, g.predicted_total, g.actual_mean,
+       g.predicted_mean, g.mae AS mean_absolute_error, (f.m::text::jsonb ->> 'log_likelihood')::float8 AS log_likelihood,
+       g.model = (SELECT model FROM best) AS best, f.m AS model_value
+  FROM grouped AS g JOIN fits AS f ON f.model = g.model
+ ORDER BY g.model, g.is_total, g.bucket
+$q$, source_schema, CASE unit WHEN 'weeks' THEN '7.0' ELSE '1.0' END, time_zone, bounds_query, unit)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.clv_holdout_query(text, text, text, text) IS
+    'The query behind clv_holdout (and the customer dashboard''s model choice): calibration summaries up to cal_end, holdout repeat purchase days in (cal_end, hold_end], a BG/NBD, MBG/NBD and Pareto/NBD fit on the calibration period, and per model and calibration frequency the actual and predicted holdout purchases; bounds_query gives cal_end and hold_end.';
+
+CREATE FUNCTION @extschema@.clv_holdout(source_schema text, calibration_end timestamptz, holdout_end timestamptz DEFAULT NULL,
+                                        unit text DEFAULT 'days', time_zone text DEFAULT NULL)
+    RETURNS TABLE (model text, calibration_frequency text, customers bigint, actual_total double precision,
+                   predicted_total double precision, actual_mean double precision, predicted_mean double precision,
+                   mean_absolute_error double precision, log_likelihood double precision, best boolean,
+                   model_value @extschema@.clv_model)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tz text := COALESCE(time_zone, current_setting('TimeZone'));
+    hold_end timestamptz := holdout_end;
+BEGIN
+    IF calibration_end IS NULL OR unit IS NULL THEN
+        RAISE EXCEPTION 'calibration_end and unit must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF unit NOT IN ('days', 'weeks') THEN
+        RAISE EXCEPTION 'unknown time unit "%"', unit
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''days'' or ''weeks''.';
+    END IF;
+    PERFORM supplymkt_internal.check_source(source_schema, ARRAY['orders.customer_id', 'orders.order_time'], 'clv_holdout');
+    BEGIN
+        PERFORM now() AT TIME ZONE tz;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'time zone "%" is not recognized', tz
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
+    END;
+    IF hold_end IS NULL THEN
+        EXECUTE format('SELECT max(order_time) FROM %I.orders WHERE isfinite(order_time)', source_schema) INTO hold_end;
+    END IF;
+    IF NOT isfinite(calibration_end) OR hold_end IS NULL OR NOT isfinite(hold_end) OR hold_end <= calibration_end THEN
+        RAISE EXCEPTION 'the holdout period (%, %] is empty', calibration_end, hold_end
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'calibration_end must be finite and before holdout_end (default: the latest order).';
+    END IF;
+    RETURN QUERY EXECUTE supplymkt_internal.clv_holdout_query(source_schema, unit, tz,
+        format('SELECT %L::timestamptz AS cal_end, %L::timestamptz AS hold_end', calibration_end, hold_end));
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.clv_holdout(text, timestamptz, timestamptz, text, text) IS
+    'Holdout validation of the purchase models, as in Fader, Hardie & Lee (2005): each customer''s orders in source_schema.orders (customer_id, order_time) up to calibration_end give frequency, recency and t (purchase days in time_zone, default the session''s); BG/NBD, MBG/NBD and Pareto/NBD are fitted on them (clv_fit, in unit); each model''s expected purchases over the holdout (calibration_end, holdout_end] (default: up to the latest order) are compared with the purchase days each customer actually had there. One row per model and calibration frequency (0 .. 6, 7+) and a row ''all'' per model: customers, actual and predicted totals and means per customer, the mean absolute error per customer, the calibration fit''s log-likelihood, best (the model with the lowest mean absolute error over all customers; ties by name) and the fitted calibration model. Customers whose first order is after calibration_end are not in it. Errors: 22004 NULL arguments, 22023 unknown unit or time zone or an empty holdout, 3F000 / 42P01 / 42703 for the source.';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Dashboard of this family: the CLV model the customer dashboard uses, chosen by holdout (src/sql/dashboards.sql)
+-- ---------------------------------------------------------------------------------------------------------
+
+-- Text of the CLV model query for a source schema and a time zone: one row (name 'clv'): the purchase model
+-- with the lowest holdout error (the last third of the data's span, 14 to 182 days, predicted from the days
+-- before; 'auto', the highest log-likelihood, when the span is under 42 days), refitted with Gamma-Gamma spend
+-- on every customer as of the latest order.
+CREATE FUNCTION supplymkt_internal.clv_model_query(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%1$s,
+holdout AS (
+    SELECT h.model, h.mean_absolute_error, h.best
+      FROM (%2$s) AS h
+     WHERE h.calibration_frequency = 'all'
+),
+holdout_days AS (
+    SELECT greatest(least(floor(extract(epoch FROM max(order_time) - min(order_time)) / 86400 / 3), 182), 14)::integer AS days
+      FROM local
+),
+chosen AS (
+    SELECT COALESCE((SELECT model FROM holdout WHERE best), 'auto') AS model
+),
+fitted AS (
+    -- a repeat customer whose repeat orders are all worth 0 counts as unknown spend (Gamma-Gamma needs a positive mean)
+    SELECT @extschema@.clv_fit(frequency::float8, recency_bgnbd, age_days, NULLIF(monetary_repeat_mean, 0),
+                               (SELECT model FROM chosen), 'days') AS m
+      FROM flat
+)
+SELECT 'clv'::text AS name, 'supplymkt.clv_model'::text AS model_type, f.m AS model, now() AS fitted_at,
+       CASE WHEN EXISTS (SELECT 1 FROM holdout)
+            THEN format('%%s (purchases) + Gamma-Gamma (spend) in days on %%s customers as of %%s; %%s has the lowest holdout error: mean absolute error per customer of the purchase days in the last %%s days predicted from the days before, %%s.',
+                        (SELECT model FROM chosen), (SELECT count(*) FROM flat), (SELECT as_of FROM bounds),
+                        (SELECT model FROM chosen), (SELECT days FROM holdout_days),
+                        (SELECT string_agg(format('%%s %%s', model, round(mean_absolute_error::numeric, 4)), ', ' ORDER BY model) FROM holdout))
+            ELSE format('%%s (purchases) + Gamma-Gamma (spend) in days on %%s customers as of %%s; the data span under 42 days leaves no holdout, so the purchase model with the highest log-likelihood was chosen.',
+                        f.m::text::jsonb ->> 'model', (SELECT count(*) FROM flat), (SELECT as_of FROM bounds))
+       END AS note
+  FROM fitted AS f
+$q$, supplymkt_internal.customer_summary_ctes(source_schema, time_zone),
+     supplymkt_internal.clv_holdout_query(source_schema, 'days', time_zone, pg_catalog.format($b$
+SELECT CASE WHEN span >= 42 THEN hold_end - make_interval(days => greatest(least(floor(span / 3), 182), 14)::integer) END AS cal_end,
+       hold_end
+  FROM (SELECT max(order_time) AS hold_end, extract(epoch FROM max(order_time) - min(order_time)) / 86400 AS span
+          FROM %1$I.orders WHERE customer_id IS NOT NULL AND order_time IS NOT NULL AND isfinite(order_time)) AS s$b$,
+                                   source_schema)))
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.clv_model_query(text, text) IS
+    'The SELECT behind clv_model_mv: one row (name clv) with the CLV model of source_schema as of its latest order: BG/NBD, MBG/NBD and Pareto/NBD compared by clv_holdout over the last third of the data''s span (14 to 182 days), the one with the lowest mean absolute error refitted on every customer with Gamma-Gamma spend, and a note saying which and why (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- dashboard clv_model
+SELECT supplymkt_internal.register_dashboard(
+    name => 'clv_model', family => 'clv', build_order => 190,
+    query_call => 'supplymkt_internal.clv_model_query(%1$L, %3$L)',
+    unique_key => ARRAY['name'],
+    source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.quantity', 'order_items.unit_price'],
+    title => 'CLV model',
+    mv_comment => 'The CLV model of the dashboards built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one row, the purchase model (BG/NBD, MBG/NBD or Pareto/NBD) with the lowest holdout error on this data plus the Gamma-Gamma spend model, fitted on every customer as of the latest order; customer_dashboard reads it. Refresh with supplymkt.refresh_dashboards(%2$L). Also listed in the view models.',
+    columns => ARRAY[
+        ['name', 'clv.'],
+        ['model_type', 'supplymkt.clv_model: the type of model.'],
+        ['model', 'The fitted supplymkt.clv_model (JSON text: model, parameters, log-likelihood, standard errors, spend parameters). NULL with fewer than 10 customers or no repeat purchase.'],
+        ['fitted_at', 'When this create or refresh fitted it.'],
+        ['note', 'Which purchase model was chosen and why: the holdout period and each model''s mean absolute error per customer.']],
+    lists_models => true);

@@ -366,15 +366,15 @@ COMMENT ON FUNCTION @extschema@.retention_cohorts(text, integer, text) IS
 -- Dashboards of this family: the query builders and their entries in the dashboard catalog (src/sql/dashboards.sql)
 -- ---------------------------------------------------------------------------------------------------------
 
--- Text of the customer dashboard query (one row per customer) for a source schema and a time zone; with_clv
--- adds the BG/NBD + Gamma-Gamma columns (create_dashboards passes true when the CLV functions exist).
-CREATE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, time_zone text, with_clv boolean)
+-- Text of the CTEs (without WITH) of the per-customer RFM summary of source_schema as of its latest order, in
+-- a time zone: order_values, local, bounds, summary and flat (one row per customer with orders); shared by the
+-- customer dashboard and the CLV model dashboard.
+CREATE FUNCTION supplymkt_internal.customer_summary_ctes(source_schema text, time_zone text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $body$
 SELECT pg_catalog.format($q$
-WITH
 order_values AS (
     SELECT o.customer_id, o.order_time, greatest(COALESCE(sum(oi.quantity * oi.unit_price), 0), 0)::float8 AS amount
       FROM %1$I.orders AS o
@@ -400,42 +400,49 @@ flat AS (
     SELECT customer_id, as_of, first_order, last_order, (s).recency_days, (s).orders, (s).frequency,
            (s).recency_bgnbd, (s).age_days, (s).monetary_mean, (s).monetary_repeat_mean, (s).monetary_total
       FROM summary
-),
+)$q$, source_schema, time_zone)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.customer_summary_ctes(text, text) IS
+    'The common table expressions (order_values, local, bounds, summary, flat) of the per-customer rfm_summary of source_schema as of its latest order, days in time_zone; shared by customer_dashboard_query and clv_model_query.';
+
+-- Text of the customer dashboard query (one row per customer) for a source schema and a time zone; the CLV
+-- columns come from the model of target_schema.clv_model_mv (built before it).
+CREATE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, target_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%1$s,
 breaks AS (
     SELECT @extschema@.rfm_breaks(recency_days, orders, monetary_total) AS b FROM flat
 ),
 scored AS (
     SELECT f.*, @extschema@.rfm_score(f.recency_days, f.orders, f.monetary_total, b.b) AS sc
       FROM flat AS f CROSS JOIN breaks AS b
-)%3$s
-SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days, s.monetary_mean,
-       s.monetary_repeat_mean, s.monetary_total, s.first_order, s.last_order,
-       (s.sc).r AS r_score, (s.sc).f AS f_score, (s.sc).m AS m_score, (s.sc).code AS rfm_code,
-       COALESCE((s.sc).segment, '(unassigned)') AS segment%4$s
-  FROM scored AS s%5$s
-$q$, source_schema, time_zone,
-     CASE WHEN with_clv THEN $c$,
-fitted AS (
-    -- BG/NBD + Gamma-Gamma in days over every customer older than a day (the model needs T > 0); a repeat
-    -- customer whose repeat orders are all worth 0 counts as unknown spend (Gamma-Gamma needs a positive mean)
-    SELECT @extschema@.clv_fit(frequency::float8, recency_bgnbd, age_days, NULLIF(monetary_repeat_mean, 0), 'bgnbd', 'days')
-               FILTER (WHERE age_days > 0) AS m
-      FROM flat
 ),
 model AS (
-    SELECT m, m IS NOT NULL AND m::text::jsonb ? 'gamma' AS has_spend FROM fitted
-)$c$ ELSE '' END,
-     CASE WHEN with_clv THEN $c$,
-       CASE WHEN s.age_days > 0 THEN @extschema@.probability_alive(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS p_alive,
-       CASE WHEN s.age_days > 0 THEN @extschema@.expected_purchases(md.m, 365, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS expected_purchases_12m,
-       CASE WHEN s.age_days > 0 AND md.has_spend
-            THEN @extschema@.clv_estimate(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days, COALESCE(s.monetary_repeat_mean, 0), 365, 0)
-       END AS clv_12m$c$
-          ELSE '' END,
-     CASE WHEN with_clv THEN ' CROSS JOIN model AS md' ELSE '' END)
+    SELECT cm.model AS m, cm.model::text::jsonb ->> 'model' AS purchase_model,
+           cm.model IS NOT NULL AND cm.model::text::jsonb ? 'gamma' AS has_spend
+      FROM %2$I.clv_model_mv AS cm WHERE cm.name = 'clv'
+)
+SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days,
+       round(s.monetary_mean::numeric, 2) AS monetary_mean, round(s.monetary_repeat_mean::numeric, 2) AS monetary_repeat_mean,
+       round(s.monetary_total::numeric, 2) AS monetary_total, s.first_order, s.last_order,
+       (s.sc).r AS r_score, (s.sc).f AS f_score, (s.sc).m AS m_score, (s.sc).code AS rfm_code,
+       COALESCE((s.sc).segment, '(unassigned)') AS segment, md.purchase_model AS clv_model,
+       @extschema@.probability_alive(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days) AS p_alive,
+       @extschema@.expected_purchases(md.m, 365, s.frequency::float8, s.recency_bgnbd, s.age_days) AS expected_purchases_12m,
+       CASE WHEN md.has_spend
+            THEN round(@extschema@.clv_estimate(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days,
+                                                COALESCE(s.monetary_repeat_mean, 0), 365, 0)::numeric, 2)
+       END AS clv_12m
+  FROM scored AS s LEFT JOIN model AS md ON true
+$q$, supplymkt_internal.customer_summary_ctes(source_schema, time_zone), target_schema)
 $body$;
-COMMENT ON FUNCTION supplymkt_internal.customer_dashboard_query(text, text, boolean) IS
-    'The SELECT behind customer_dashboard_mv for a source schema and a time zone; with_clv adds p_alive, expected_purchases_12m and clv_12m from a BG/NBD + Gamma-Gamma fit (clv_fit, in days) over all customers older than one day (used by create_dashboards; handy to read or EXPLAIN).';
+COMMENT ON FUNCTION supplymkt_internal.customer_dashboard_query(text, text, text) IS
+    'The SELECT behind customer_dashboard_mv for a source schema and a time zone: the rfm_summary, scores and segment of every customer, and p_alive, expected_purchases_12m and clv_12m under the CLV model of target_schema.clv_model_mv (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Text of the RFM segment summary query over target_schema.customer_dashboard_mv.
 CREATE FUNCTION supplymkt_internal.customer_segments_query(target_schema text, with_clv boolean)
@@ -447,16 +454,17 @@ SELECT pg_catalog.format($q$
 SELECT g.segment, count(c.customer_id) AS customers,
        count(c.customer_id)::float8 / NULLIF(t.customers, 0) AS customer_share,
        COALESCE(sum(c.monetary_total), 0) AS revenue,
-       COALESCE(sum(c.monetary_total), 0) / NULLIF(t.revenue, 0) AS revenue_share,
+       (COALESCE(sum(c.monetary_total), 0) / NULLIF(t.revenue, 0))::float8 AS revenue_share,
        avg(c.recency_days) AS mean_recency_days, avg(c.orders)::float8 AS mean_orders,
-       avg(c.monetary_total) AS mean_monetary_total%2$s
+       round(avg(c.monetary_total), 2) AS mean_monetary_total%2$s
   FROM (SELECT segment FROM @extschema@.rfm_segments UNION SELECT segment FROM %1$I.customer_dashboard_mv) AS g
  CROSS JOIN (SELECT count(*) AS customers, sum(monetary_total) AS revenue FROM %1$I.customer_dashboard_mv) AS t
   LEFT JOIN %1$I.customer_dashboard_mv AS c ON c.segment = g.segment
  GROUP BY g.segment, t.customers, t.revenue
 $q$, target_schema,
      CASE WHEN with_clv THEN ',
-       avg(c.clv_12m) AS mean_clv_12m, sum(c.clv_12m) AS total_clv_12m' ELSE '' END)
+       round(avg(c.clv_12m), 2) AS mean_clv_12m, sum(c.clv_12m) AS total_clv_12m,
+       avg(c.p_alive) AS mean_p_alive' ELSE '' END)
 $body$;
 COMMENT ON FUNCTION supplymkt_internal.customer_segments_query(text, boolean) IS
     'The SELECT behind customer_segments_mv: one row per RFM segment (every segment of supplymkt.rfm_segments, plus ''(unassigned)'' when used) summarising target_schema.customer_dashboard_mv (used by create_dashboards).';
@@ -464,11 +472,11 @@ COMMENT ON FUNCTION supplymkt_internal.customer_segments_query(text, boolean) IS
 -- dashboard customer_dashboard
 SELECT supplymkt_internal.register_dashboard(
     name => 'customer_dashboard', family => 'customers', build_order => 200,
-    query_call => 'supplymkt_internal.customer_dashboard_query(%1$L, %3$L, true)',
+    query_call => 'supplymkt_internal.customer_dashboard_query(%1$L, %2$L, %3$L)',
     unique_key => ARRAY['customer_id'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.quantity', 'order_items.unit_price'],
     title => 'Customer dashboard',
-    mv_comment => 'Customer dashboard built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments, and p_alive, expected purchases and CLV over the next 365 days from a BG/NBD + Gamma-Gamma model fitted on all customers in the same refresh. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
+    mv_comment => 'Customer dashboard built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments, and p_alive, expected purchases and CLV over the next 365 days from the CLV model of %2$I.clv_model_mv (the purchase model with the lowest holdout error, plus Gamma-Gamma spend), fitted on all customers by the same refresh. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
     columns => ARRAY[
         ['customer_id', 'Customer (orders.customer_id): every customer with at least one order with a finite order_time.'],
         ['as_of', 'The time the summary is taken at: the latest order_time in the data at refresh time (a refresh of unchanged data gives the same numbers; with live data it is about now).'],
@@ -477,9 +485,9 @@ SELECT supplymkt_internal.register_dashboard(
         ['recency_days', 'Days from the last order to as_of, fractional (the RFM recency the scores use; wall-clock time in the dashboard time zone).'],
         ['recency_bgnbd', 'BG/NBD recency t_x: whole days from the first to the last purchase day.'],
         ['age_days', 'BG/NBD customer age T: whole days from the first purchase day to the day of as_of.'],
-        ['monetary_mean', 'Mean order value. An order''s value is sum(quantity * unit_price) of its order_items, in the currency of the source data; an order without items, or with a negative total, counts as 0.'],
-        ['monetary_repeat_mean', 'Gamma-Gamma spend input: mean of the daily order totals on the repeat purchase days. NULL when frequency = 0.'],
-        ['monetary_total', 'Total value of the customer''s orders (the RFM monetary value the scores use).'],
+        ['monetary_mean', 'Mean order value, rounded to cents. An order''s value is sum(quantity * unit_price) of its order_items, in the currency of the source data; an order without items, or with a negative total, counts as 0.'],
+        ['monetary_repeat_mean', 'Gamma-Gamma spend input: mean of the daily order totals on the repeat purchase days, rounded to cents. NULL when frequency = 0.'],
+        ['monetary_total', 'Total value of the customer''s orders, rounded to cents (the RFM monetary value the scores use, unrounded).'],
         ['first_order', 'Time of the first order.'],
         ['last_order', 'Time of the last order.'],
         ['r_score', 'Recency score 1..5, 5 = most recent: rfm_score under rfm_breaks(recency_days, orders, monetary_total) over all customers of the refresh (ties share a score; see rfm_breaks).'],
@@ -487,9 +495,10 @@ SELECT supplymkt_internal.register_dashboard(
         ['m_score', 'Monetary score 1..5 by monetary_total, 5 = highest value.'],
         ['rfm_code', 'The three scores as one code, e.g. ''545''.'],
         ['segment', 'Named RFM segment from supplymkt.rfm_segments at refresh time (Champions, Loyal Customers, ...); ''(unassigned)'' when no row of the table matches.'],
-        ['p_alive', 'Probability that the customer is still active at as_of: probability_alive under a BG/NBD model in days (clv_fit over all customers of this refresh with age_days > 0). NULL when age_days = 0 (first purchase on the day of as_of: the model needs an age above 0) or when no model could be fitted (fewer than 10 such customers, or no repeat purchase at all).'],
-        ['expected_purchases_12m', 'Expected purchases in the 365 days after as_of (expected_purchases, same model). NULL like p_alive.'],
-        ['clv_12m', 'Expected value of the customer''s purchases in the 365 days after as_of, undiscounted: clv_estimate (BG/NBD purchases x Gamma-Gamma expected spend, same fit; the spend model uses the repeat customers with a positive monetary_repeat_mean), in the currency of the source data. NULL like p_alive, and when the spend model could not be fitted (fewer than 10 such repeat customers).']]);
+        ['clv_model', 'The purchase model behind p_alive, expected_purchases_12m and clv_12m: bgnbd, mbgnbd or pnbd, the one with the lowest holdout error on this data (see the models view, name clv, for the errors and the fit). NULL when no model could be fitted.'],
+        ['p_alive', 'Probability that the customer is still active at as_of, under clv_model fitted on every customer of this refresh (days). For one-time buyers (frequency 0) BG/NBD always gives 1 (it lets customers drop out only after a repeat purchase); MBG/NBD and Pareto/NBD let them drop out, so their p_alive falls with age_days. NULL when no model could be fitted (fewer than 10 customers, or no repeat purchase at all).'],
+        ['expected_purchases_12m', 'Expected purchases in the 365 days after as_of (expected_purchases, same model) = p_alive x the purchases of an active customer: for BG/NBD one-time buyers that is the active rate whatever their age. NULL like p_alive.'],
+        ['clv_12m', 'Expected value of the customer''s purchases in the 365 days after as_of, undiscounted, rounded to cents: clv_estimate (clv_model purchases x Gamma-Gamma expected spend, same fit; the spend model uses the repeat customers with a positive monetary_repeat_mean; one-time buyers get the population mean spend), in the currency of the source data. NULL like p_alive, and when the spend model could not be fitted (fewer than 10 such repeat customers).']]);
 
 -- dashboard customer_segments
 SELECT supplymkt_internal.register_dashboard(
@@ -507,9 +516,10 @@ SELECT supplymkt_internal.register_dashboard(
         ['revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'],
         ['mean_recency_days', 'Mean recency_days of the segment''s customers. NULL for an empty segment.'],
         ['mean_orders', 'Mean number of orders of the segment''s customers. NULL for an empty segment.'],
-        ['mean_monetary_total', 'Mean monetary_total of the segment''s customers. NULL for an empty segment.'],
-        ['mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the segment''s customers. NULL for an empty segment.'],
-        ['total_clv_12m', 'Sum of clv_12m of the segment''s customers. NULL for an empty segment.']]);
+        ['mean_monetary_total', 'Mean monetary_total of the segment''s customers, rounded to cents. NULL for an empty segment.'],
+        ['mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the segment''s customers, rounded to cents. NULL for an empty segment.'],
+        ['total_clv_12m', 'Sum of clv_12m of the segment''s customers. NULL for an empty segment.'],
+        ['mean_p_alive', 'Mean p_alive of the segment''s customers (see customer_dashboard.p_alive for what it means for one-time buyers under the chosen model). NULL for an empty segment.']]);
 
 -- dashboard retention
 SELECT supplymkt_internal.register_dashboard(

@@ -62,7 +62,8 @@ CREATE TABLE supplymkt_internal.dashboard_catalog (
     source_columns text[] NOT NULL,
     title text NOT NULL,
     mv_comment text NOT NULL,
-    key_note text
+    key_note text,
+    lists_models boolean NOT NULL DEFAULT false
 );
 GRANT SELECT ON supplymkt_internal.dashboard_catalog TO PUBLIC;
 COMMENT ON TABLE supplymkt_internal.dashboard_catalog IS
@@ -76,6 +77,7 @@ COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.source_columns IS 'Canoni
 COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.title IS 'Short title, used in the comment on the view (e.g. Supply dashboard).';
 COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.mv_comment IS 'format() template (arguments as in query_call) of the comment on the materialized view.';
 COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.key_note IS 'Sentence appended to the comment on the unique index, or NULL.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.lists_models IS 'Whether the dashboard is a model dashboard: one row per fitted model with the columns name, model_type (the SQL type to cast model to), model, fitted_at and note, unique key name; create_dashboards lists the rows of every model dashboard in the view models of the target schema.';
 
 CREATE TABLE supplymkt_internal.dashboard_columns (
     dashboard text NOT NULL REFERENCES supplymkt_internal.dashboard_catalog ON DELETE CASCADE,
@@ -96,7 +98,8 @@ COMMENT ON COLUMN supplymkt_internal.dashboard_columns.description IS 'Its comme
 -- Registers (or replaces) a dashboard in the catalog; called by the family SQL files at install time.
 CREATE FUNCTION supplymkt_internal.register_dashboard(name text, family text, build_order integer, query_call text,
                                                       unique_key text[], source_columns text[], title text,
-                                                      mv_comment text, columns text[], key_note text DEFAULT NULL)
+                                                      mv_comment text, columns text[], key_note text DEFAULT NULL,
+                                                      lists_models boolean DEFAULT false)
     RETURNS void
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
@@ -130,15 +133,19 @@ BEGIN
         RAISE EXCEPTION 'dashboard %: columns must be an array of [column name, description] pairs', name
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF lists_models IS NULL OR (lists_models AND unique_key IS DISTINCT FROM ARRAY['name']) THEN
+        RAISE EXCEPTION 'model dashboard %: its rows are (name, model_type, model, fitted_at, note) with unique key name', name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     DELETE FROM supplymkt_internal.dashboard_catalog AS d WHERE d.name = register_dashboard.name;
     INSERT INTO supplymkt_internal.dashboard_catalog
-    VALUES (name, family, build_order, query_call, unique_key, source_columns, title, mv_comment, key_note);
+    VALUES (name, family, build_order, query_call, unique_key, source_columns, title, mv_comment, key_note, lists_models);
     INSERT INTO supplymkt_internal.dashboard_columns
     SELECT name, i, columns[i][1], columns[i][2] FROM generate_subscripts(columns, 1) AS i;
 END;
 $$;
-COMMENT ON FUNCTION supplymkt_internal.register_dashboard(text, text, integer, text, text[], text[], text, text, text[], text) IS
-    'Registers (or replaces) dashboard name in dashboard_catalog and its column descriptions (columns: ARRAY[[column, description], ...]) in dashboard_columns. Checks the name (lower-case identifier, at most 55 characters), that build_order is free, that query_call calls a supplymkt_internal function and that query_call and mv_comment are valid format() templates (22023). Called by the family install scripts.';
+COMMENT ON FUNCTION supplymkt_internal.register_dashboard(text, text, integer, text, text[], text[], text, text, text[], text, boolean) IS
+    'Registers (or replaces) dashboard name in dashboard_catalog and its column descriptions (columns: ARRAY[[column, description], ...]) in dashboard_columns. Checks the name (lower-case identifier, at most 55 characters), that build_order is free, that query_call calls a supplymkt_internal function, that query_call and mv_comment are valid format() templates, and that a model dashboard (lists_models) has unique key name (22023). Called by the family install scripts.';
 
 -- Drops the objects registered for target_schema in supplymkt.dashboards (views first, then the materialized
 -- views in reverse build order, so a dashboard goes before the ones it reads) and deletes their registry
@@ -179,6 +186,55 @@ $$;
 COMMENT ON FUNCTION supplymkt_internal.drop_registered_dashboards(text) IS
     'Drops the dashboard objects registered for target_schema in supplymkt.dashboards (views, then materialized views in reverse build order; indexes go with their materialized view) and deletes the registry rows. Returns each registered object with its privileges before the drop (NULL when it no longer existed). Used by create_dashboards and drop_dashboards.';
 
+-- Forgets registry rows whose relation no longer exists (its schema or the object was dropped by hand), so
+-- supplymkt.dashboards lists only what is there; a caller who may not delete from the registry leaves it.
+CREATE FUNCTION supplymkt_internal.forget_missing_dashboards()
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF has_table_privilege('@extschema@.dashboards', 'DELETE') THEN
+        DELETE FROM @extschema@.dashboards AS d
+         WHERE NOT EXISTS (SELECT 1 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                            WHERE n.nspname = d.target_schema AND c.relname = d.object_name);
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION supplymkt_internal.forget_missing_dashboards() IS
+    'Deletes the rows of supplymkt.dashboards whose relation no longer exists (dropped by hand, or with its schema), when the caller may delete from it; called by create_dashboards, refresh_dashboards and drop_dashboards.';
+
+-- Registers one object create_dashboards made in supplymkt.dashboards and grants it again the privileges
+-- (saved_acl: aclitem texts, or NULL) the object of the same name had before it was re-created.
+CREATE FUNCTION supplymkt_internal.register_dashboard_object(target_schema text, source_schema text, object_name text,
+                                                             kind text, saved_acl jsonb)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    acl record;
+BEGIN
+    INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
+    VALUES (target_schema, object_name, kind, source_schema);
+    IF saved_acl IS NULL OR kind = 'index' THEN
+        RETURN;
+    END IF;
+    FOR acl IN
+        SELECT a.privilege_type, a.is_grantable,
+               CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+          FROM aclexplode(ARRAY(SELECT jsonb_array_elements_text(saved_acl))::aclitem[]) AS a
+          LEFT JOIN pg_roles AS r ON r.oid = a.grantee
+         WHERE (a.grantee = 0 OR r.oid IS NOT NULL) AND a.grantee <> a.grantor
+    LOOP
+        EXECUTE format('GRANT %s ON %I.%I TO %s%s', acl.privilege_type, target_schema, object_name,
+                       acl.grantee, CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION supplymkt_internal.register_dashboard_object(text, text, text, text, jsonb) IS
+    'Adds one object made by create_dashboards to supplymkt.dashboards and re-grants the privileges (aclitem texts) its predecessor of the same name had; used by create_dashboards.';
+
 -- Creates every registered dashboard in target_schema, replacing the ones registered there before.
 CREATE FUNCTION @extschema@.create_dashboards(source_schema text, target_schema text, time_zone text DEFAULT NULL,
                                               segments integer DEFAULT 5)
@@ -192,8 +248,8 @@ DECLARE
     tz text := COALESCE(time_zone, current_setting('TimeZone'));
     dash record;
     obj record;
-    acl record;
     col record;
+    models_query text;
     saved_acls jsonb := '{}';
     needed text[];
     clash text;
@@ -206,6 +262,11 @@ DECLARE
     err_hint text;
 BEGIN
     PERFORM supplymkt_internal.check_dashboard_target(target_schema);
+    IF target_schema = source_schema THEN
+        RAISE EXCEPTION 'the dashboards cannot go into their source schema "%"', source_schema
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name another target schema, e.g. ''dash'': it is created if missing.';
+    END IF;
     SELECT array_agg(c.col ORDER BY c.ord) INTO needed
       FROM (SELECT u.col, min(g.build_order * 1000 + u.ord) AS ord
               FROM supplymkt_internal.dashboard_catalog AS g, unnest(g.source_columns) WITH ORDINALITY AS u(col, ord)
@@ -227,6 +288,7 @@ BEGIN
 
     -- one creator per target schema at a time
     PERFORM pg_advisory_xact_lock(hashtextextended('supplymkt.create_dashboards:' || target_schema, 0));
+    PERFORM supplymkt_internal.forget_missing_dashboards();
     IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
         EXECUTE format('CREATE SCHEMA %I', target_schema);
     END IF;
@@ -241,8 +303,10 @@ BEGIN
 
     -- never drop or shadow a relation that is not ours
     SELECT string_agg(format('%I.%I', target_schema, o.name), ', ' ORDER BY g.build_order, o.name) INTO clash
-      FROM supplymkt_internal.dashboard_catalog AS g,
-           unnest(ARRAY[g.name || '_mv', g.name || '_mv_key', g.name]) AS o(name)
+      FROM (SELECT name, build_order FROM supplymkt_internal.dashboard_catalog
+            UNION ALL SELECT 'models', NULL) AS g,
+           unnest(CASE WHEN g.build_order IS NULL THEN ARRAY[g.name]
+                       ELSE ARRAY[g.name || '_mv', g.name || '_mv_key', g.name] END) AS o(name)
      WHERE to_regclass(format('%I.%I', target_schema, o.name)) IS NOT NULL;
     IF clash IS NOT NULL THEN
         RAISE EXCEPTION 'relation % already exists and was not created by create_dashboards', clash
@@ -263,8 +327,7 @@ BEGIN
             GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
                                     err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT;
             err_detail := concat_ws(' ', NULLIF(err_detail, ''),
-                                    format('Raised while building %I.%I from schema %I (its query: SELECT %s).',
-                                           target_schema, mv, source_schema, query_call_text));
+                                    format('Raised while building %I.%I from schema %I.', target_schema, mv, source_schema));
             IF COALESCE(err_hint, '') = '' THEN
                 RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail;
             END IF;
@@ -294,25 +357,40 @@ BEGIN
         END LOOP;
 
         FOR obj IN SELECT * FROM (VALUES (mv, 'materialized view'), (mv || '_key', 'index'), (dash.name, 'view')) AS o(name, kind) LOOP
-            INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
-            VALUES (create_dashboards.target_schema, obj.name, obj.kind, create_dashboards.source_schema);
-            IF saved_acls ? obj.name AND obj.kind <> 'index' THEN
-                FOR acl IN
-                    SELECT a.privilege_type, a.is_grantable,
-                           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
-                      FROM aclexplode(ARRAY(SELECT jsonb_array_elements_text(saved_acls -> obj.name))::aclitem[]) AS a
-                      LEFT JOIN pg_roles AS r ON r.oid = a.grantee
-                     WHERE (a.grantee = 0 OR r.oid IS NOT NULL) AND a.grantee <> a.grantor
-                LOOP
-                    EXECUTE format('GRANT %s ON %I.%I TO %s%s', acl.privilege_type, target_schema, obj.name,
-                                   acl.grantee, CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-                END LOOP;
-            END IF;
+            PERFORM supplymkt_internal.register_dashboard_object(target_schema, source_schema, obj.name, obj.kind,
+                                                                 saved_acls -> obj.name);
             object_name := obj.name;
             kind := obj.kind;
             RETURN NEXT;
         END LOOP;
     END LOOP;
+
+    -- the models the dashboards fitted, in one view: the one row of each model dashboard, in build order
+    SELECT string_agg(format('SELECT name, model_type, fitted_at, model::text AS model, note FROM %I.%I',
+                             target_schema, g.name || '_mv'), ' UNION ALL ' ORDER BY g.build_order)
+      INTO models_query
+      FROM supplymkt_internal.dashboard_catalog AS g
+     WHERE g.lists_models;
+    IF models_query IS NOT NULL THEN
+        EXECUTE format('CREATE VIEW %I.models WITH (security_invoker = true) AS %s', target_schema, models_query);
+        EXECUTE format('COMMENT ON VIEW %I.models IS %L', target_schema,
+                       format('The models the dashboards of schema %s fitted (one row each, refreshed with them by supplymkt.refresh_dashboards(%L)), to reuse without refitting: cast model to model_type, e.g. SELECT * FROM supplymkt.recommend((SELECT model::supplymkt.item_neighbors FROM %I.models WHERE name = ''item_neighbors''), ARRAY[1, 2]). security_invoker: readers need SELECT on the model materialized views too.',
+                              target_schema, target_schema, target_schema));
+        FOR col IN SELECT * FROM (VALUES
+            ('name', 'Model name: clv, item_neighbors, assoc_rules, ...'),
+            ('model_type', 'SQL type of the model, e.g. supplymkt.clv_model: cast model to it.'),
+            ('fitted_at', 'When the model was fitted: the create or refresh that built it.'),
+            ('model', 'The model value in its text form (JSON).'),
+            ('note', 'How the model was fitted (inputs, options) and, where the dashboards chose it, why.')) AS c(name, description)
+        LOOP
+            EXECUTE format('COMMENT ON COLUMN %I.models.%I IS %L', target_schema, col.name, col.description);
+        END LOOP;
+        PERFORM supplymkt_internal.register_dashboard_object(target_schema, source_schema, 'models', 'view',
+                                                             saved_acls -> 'models');
+        object_name := 'models';
+        kind := 'view';
+        RETURN NEXT;
+    END IF;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.create_dashboards(text, text, text, integer) IS
@@ -334,6 +412,16 @@ BEGIN
     IF target_schema IS NULL OR refresh_dashboards.concurrently IS NULL THEN
         RAISE EXCEPTION 'target_schema and concurrently must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    FOR obj IN
+        SELECT d.object_name
+          FROM @extschema@.dashboards AS d
+         WHERE d.target_schema = refresh_dashboards.target_schema AND d.kind = 'materialized view'
+           AND to_regclass(format('%I.%I', d.target_schema, d.object_name)) IS NULL
+    LOOP
+        RAISE WARNING 'dashboard materialized view %.% no longer exists; skipped and forgotten', target_schema, obj.object_name
+            USING HINT = format('Run supplymkt.create_dashboards(source_schema, %L) to re-create the dashboards.', target_schema);
+    END LOOP;
+    PERFORM supplymkt_internal.forget_missing_dashboards();
     IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
         RAISE EXCEPTION 'schema "%" does not exist', target_schema USING ERRCODE = 'invalid_schema_name';
     END IF;
@@ -375,7 +463,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_dashboards(text, boolean) IS
-    'Refreshes every dashboard materialized view registered for target_schema in supplymkt.dashboards, in the build order of supplymkt_internal.dashboard_catalog (a dashboard after the ones it reads), CONCURRENTLY (readers are not blocked) when asked and the view is populated and has its unique index, otherwise with a plain REFRESH. Returns one row per view: name, whether it ran concurrently, rows after the refresh and time taken. Registered views that were dropped are skipped with a warning. Errors: 22004 NULL argument, 3F000 unknown schema, 42P01 no dashboards registered there. Must be run by the views'' owner. Runs with jit = off (compiling the wide dashboard query would cost seconds); a plain REFRESH MATERIALIZED VIEW works too.';
+    'Refreshes every dashboard materialized view registered for target_schema in supplymkt.dashboards, in the build order of supplymkt_internal.dashboard_catalog (a dashboard after the ones it reads), CONCURRENTLY (readers are not blocked) when asked and the view is populated and has its unique index, otherwise with a plain REFRESH. Returns one row per view: name, whether it ran concurrently, rows after the refresh and time taken. Registered views that were dropped are skipped with a warning and forgotten (their rows leave supplymkt.dashboards). Errors: 22004 NULL argument, 3F000 unknown schema, 42P01 no dashboards registered there. Must be run by the views'' owner. Runs with jit = off (compiling the wide dashboard query would cost seconds); a plain REFRESH MATERIALIZED VIEW works too.';
 
 -- Drops the dashboards create_dashboards made in target_schema (and nothing else).
 CREATE FUNCTION @extschema@.drop_dashboards(target_schema text)

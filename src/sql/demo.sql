@@ -80,6 +80,8 @@ DECLARE
     schema_oid oid;
     clash record;
     clashes text[];
+    dashboard_schemas text;
+    first_dashboard_schema text;
     coldefs text;
     keydefs text;
     n bigint;
@@ -112,6 +114,18 @@ BEGIN
                             pg_catalog.array_to_string(clashes, ', ')
                 USING ERRCODE = 'duplicate_table',
                       HINT = 'Pass replace => true to drop and recreate them, or choose another schema.';
+        END IF;
+        -- dashboards built on these relations would block the drop: say which, and how to rebuild them
+        SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(d.target_schema), ', '), pg_catalog.min(d.target_schema)
+          INTO dashboard_schemas, first_dashboard_schema
+          FROM @extschema@.dashboards AS d
+         WHERE d.source_schema = target_schema AND d.kind = 'materialized view';
+        IF clashes IS NOT NULL AND dashboard_schemas IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot replace the demo relations of schema "%": the dashboards in schema % read them', target_schema,
+                            dashboard_schemas
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      HINT = pg_catalog.format('Drop the dashboards first (SELECT supplymkt.drop_dashboards(%L)), generate the data, then create them again.',
+                                               first_dashboard_schema);
         END IF;
         -- replace: drop just the canonical relations (no CASCADE: objects built on them must be dropped first)
         FOR clash IN

@@ -291,7 +291,7 @@ mix AS (
 feature AS MATERIALIZED (
     -- recency as is (bounded by the data's span), orders and monetary total through ln(1 + x): both are
     -- heavy-tailed, and on the raw scale a few big spenders would pull whole clusters; then the category shares
-    SELECT c.*, ARRAY[c.recency_days, ln(1 + c.orders::float8), ln(1 + c.monetary_total)]
+    SELECT c.*, ARRAY[c.recency_days, ln(1 + c.orders::float8), ln(1 + c.monetary_total::float8)]
                 || COALESCE(m.shares, '{}'::float8[]) AS features
       FROM customer AS c
       LEFT JOIN mix AS m ON m.customer_id = c.customer_id
@@ -396,11 +396,11 @@ top_category AS (
 ),
 summary AS (
     SELECT m.persona, count(*) AS customers, count(*)::float8 / o.customers AS customer_share,
-           sum(m.monetary_total) AS revenue, sum(m.monetary_total) / NULLIF(o.revenue, 0) AS revenue_share%2$s,
+           sum(m.monetary_total) AS revenue, (sum(m.monetary_total) / NULLIF(o.revenue, 0))::float8 AS revenue_share%2$s,
            c.centroid[1] AS centroid_recency_days, exp(c.centroid[2]) - 1 AS centroid_orders,
            exp(c.centroid[3]) - 1 AS centroid_monetary_total,
            avg(m.recency_days) AS mean_recency_days, avg(m.orders)::float8 AS mean_orders,
-           avg(m.monetary_total) AS mean_monetary_total,
+           round(avg(m.monetary_total), 2) AS mean_monetary_total,
            o.median_recency_days, o.median_orders, o.median_monetary_total, c.centroid, o.feature_names
       FROM member AS m
       JOIN center AS c ON c.persona = m.persona
@@ -424,7 +424,7 @@ SELECT s.persona,
   LEFT JOIN top_category AS t ON t.persona = s.persona
 $q$, target_schema,
      CASE WHEN with_clv THEN ',
-           avg(m.clv_12m) AS mean_clv_12m' ELSE '' END,
+           round(avg(m.clv_12m), 2) AS mean_clv_12m' ELSE '' END,
      CASE WHEN with_clv THEN ', s.mean_clv_12m' ELSE '' END)
 $body$;
 COMMENT ON FUNCTION supplymkt_internal.persona_segments_query(text, boolean) IS

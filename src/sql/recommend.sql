@@ -422,30 +422,55 @@ COMMENT ON FUNCTION @extschema@.evaluate_recommenders(text, timestamptz, integer
 -- Dashboards of this family: the query builders and their entries in the dashboard catalog (src/sql/dashboards.sql)
 -- ---------------------------------------------------------------------------------------------------------
 
--- Text of the item neighbours query for a source schema: item_similarity over every order line (user =
--- orders.customer_id, item = order_items.product_id, weight 1 per line), one row per (item, neighbour).
-CREATE FUNCTION supplymkt_internal.item_neighbors_query(source_schema text)
+-- Text of the recommendation models query for a source schema: two rows, item_neighbors (item_similarity over
+-- every order line: user = orders.customer_id, item = order_items.product_id, weight 1 per line, cosine, top 20)
+-- and assoc_rules (the orders as baskets).
+CREATE FUNCTION supplymkt_internal.recommend_models_query(source_schema text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $body$
 SELECT pg_catalog.format($q$
 WITH
-model AS (
-    SELECT @extschema@.item_similarity(o.customer_id, oi.product_id) AS m
+line AS MATERIALIZED (
+    SELECT o.order_id, o.customer_id, oi.product_id
       FROM %1$I.orders AS o
       JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
 )
-SELECT n.item_id, n.rank, n.neighbor_id, n.score, n.support
-  FROM model AS md CROSS JOIN LATERAL @extschema@.neighbors(md.m) AS n
+SELECT 'item_neighbors'::text AS name, 'supplymkt.item_neighbors'::text AS model_type, (SELECT @extschema@.item_similarity(l.customer_id, l.product_id) FROM line AS l)::text AS model,
+       now() AS fitted_at,
+       'item_similarity(orders.customer_id, order_items.product_id) over every order line: cosine of the customers'' purchase vectors (weight = order lines of the product per customer), the 20 most similar products per product; read it as supplymkt.item_neighbors.'::text AS note
+UNION ALL
+SELECT 'assoc_rules', 'supplymkt.assoc_rules_model', (SELECT @extschema@.assoc_rules(l.order_id, l.product_id,
+                                                     @extschema@.assoc_rules_options(min_support => 0.002, min_confidence => 0.1))
+                         FROM line AS l)::text,
+       now(),
+       'assoc_rules over the orders as baskets (order_items.product_id per orders.order_id): itemsets of at most 3 products in at least 0.2%% of the orders, rules with confidence >= 0.1; read it as supplymkt.assoc_rules_model.'
 $q$, source_schema)
 $body$;
-COMMENT ON FUNCTION supplymkt_internal.item_neighbors_query(text) IS
-    'The SELECT behind item_neighbors_mv: neighbors() of item_similarity(orders.customer_id, order_items.product_id) over every order line of source_schema (cosine, weight = order lines of the item per customer, top 20 per item), one row per (item, neighbour) (used by create_dashboards; handy to read or EXPLAIN).';
+COMMENT ON FUNCTION supplymkt_internal.recommend_models_query(text) IS
+    'The SELECT behind recommend_models_mv: the item_neighbors model (item_similarity over every order line of source_schema, cosine, top 20) and the assoc_rules model (orders as baskets, min_support 0.002, min_confidence 0.1) as text, one row each (used by create_dashboards; handy to read or EXPLAIN).';
 
--- Text of the per-customer recommendation query for a source schema: the same model as item_neighbors_query,
--- recommend(model, the customer's purchased items, 10) for every customer with an order.
-CREATE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text)
+-- Text of the item neighbours query: neighbors() of the item_neighbors model of target_schema.recommend_models_mv,
+-- one row per (item, neighbour).
+CREATE FUNCTION supplymkt_internal.item_neighbors_query(target_schema text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+SELECT n.item_id, n.rank, n.neighbor_id, n.score, n.support
+  FROM %1$I.recommend_models_mv AS md
+ CROSS JOIN LATERAL @extschema@.neighbors(md.model::@extschema@.item_neighbors) AS n
+ WHERE md.name = 'item_neighbors'
+$q$, target_schema)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.item_neighbors_query(text) IS
+    'The SELECT behind item_neighbors_mv: neighbors() of the item_neighbors model of target_schema.recommend_models_mv (item_similarity over every order line, cosine, top 20 per item), one row per (item, neighbour) (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the per-customer recommendation query: recommend(the item_neighbors model of
+-- target_schema.recommend_models_mv, the customer's purchased items, 10) for every customer with an order.
+CREATE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text, target_schema text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -459,7 +484,7 @@ line AS MATERIALIZED (
      WHERE o.customer_id IS NOT NULL AND oi.product_id IS NOT NULL
 ),
 model AS MATERIALIZED (
-    SELECT @extschema@.item_similarity(l.customer_id, l.product_id) AS m FROM line AS l
+    SELECT md.model::@extschema@.item_neighbors AS m FROM %2$I.recommend_models_mv AS md WHERE md.name = 'item_neighbors'
 ),
 customer AS (
     -- every customer with an order; a customer whose orders have no items gets the popular items
@@ -474,15 +499,31 @@ SELECT c.customer_id, r.rank, r.item_id, r.score, r.source, r.because,
   FROM customer AS c
  CROSS JOIN model AS md
  CROSS JOIN LATERAL @extschema@.recommend(md.m, c.history, 10) AS r
-$q$, source_schema)
+$q$, source_schema, target_schema)
 $body$;
-COMMENT ON FUNCTION supplymkt_internal.user_recommendations_query(text) IS
-    'The SELECT behind user_recommendations_mv: for every customer with an order in source_schema, recommend(model, the products the customer bought, 10) with the item_similarity model of item_neighbors_query (cosine over every order line, top 20 neighbours per item), purchased products excluded, popular products filling up; reason spells out the because column (used by create_dashboards; handy to read or EXPLAIN).';
+COMMENT ON FUNCTION supplymkt_internal.user_recommendations_query(text, text) IS
+    'The SELECT behind user_recommendations_mv: for every customer with an order in source_schema, recommend(model, the products the customer bought, 10) with the item_neighbors model of target_schema.recommend_models_mv (cosine over every order line, top 20 neighbours per item), purchased products excluded, popular products filling up; reason spells out the because column (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- dashboard recommend_models
+SELECT supplymkt_internal.register_dashboard(
+    name => 'recommend_models', family => 'recommend', build_order => 390,
+    query_call => 'supplymkt_internal.recommend_models_query(%1$L)',
+    unique_key => ARRAY['name'],
+    source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
+    title => 'Recommendation models',
+    mv_comment => 'The recommendation models of the dashboards built by supplymkt.create_dashboards from schema %1$s, fitted once per refresh and read by item_neighbors and user_recommendations: item_neighbors (supplymkt.item_similarity over every order line) and assoc_rules (supplymkt.assoc_rules over the orders as baskets), as text. Refresh with supplymkt.refresh_dashboards(%2$L). Also listed in the view models; recommend() for a cart needs no refit: SELECT * FROM supplymkt.recommend((SELECT model::supplymkt.item_neighbors FROM %2$I.models WHERE name = ''item_neighbors''), ARRAY[1, 2]).',
+    columns => ARRAY[
+        ['name', 'item_neighbors or assoc_rules.'],
+        ['model_type', 'The SQL type to cast model to: supplymkt.item_neighbors or supplymkt.assoc_rules_model.'],
+        ['model', 'The model in its text form: cast it to supplymkt.item_neighbors or supplymkt.assoc_rules_model. NULL without order lines.'],
+        ['fitted_at', 'When this create or refresh fitted it.'],
+        ['note', 'How it was fitted.']],
+    lists_models => true);
 
 -- dashboard item_neighbors
 SELECT supplymkt_internal.register_dashboard(
     name => 'item_neighbors', family => 'recommend', build_order => 400,
-    query_call => 'supplymkt_internal.item_neighbors_query(%1$L)',
+    query_call => 'supplymkt_internal.item_neighbors_query(%2$L)',
     unique_key => ARRAY['item_id', 'rank'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
     title => 'Item neighbours',
@@ -497,11 +538,11 @@ SELECT supplymkt_internal.register_dashboard(
 -- dashboard user_recommendations
 SELECT supplymkt_internal.register_dashboard(
     name => 'user_recommendations', family => 'recommend', build_order => 410,
-    query_call => 'supplymkt_internal.user_recommendations_query(%1$L)',
+    query_call => 'supplymkt_internal.user_recommendations_query(%1$L, %2$L)',
     unique_key => ARRAY['customer_id', 'rank'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
     title => 'Per-customer recommendations',
-    mv_comment => 'Per-customer recommendations built by supplymkt.create_dashboards from schema %1$s: for every customer with an order, the top 10 of supplymkt.recommend(model, the products the customer bought, 10), the model being item_similarity over every order line as in item_neighbors_mv (fitted again by this view''s refresh). Products the customer bought are never recommended; score = sum of the similarities to the customer''s purchases (source ''similar''), and when fewer than 10 products are similar, the products bought by the most customers fill the list (source ''popular''). Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index user_recommendations_mv_key). Query the view user_recommendations.',
+    mv_comment => 'Per-customer recommendations built by supplymkt.create_dashboards from schema %1$s: for every customer with an order, the top 10 of supplymkt.recommend(model, the products the customer bought, 10), the model being the item_neighbors model of recommend_models_mv (item_similarity over every order line, as in item_neighbors_mv). Products the customer bought are never recommended; score = sum of the similarities to the customer''s purchases (source ''similar''), and when fewer than 10 products are similar, the products bought by the most customers fill the list (source ''popular''). Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index user_recommendations_mv_key). Query the view user_recommendations.',
     columns => ARRAY[
         ['customer_id', 'Customer (orders.customer_id) with at least one order.'],
         ['rank', 'Rank 1..10 of the recommendation, 1 = best: the similar products by score (ties: lower item_id), then the popular ones.'],

@@ -976,13 +976,12 @@ SELECT pr.product_id, pr.category,
 $q$, source_schema, time_zone)
 $body$;
 
-CREATE OR REPLACE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, time_zone text, with_clv boolean)
+CREATE FUNCTION supplymkt_internal.customer_summary_ctes(source_schema text, time_zone text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $body$
 SELECT pg_catalog.format($q$
-WITH
 order_values AS (
     SELECT o.customer_id, o.order_time, greatest(COALESCE(sum(oi.quantity * oi.unit_price), 0), 0)::float8 AS amount
       FROM %1$I.orders AS o
@@ -1008,40 +1007,48 @@ flat AS (
     SELECT customer_id, as_of, first_order, last_order, (s).recency_days, (s).orders, (s).frequency,
            (s).recency_bgnbd, (s).age_days, (s).monetary_mean, (s).monetary_repeat_mean, (s).monetary_total
       FROM summary
-),
+)$q$, source_schema, time_zone)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.customer_summary_ctes(text, text) IS
+    'The common table expressions (order_values, local, bounds, summary, flat) of the per-customer rfm_summary of source_schema as of its latest order, days in time_zone; shared by customer_dashboard_query and clv_model_query.';
+
+DROP FUNCTION supplymkt_internal.customer_dashboard_query(text, text, boolean);
+CREATE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, target_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%1$s,
 breaks AS (
     SELECT @extschema@.rfm_breaks(recency_days, orders, monetary_total) AS b FROM flat
 ),
 scored AS (
     SELECT f.*, @extschema@.rfm_score(f.recency_days, f.orders, f.monetary_total, b.b) AS sc
       FROM flat AS f CROSS JOIN breaks AS b
-)%3$s
-SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days, s.monetary_mean,
-       s.monetary_repeat_mean, s.monetary_total, s.first_order, s.last_order,
-       (s.sc).r AS r_score, (s.sc).f AS f_score, (s.sc).m AS m_score, (s.sc).code AS rfm_code,
-       COALESCE((s.sc).segment, '(unassigned)') AS segment%4$s
-  FROM scored AS s%5$s
-$q$, source_schema, time_zone,
-     CASE WHEN with_clv THEN $c$,
-fitted AS (
-    -- BG/NBD + Gamma-Gamma in days over every customer older than a day (the model needs T > 0); a repeat
-    -- customer whose repeat orders are all worth 0 counts as unknown spend (Gamma-Gamma needs a positive mean)
-    SELECT @extschema@.clv_fit(frequency::float8, recency_bgnbd, age_days, NULLIF(monetary_repeat_mean, 0), 'bgnbd', 'days')
-               FILTER (WHERE age_days > 0) AS m
-      FROM flat
 ),
 model AS (
-    SELECT m, m IS NOT NULL AND m::text::jsonb ? 'gamma' AS has_spend FROM fitted
-)$c$ ELSE '' END,
-     CASE WHEN with_clv THEN $c$,
-       CASE WHEN s.age_days > 0 THEN @extschema@.probability_alive(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS p_alive,
-       CASE WHEN s.age_days > 0 THEN @extschema@.expected_purchases(md.m, 365, s.frequency::float8, s.recency_bgnbd, s.age_days) END AS expected_purchases_12m,
-       CASE WHEN s.age_days > 0 AND md.has_spend
-            THEN @extschema@.clv_estimate(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days, COALESCE(s.monetary_repeat_mean, 0), 365, 0)
-       END AS clv_12m$c$
-          ELSE '' END,
-     CASE WHEN with_clv THEN ' CROSS JOIN model AS md' ELSE '' END)
+    SELECT cm.model AS m, cm.model::text::jsonb ->> 'model' AS purchase_model,
+           cm.model IS NOT NULL AND cm.model::text::jsonb ? 'gamma' AS has_spend
+      FROM %2$I.clv_model_mv AS cm WHERE cm.name = 'clv'
+)
+SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days,
+       round(s.monetary_mean::numeric, 2) AS monetary_mean, round(s.monetary_repeat_mean::numeric, 2) AS monetary_repeat_mean,
+       round(s.monetary_total::numeric, 2) AS monetary_total, s.first_order, s.last_order,
+       (s.sc).r AS r_score, (s.sc).f AS f_score, (s.sc).m AS m_score, (s.sc).code AS rfm_code,
+       COALESCE((s.sc).segment, '(unassigned)') AS segment, md.purchase_model AS clv_model,
+       @extschema@.probability_alive(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days) AS p_alive,
+       @extschema@.expected_purchases(md.m, 365, s.frequency::float8, s.recency_bgnbd, s.age_days) AS expected_purchases_12m,
+       CASE WHEN md.has_spend
+            THEN round(@extschema@.clv_estimate(md.m, s.frequency::float8, s.recency_bgnbd, s.age_days,
+                                                COALESCE(s.monetary_repeat_mean, 0), 365, 0)::numeric, 2)
+       END AS clv_12m
+  FROM scored AS s LEFT JOIN model AS md ON true
+$q$, supplymkt_internal.customer_summary_ctes(source_schema, time_zone), target_schema)
 $body$;
+COMMENT ON FUNCTION supplymkt_internal.customer_dashboard_query(text, text, text) IS
+    'The SELECT behind customer_dashboard_mv for a source schema and a time zone: the rfm_summary, scores and segment of every customer, and p_alive, expected_purchases_12m and clv_12m under the CLV model of target_schema.clv_model_mv (used by create_dashboards; handy to read or EXPLAIN).';
 
 CREATE OR REPLACE FUNCTION supplymkt_internal.customer_segments_query(target_schema text, with_clv boolean)
     RETURNS text
@@ -1052,17 +1059,20 @@ SELECT pg_catalog.format($q$
 SELECT g.segment, count(c.customer_id) AS customers,
        count(c.customer_id)::float8 / NULLIF(t.customers, 0) AS customer_share,
        COALESCE(sum(c.monetary_total), 0) AS revenue,
-       COALESCE(sum(c.monetary_total), 0) / NULLIF(t.revenue, 0) AS revenue_share,
+       (COALESCE(sum(c.monetary_total), 0) / NULLIF(t.revenue, 0))::float8 AS revenue_share,
        avg(c.recency_days) AS mean_recency_days, avg(c.orders)::float8 AS mean_orders,
-       avg(c.monetary_total) AS mean_monetary_total%2$s
+       round(avg(c.monetary_total), 2) AS mean_monetary_total%2$s
   FROM (SELECT segment FROM @extschema@.rfm_segments UNION SELECT segment FROM %1$I.customer_dashboard_mv) AS g
  CROSS JOIN (SELECT count(*) AS customers, sum(monetary_total) AS revenue FROM %1$I.customer_dashboard_mv) AS t
   LEFT JOIN %1$I.customer_dashboard_mv AS c ON c.segment = g.segment
  GROUP BY g.segment, t.customers, t.revenue
 $q$, target_schema,
      CASE WHEN with_clv THEN ',
-       avg(c.clv_12m) AS mean_clv_12m, sum(c.clv_12m) AS total_clv_12m' ELSE '' END)
+       round(avg(c.clv_12m), 2) AS mean_clv_12m, sum(c.clv_12m) AS total_clv_12m,
+       avg(c.p_alive) AS mean_p_alive' ELSE '' END)
 $body$;
+COMMENT ON FUNCTION supplymkt_internal.customer_segments_query(text, boolean) IS
+    'The SELECT behind customer_segments_mv: one row per RFM segment (every segment of supplymkt.rfm_segments, plus ''(unassigned)'' when used) summarising target_schema.customer_dashboard_mv (used by create_dashboards).';
 
 CREATE OR REPLACE FUNCTION supplymkt_internal.customer_personas_query(source_schema text, target_schema text, segments integer,
                                                    with_clv boolean, with_channel boolean)
@@ -1115,7 +1125,7 @@ mix AS (
 feature AS MATERIALIZED (
     -- recency as is (bounded by the data's span), orders and monetary total through ln(1 + x): both are
     -- heavy-tailed, and on the raw scale a few big spenders would pull whole clusters; then the category shares
-    SELECT c.*, ARRAY[c.recency_days, ln(1 + c.orders::float8), ln(1 + c.monetary_total)]
+    SELECT c.*, ARRAY[c.recency_days, ln(1 + c.orders::float8), ln(1 + c.monetary_total::float8)]
                 || COALESCE(m.shares, '{}'::float8[]) AS features
       FROM customer AS c
       LEFT JOIN mix AS m ON m.customer_id = c.customer_id
@@ -1178,6 +1188,8 @@ $q$, source_schema, target_schema, segments,
      CASE WHEN with_clv THEN ', clv_12m' ELSE '' END,
      CASE WHEN with_channel THEN 'o.channel::text' ELSE 'NULL::text' END)
 $body$;
+COMMENT ON FUNCTION supplymkt_internal.customer_personas_query(text, text, integer, boolean, boolean) IS
+    'The SELECT behind customer_personas_mv: one row per customer of target_schema.customer_dashboard_mv with its persona, kmeans_assign of a kmeans_fit (seed 0, k = least(segments, distinct customers)) over all customers on the features [recency_days, ln(1 + orders), ln(1 + monetary_total), revenue share of each category in byte order of the names], z-scored and the shares weighted by 1/sqrt(number of categories), favourite category and channel from the orders of source_schema up to the dashboard''s as_of; with_clv carries clv_12m over, with_channel reads orders.channel (used by create_dashboards; handy to read or EXPLAIN).';
 
 CREATE OR REPLACE FUNCTION supplymkt_internal.persona_segments_query(target_schema text, with_clv boolean)
     RETURNS text
@@ -1217,11 +1229,11 @@ top_category AS (
 ),
 summary AS (
     SELECT m.persona, count(*) AS customers, count(*)::float8 / o.customers AS customer_share,
-           sum(m.monetary_total) AS revenue, sum(m.monetary_total) / NULLIF(o.revenue, 0) AS revenue_share%2$s,
+           sum(m.monetary_total) AS revenue, (sum(m.monetary_total) / NULLIF(o.revenue, 0))::float8 AS revenue_share%2$s,
            c.centroid[1] AS centroid_recency_days, exp(c.centroid[2]) - 1 AS centroid_orders,
            exp(c.centroid[3]) - 1 AS centroid_monetary_total,
            avg(m.recency_days) AS mean_recency_days, avg(m.orders)::float8 AS mean_orders,
-           avg(m.monetary_total) AS mean_monetary_total,
+           round(avg(m.monetary_total), 2) AS mean_monetary_total,
            o.median_recency_days, o.median_orders, o.median_monetary_total, c.centroid, o.feature_names
       FROM member AS m
       JOIN center AS c ON c.persona = m.persona
@@ -1245,28 +1257,30 @@ SELECT s.persona,
   LEFT JOIN top_category AS t ON t.persona = s.persona
 $q$, target_schema,
      CASE WHEN with_clv THEN ',
-           avg(m.clv_12m) AS mean_clv_12m' ELSE '' END,
+           round(avg(m.clv_12m), 2) AS mean_clv_12m' ELSE '' END,
      CASE WHEN with_clv THEN ', s.mean_clv_12m' ELSE '' END)
 $body$;
+COMMENT ON FUNCTION supplymkt_internal.persona_segments_query(text, boolean) IS
+    'The SELECT behind persona_segments_mv: one row per persona of target_schema.customer_personas_mv with its size, customer and revenue shares, mean CLV (with_clv), centroid and plain means of recency, orders and monetary total, top category and a label from the centroid against the medians of all customers (used by create_dashboards).';
 
-CREATE OR REPLACE FUNCTION supplymkt_internal.item_neighbors_query(source_schema text)
+DROP FUNCTION supplymkt_internal.item_neighbors_query(text);
+CREATE FUNCTION supplymkt_internal.item_neighbors_query(target_schema text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $body$
 SELECT pg_catalog.format($q$
-WITH
-model AS (
-    SELECT @extschema@.item_similarity(o.customer_id, oi.product_id) AS m
-      FROM %1$I.orders AS o
-      JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
-)
 SELECT n.item_id, n.rank, n.neighbor_id, n.score, n.support
-  FROM model AS md CROSS JOIN LATERAL @extschema@.neighbors(md.m) AS n
-$q$, source_schema)
+  FROM %1$I.recommend_models_mv AS md
+ CROSS JOIN LATERAL @extschema@.neighbors(md.model::@extschema@.item_neighbors) AS n
+ WHERE md.name = 'item_neighbors'
+$q$, target_schema)
 $body$;
+COMMENT ON FUNCTION supplymkt_internal.item_neighbors_query(text) IS
+    'The SELECT behind item_neighbors_mv: neighbors() of the item_neighbors model of target_schema.recommend_models_mv (item_similarity over every order line, cosine, top 20 per item), one row per (item, neighbour) (used by create_dashboards; handy to read or EXPLAIN).';
 
-CREATE OR REPLACE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text)
+DROP FUNCTION supplymkt_internal.user_recommendations_query(text);
+CREATE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text, target_schema text)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -1280,7 +1294,7 @@ line AS MATERIALIZED (
      WHERE o.customer_id IS NOT NULL AND oi.product_id IS NOT NULL
 ),
 model AS MATERIALIZED (
-    SELECT @extschema@.item_similarity(l.customer_id, l.product_id) AS m FROM line AS l
+    SELECT md.model::@extschema@.item_neighbors AS m FROM %2$I.recommend_models_mv AS md WHERE md.name = 'item_neighbors'
 ),
 customer AS (
     -- every customer with an order; a customer whose orders have no items gets the popular items
@@ -1295,8 +1309,10 @@ SELECT c.customer_id, r.rank, r.item_id, r.score, r.source, r.because,
   FROM customer AS c
  CROSS JOIN model AS md
  CROSS JOIN LATERAL @extschema@.recommend(md.m, c.history, 10) AS r
-$q$, source_schema)
+$q$, source_schema, target_schema)
 $body$;
+COMMENT ON FUNCTION supplymkt_internal.user_recommendations_query(text, text) IS
+    'The SELECT behind user_recommendations_mv: for every customer with an order in source_schema, recommend(model, the products the customer bought, 10) with the item_neighbors model of target_schema.recommend_models_mv (cosine over every order line, top 20 neighbours per item), purchased products excluded, popular products filling up; reason spells out the because column (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Dashboards from a catalog: each family registers its dashboards; create_dashboards, refresh_dashboards and
 -- the new drop_dashboards loop over it.
@@ -1326,7 +1342,8 @@ CREATE TABLE supplymkt_internal.dashboard_catalog (
     source_columns text[] NOT NULL,
     title text NOT NULL,
     mv_comment text NOT NULL,
-    key_note text
+    key_note text,
+    lists_models boolean NOT NULL DEFAULT false
 );
 GRANT SELECT ON supplymkt_internal.dashboard_catalog TO PUBLIC;
 COMMENT ON TABLE supplymkt_internal.dashboard_catalog IS
@@ -1340,6 +1357,7 @@ COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.source_columns IS 'Canoni
 COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.title IS 'Short title, used in the comment on the view (e.g. Supply dashboard).';
 COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.mv_comment IS 'format() template (arguments as in query_call) of the comment on the materialized view.';
 COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.key_note IS 'Sentence appended to the comment on the unique index, or NULL.';
+COMMENT ON COLUMN supplymkt_internal.dashboard_catalog.lists_models IS 'Whether the dashboard is a model dashboard: one row per fitted model with the columns name, model_type (the SQL type to cast model to), model, fitted_at and note, unique key name; create_dashboards lists the rows of every model dashboard in the view models of the target schema.';
 
 CREATE TABLE supplymkt_internal.dashboard_columns (
     dashboard text NOT NULL REFERENCES supplymkt_internal.dashboard_catalog ON DELETE CASCADE,
@@ -1360,7 +1378,8 @@ COMMENT ON COLUMN supplymkt_internal.dashboard_columns.description IS 'Its comme
 -- Registers (or replaces) a dashboard in the catalog; called by the family SQL files at install time.
 CREATE FUNCTION supplymkt_internal.register_dashboard(name text, family text, build_order integer, query_call text,
                                                       unique_key text[], source_columns text[], title text,
-                                                      mv_comment text, columns text[], key_note text DEFAULT NULL)
+                                                      mv_comment text, columns text[], key_note text DEFAULT NULL,
+                                                      lists_models boolean DEFAULT false)
     RETURNS void
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
@@ -1394,15 +1413,200 @@ BEGIN
         RAISE EXCEPTION 'dashboard %: columns must be an array of [column name, description] pairs', name
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF lists_models IS NULL OR (lists_models AND unique_key IS DISTINCT FROM ARRAY['name']) THEN
+        RAISE EXCEPTION 'model dashboard %: its rows are (name, model_type, model, fitted_at, note) with unique key name', name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     DELETE FROM supplymkt_internal.dashboard_catalog AS d WHERE d.name = register_dashboard.name;
     INSERT INTO supplymkt_internal.dashboard_catalog
-    VALUES (name, family, build_order, query_call, unique_key, source_columns, title, mv_comment, key_note);
+    VALUES (name, family, build_order, query_call, unique_key, source_columns, title, mv_comment, key_note, lists_models);
     INSERT INTO supplymkt_internal.dashboard_columns
     SELECT name, i, columns[i][1], columns[i][2] FROM generate_subscripts(columns, 1) AS i;
 END;
 $$;
-COMMENT ON FUNCTION supplymkt_internal.register_dashboard(text, text, integer, text, text[], text[], text, text, text[], text) IS
-    'Registers (or replaces) dashboard name in dashboard_catalog and its column descriptions (columns: ARRAY[[column, description], ...]) in dashboard_columns. Checks the name (lower-case identifier, at most 55 characters), that build_order is free, that query_call calls a supplymkt_internal function and that query_call and mv_comment are valid format() templates (22023). Called by the family install scripts.';
+COMMENT ON FUNCTION supplymkt_internal.register_dashboard(text, text, integer, text, text[], text[], text, text, text[], text, boolean) IS
+    'Registers (or replaces) dashboard name in dashboard_catalog and its column descriptions (columns: ARRAY[[column, description], ...]) in dashboard_columns. Checks the name (lower-case identifier, at most 55 characters), that build_order is free, that query_call calls a supplymkt_internal function, that query_call and mv_comment are valid format() templates, and that a model dashboard (lists_models) has unique key name (22023). Called by the family install scripts.';
+
+CREATE FUNCTION supplymkt_internal.clv_holdout_query(source_schema text, unit text, time_zone text, bounds_query text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+bounds AS (%4$s),
+orders_in AS (
+    -- wall-clock times of the time zone labelled UTC, so rfm_summary's UTC days are local days
+    SELECT o.customer_id, o.order_time, (o.order_time AT TIME ZONE %3$L) AT TIME ZONE 'UTC' AS local_time
+      FROM %1$I.orders AS o CROSS JOIN bounds AS b
+     WHERE o.customer_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time)
+       AND o.order_time <= b.hold_end
+),
+calibration AS MATERIALIZED (
+    SELECT c.customer_id, (c.s).frequency::float8 AS x, (c.s).recency_bgnbd / %2$s AS tx, (c.s).age_days / %2$s AS t
+      FROM (SELECT o.customer_id,
+                   @extschema@.rfm_summary(o.local_time, 1, (b.cal_end AT TIME ZONE %3$L) AT TIME ZONE 'UTC') AS s
+              FROM orders_in AS o CROSS JOIN bounds AS b
+             WHERE o.order_time <= b.cal_end
+             GROUP BY o.customer_id) AS c
+     WHERE (c.s).orders IS NOT NULL
+),
+holdout AS (
+    -- repeat purchases in the holdout, counted like frequency: distinct purchase days
+    SELECT o.customer_id, count(DISTINCT o.local_time::date)::float8 AS actual
+      FROM orders_in AS o CROSS JOIN bounds AS b
+     WHERE o.order_time > b.cal_end
+     GROUP BY o.customer_id
+),
+fits AS MATERIALIZED (
+    SELECT v.model, @extschema@.clv_fit(c.x, c.tx, c.t, NULL::float8, v.model, %5$L) AS m
+      FROM calibration AS c CROSS JOIN (VALUES ('bgnbd'), ('mbgnbd'), ('pnbd')) AS v(model)
+     GROUP BY v.model
+),
+predicted AS (
+    SELECT f.model, c.x, COALESCE(h.actual, 0) AS actual,
+           @extschema@.expected_purchases(f.m, extract(epoch FROM b.hold_end - b.cal_end)::float8 / 86400 / %2$s,
+                                          c.x, c.tx, c.t) AS predicted
+      FROM fits AS f CROSS JOIN calibration AS c CROSS JOIN bounds AS b
+      LEFT JOIN holdout AS h ON h.customer_id = c.customer_id
+     WHERE f.m IS NOT NULL
+),
+grouped AS (
+    SELECT model, CASE WHEN GROUPING(least(x, 7)) = 1 THEN 'all'
+                       WHEN least(x, 7) = 7 THEN '7+' ELSE least(x, 7)::int::text END AS calibration_frequency,
+           GROUPING(least(x, 7)) AS is_total, min(least(x, 7)) AS bucket,
+           count(*) AS customers, sum(actual) AS actual_total, sum(predicted) AS predicted_total,
+           avg(actual) AS actual_mean, avg(predicted) AS predicted_mean, avg(abs(actual - predicted)) AS mae
+      FROM predicted
+     GROUP BY GROUPING SETS ((model, least(x, 7)), (model))
+),
+best AS (
+    SELECT model FROM grouped WHERE is_total = 1 ORDER BY mae, model LIMIT 1
+)
+SELECT g.model, g.calibration_frequency, g.customers, g.actual_total, g.predicted_total, g.actual_mean,
+       g.predicted_mean, g.mae AS mean_absolute_error, (f.m::text::jsonb ->> 'log_likelihood')::float8 AS log_likelihood,
+       g.model = (SELECT model FROM best) AS best, f.m AS model_value
+  FROM grouped AS g JOIN fits AS f ON f.model = g.model
+ ORDER BY g.model, g.is_total, g.bucket
+$q$, source_schema, CASE unit WHEN 'weeks' THEN '7.0' ELSE '1.0' END, time_zone, bounds_query, unit)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.clv_holdout_query(text, text, text, text) IS
+    'The query behind clv_holdout (and the customer dashboard''s model choice): calibration summaries up to cal_end, holdout repeat purchase days in (cal_end, hold_end], a BG/NBD, MBG/NBD and Pareto/NBD fit on the calibration period, and per model and calibration frequency the actual and predicted holdout purchases; bounds_query gives cal_end and hold_end.';
+
+CREATE FUNCTION @extschema@.clv_holdout(source_schema text, calibration_end timestamptz, holdout_end timestamptz DEFAULT NULL,
+                                        unit text DEFAULT 'days', time_zone text DEFAULT NULL)
+    RETURNS TABLE (model text, calibration_frequency text, customers bigint, actual_total double precision,
+                   predicted_total double precision, actual_mean double precision, predicted_mean double precision,
+                   mean_absolute_error double precision, log_likelihood double precision, best boolean,
+                   model_value @extschema@.clv_model)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tz text := COALESCE(time_zone, current_setting('TimeZone'));
+    hold_end timestamptz := holdout_end;
+BEGIN
+    IF calibration_end IS NULL OR unit IS NULL THEN
+        RAISE EXCEPTION 'calibration_end and unit must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF unit NOT IN ('days', 'weeks') THEN
+        RAISE EXCEPTION 'unknown time unit "%"', unit
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''days'' or ''weeks''.';
+    END IF;
+    PERFORM supplymkt_internal.check_source(source_schema, ARRAY['orders.customer_id', 'orders.order_time'], 'clv_holdout');
+    BEGIN
+        PERFORM now() AT TIME ZONE tz;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RAISE EXCEPTION 'time zone "%" is not recognized', tz
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
+    END;
+    IF hold_end IS NULL THEN
+        EXECUTE format('SELECT max(order_time) FROM %I.orders WHERE isfinite(order_time)', source_schema) INTO hold_end;
+    END IF;
+    IF NOT isfinite(calibration_end) OR hold_end IS NULL OR NOT isfinite(hold_end) OR hold_end <= calibration_end THEN
+        RAISE EXCEPTION 'the holdout period (%, %] is empty', calibration_end, hold_end
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'calibration_end must be finite and before holdout_end (default: the latest order).';
+    END IF;
+    RETURN QUERY EXECUTE supplymkt_internal.clv_holdout_query(source_schema, unit, tz,
+        format('SELECT %L::timestamptz AS cal_end, %L::timestamptz AS hold_end', calibration_end, hold_end));
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.clv_holdout(text, timestamptz, timestamptz, text, text) IS
+    'Holdout validation of the purchase models, as in Fader, Hardie & Lee (2005): each customer''s orders in source_schema.orders (customer_id, order_time) up to calibration_end give frequency, recency and t (purchase days in time_zone, default the session''s); BG/NBD, MBG/NBD and Pareto/NBD are fitted on them (clv_fit, in unit); each model''s expected purchases over the holdout (calibration_end, holdout_end] (default: up to the latest order) are compared with the purchase days each customer actually had there. One row per model and calibration frequency (0 .. 6, 7+) and a row ''all'' per model: customers, actual and predicted totals and means per customer, the mean absolute error per customer, the calibration fit''s log-likelihood, best (the model with the lowest mean absolute error over all customers; ties by name) and the fitted calibration model. Customers whose first order is after calibration_end are not in it. Errors: 22004 NULL arguments, 22023 unknown unit or time zone or an empty holdout, 3F000 / 42P01 / 42703 for the source.';
+
+CREATE FUNCTION supplymkt_internal.clv_model_query(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%1$s,
+holdout AS (
+    SELECT h.model, h.mean_absolute_error, h.best
+      FROM (%2$s) AS h
+     WHERE h.calibration_frequency = 'all'
+),
+holdout_days AS (
+    SELECT greatest(least(floor(extract(epoch FROM max(order_time) - min(order_time)) / 86400 / 3), 182), 14)::integer AS days
+      FROM local
+),
+chosen AS (
+    SELECT COALESCE((SELECT model FROM holdout WHERE best), 'auto') AS model
+),
+fitted AS (
+    -- a repeat customer whose repeat orders are all worth 0 counts as unknown spend (Gamma-Gamma needs a positive mean)
+    SELECT @extschema@.clv_fit(frequency::float8, recency_bgnbd, age_days, NULLIF(monetary_repeat_mean, 0),
+                               (SELECT model FROM chosen), 'days') AS m
+      FROM flat
+)
+SELECT 'clv'::text AS name, 'supplymkt.clv_model'::text AS model_type, f.m AS model, now() AS fitted_at,
+       CASE WHEN EXISTS (SELECT 1 FROM holdout)
+            THEN format('%%s (purchases) + Gamma-Gamma (spend) in days on %%s customers as of %%s; %%s has the lowest holdout error: mean absolute error per customer of the purchase days in the last %%s days predicted from the days before, %%s.',
+                        (SELECT model FROM chosen), (SELECT count(*) FROM flat), (SELECT as_of FROM bounds),
+                        (SELECT model FROM chosen), (SELECT days FROM holdout_days),
+                        (SELECT string_agg(format('%%s %%s', model, round(mean_absolute_error::numeric, 4)), ', ' ORDER BY model) FROM holdout))
+            ELSE format('%%s (purchases) + Gamma-Gamma (spend) in days on %%s customers as of %%s; the data span under 42 days leaves no holdout, so the purchase model with the highest log-likelihood was chosen.',
+                        f.m::text::jsonb ->> 'model', (SELECT count(*) FROM flat), (SELECT as_of FROM bounds))
+       END AS note
+  FROM fitted AS f
+$q$, supplymkt_internal.customer_summary_ctes(source_schema, time_zone),
+     supplymkt_internal.clv_holdout_query(source_schema, 'days', time_zone, pg_catalog.format($b$
+SELECT CASE WHEN span >= 42 THEN hold_end - make_interval(days => greatest(least(floor(span / 3), 182), 14)::integer) END AS cal_end,
+       hold_end
+  FROM (SELECT max(order_time) AS hold_end, extract(epoch FROM max(order_time) - min(order_time)) / 86400 AS span
+          FROM %1$I.orders WHERE customer_id IS NOT NULL AND order_time IS NOT NULL AND isfinite(order_time)) AS s$b$,
+                                   source_schema)))
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.clv_model_query(text, text) IS
+    'The SELECT behind clv_model_mv: one row (name clv) with the CLV model of source_schema as of its latest order: BG/NBD, MBG/NBD and Pareto/NBD compared by clv_holdout over the last third of the data''s span (14 to 182 days), the one with the lowest mean absolute error refitted on every customer with Gamma-Gamma spend, and a note saying which and why (used by create_dashboards; handy to read or EXPLAIN).';
+
+CREATE FUNCTION supplymkt_internal.recommend_models_query(source_schema text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+line AS MATERIALIZED (
+    SELECT o.order_id, o.customer_id, oi.product_id
+      FROM %1$I.orders AS o
+      JOIN %1$I.order_items AS oi ON oi.order_id = o.order_id
+)
+SELECT 'item_neighbors'::text AS name, 'supplymkt.item_neighbors'::text AS model_type, (SELECT @extschema@.item_similarity(l.customer_id, l.product_id) FROM line AS l)::text AS model,
+       now() AS fitted_at,
+       'item_similarity(orders.customer_id, order_items.product_id) over every order line: cosine of the customers'' purchase vectors (weight = order lines of the product per customer), the 20 most similar products per product; read it as supplymkt.item_neighbors.'::text AS note
+UNION ALL
+SELECT 'assoc_rules', 'supplymkt.assoc_rules_model', (SELECT @extschema@.assoc_rules(l.order_id, l.product_id,
+                                                     @extschema@.assoc_rules_options(min_support => 0.002, min_confidence => 0.1))
+                         FROM line AS l)::text,
+       now(),
+       'assoc_rules over the orders as baskets (order_items.product_id per orders.order_id): itemsets of at most 3 products in at least 0.2%% of the orders, rules with confidence >= 0.1; read it as supplymkt.assoc_rules_model.'
+$q$, source_schema)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.recommend_models_query(text) IS
+    'The SELECT behind recommend_models_mv: the item_neighbors model (item_similarity over every order line of source_schema, cosine, top 20) and the assoc_rules model (orders as baskets, min_support 0.002, min_confidence 0.1) as text, one row each (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- dashboard supply_dashboard
 SELECT supplymkt_internal.register_dashboard(
@@ -1459,11 +1663,11 @@ SELECT supplymkt_internal.register_dashboard(
 -- dashboard customer_dashboard
 SELECT supplymkt_internal.register_dashboard(
     name => 'customer_dashboard', family => 'customers', build_order => 200,
-    query_call => 'supplymkt_internal.customer_dashboard_query(%1$L, %3$L, true)',
+    query_call => 'supplymkt_internal.customer_dashboard_query(%1$L, %2$L, %3$L)',
     unique_key => ARRAY['customer_id'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.quantity', 'order_items.unit_price'],
     title => 'Customer dashboard',
-    mv_comment => 'Customer dashboard built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments, and p_alive, expected purchases and CLV over the next 365 days from a BG/NBD + Gamma-Gamma model fitted on all customers in the same refresh. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
+    mv_comment => 'Customer dashboard built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments, and p_alive, expected purchases and CLV over the next 365 days from the CLV model of %2$I.clv_model_mv (the purchase model with the lowest holdout error, plus Gamma-Gamma spend), fitted on all customers by the same refresh. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
     columns => ARRAY[
         ['customer_id', 'Customer (orders.customer_id): every customer with at least one order with a finite order_time.'],
         ['as_of', 'The time the summary is taken at: the latest order_time in the data at refresh time (a refresh of unchanged data gives the same numbers; with live data it is about now).'],
@@ -1472,9 +1676,9 @@ SELECT supplymkt_internal.register_dashboard(
         ['recency_days', 'Days from the last order to as_of, fractional (the RFM recency the scores use; wall-clock time in the dashboard time zone).'],
         ['recency_bgnbd', 'BG/NBD recency t_x: whole days from the first to the last purchase day.'],
         ['age_days', 'BG/NBD customer age T: whole days from the first purchase day to the day of as_of.'],
-        ['monetary_mean', 'Mean order value. An order''s value is sum(quantity * unit_price) of its order_items, in the currency of the source data; an order without items, or with a negative total, counts as 0.'],
-        ['monetary_repeat_mean', 'Gamma-Gamma spend input: mean of the daily order totals on the repeat purchase days. NULL when frequency = 0.'],
-        ['monetary_total', 'Total value of the customer''s orders (the RFM monetary value the scores use).'],
+        ['monetary_mean', 'Mean order value, rounded to cents. An order''s value is sum(quantity * unit_price) of its order_items, in the currency of the source data; an order without items, or with a negative total, counts as 0.'],
+        ['monetary_repeat_mean', 'Gamma-Gamma spend input: mean of the daily order totals on the repeat purchase days, rounded to cents. NULL when frequency = 0.'],
+        ['monetary_total', 'Total value of the customer''s orders, rounded to cents (the RFM monetary value the scores use, unrounded).'],
         ['first_order', 'Time of the first order.'],
         ['last_order', 'Time of the last order.'],
         ['r_score', 'Recency score 1..5, 5 = most recent: rfm_score under rfm_breaks(recency_days, orders, monetary_total) over all customers of the refresh (ties share a score; see rfm_breaks).'],
@@ -1482,9 +1686,10 @@ SELECT supplymkt_internal.register_dashboard(
         ['m_score', 'Monetary score 1..5 by monetary_total, 5 = highest value.'],
         ['rfm_code', 'The three scores as one code, e.g. ''545''.'],
         ['segment', 'Named RFM segment from supplymkt.rfm_segments at refresh time (Champions, Loyal Customers, ...); ''(unassigned)'' when no row of the table matches.'],
-        ['p_alive', 'Probability that the customer is still active at as_of: probability_alive under a BG/NBD model in days (clv_fit over all customers of this refresh with age_days > 0). NULL when age_days = 0 (first purchase on the day of as_of: the model needs an age above 0) or when no model could be fitted (fewer than 10 such customers, or no repeat purchase at all).'],
-        ['expected_purchases_12m', 'Expected purchases in the 365 days after as_of (expected_purchases, same model). NULL like p_alive.'],
-        ['clv_12m', 'Expected value of the customer''s purchases in the 365 days after as_of, undiscounted: clv_estimate (BG/NBD purchases x Gamma-Gamma expected spend, same fit; the spend model uses the repeat customers with a positive monetary_repeat_mean), in the currency of the source data. NULL like p_alive, and when the spend model could not be fitted (fewer than 10 such repeat customers).']]);
+        ['clv_model', 'The purchase model behind p_alive, expected_purchases_12m and clv_12m: bgnbd, mbgnbd or pnbd, the one with the lowest holdout error on this data (see the models view, name clv, for the errors and the fit). NULL when no model could be fitted.'],
+        ['p_alive', 'Probability that the customer is still active at as_of, under clv_model fitted on every customer of this refresh (days). For one-time buyers (frequency 0) BG/NBD always gives 1 (it lets customers drop out only after a repeat purchase); MBG/NBD and Pareto/NBD let them drop out, so their p_alive falls with age_days. NULL when no model could be fitted (fewer than 10 customers, or no repeat purchase at all).'],
+        ['expected_purchases_12m', 'Expected purchases in the 365 days after as_of (expected_purchases, same model) = p_alive x the purchases of an active customer: for BG/NBD one-time buyers that is the active rate whatever their age. NULL like p_alive.'],
+        ['clv_12m', 'Expected value of the customer''s purchases in the 365 days after as_of, undiscounted, rounded to cents: clv_estimate (clv_model purchases x Gamma-Gamma expected spend, same fit; the spend model uses the repeat customers with a positive monetary_repeat_mean; one-time buyers get the population mean spend), in the currency of the source data. NULL like p_alive, and when the spend model could not be fitted (fewer than 10 such repeat customers).']]);
 
 -- dashboard customer_segments
 SELECT supplymkt_internal.register_dashboard(
@@ -1502,9 +1707,10 @@ SELECT supplymkt_internal.register_dashboard(
         ['revenue_share', 'revenue / the revenue of all customers, 0..1. NULL when the total is 0.'],
         ['mean_recency_days', 'Mean recency_days of the segment''s customers. NULL for an empty segment.'],
         ['mean_orders', 'Mean number of orders of the segment''s customers. NULL for an empty segment.'],
-        ['mean_monetary_total', 'Mean monetary_total of the segment''s customers. NULL for an empty segment.'],
-        ['mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the segment''s customers. NULL for an empty segment.'],
-        ['total_clv_12m', 'Sum of clv_12m of the segment''s customers. NULL for an empty segment.']]);
+        ['mean_monetary_total', 'Mean monetary_total of the segment''s customers, rounded to cents. NULL for an empty segment.'],
+        ['mean_clv_12m', 'Mean clv_12m (expected value of the next 365 days) of the segment''s customers, rounded to cents. NULL for an empty segment.'],
+        ['total_clv_12m', 'Sum of clv_12m of the segment''s customers. NULL for an empty segment.'],
+        ['mean_p_alive', 'Mean p_alive of the segment''s customers (see customer_dashboard.p_alive for what it means for one-time buyers under the chosen model). NULL for an empty segment.']]);
 
 -- dashboard retention
 SELECT supplymkt_internal.register_dashboard(
@@ -1521,6 +1727,22 @@ SELECT supplymkt_internal.register_dashboard(
         ['active_customers', 'Cohort customers with at least one order in the month cohort_month + month_offset. 0 when none.'],
         ['retention_rate', 'active_customers / cohort_customers, 0..1 (1 at offset 0).'],
         ['mom_retention', 'Month-over-month ratio active_customers(offset) / active_customers(offset - 1); can exceed 1 when customers return. NULL at offset 0 and after a month without activity.']]);
+
+-- dashboard clv_model
+SELECT supplymkt_internal.register_dashboard(
+    name => 'clv_model', family => 'clv', build_order => 190,
+    query_call => 'supplymkt_internal.clv_model_query(%1$L, %3$L)',
+    unique_key => ARRAY['name'],
+    source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.quantity', 'order_items.unit_price'],
+    title => 'CLV model',
+    mv_comment => 'The CLV model of the dashboards built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one row, the purchase model (BG/NBD, MBG/NBD or Pareto/NBD) with the lowest holdout error on this data plus the Gamma-Gamma spend model, fitted on every customer as of the latest order; customer_dashboard reads it. Refresh with supplymkt.refresh_dashboards(%2$L). Also listed in the view models.',
+    columns => ARRAY[
+        ['name', 'clv.'],
+        ['model_type', 'supplymkt.clv_model: the type of model.'],
+        ['model', 'The fitted supplymkt.clv_model (JSON text: model, parameters, log-likelihood, standard errors, spend parameters). NULL with fewer than 10 customers or no repeat purchase.'],
+        ['fitted_at', 'When this create or refresh fitted it.'],
+        ['note', 'Which purchase model was chosen and why: the holdout period and each model''s mean absolute error per customer.']],
+    lists_models => true);
 
 -- dashboard customer_personas
 SELECT supplymkt_internal.register_dashboard(
@@ -1576,10 +1798,26 @@ SELECT supplymkt_internal.register_dashboard(
         ['centroid', 'The centroid in feature space (input units, before standardization): the mean of the members'' feature vectors, in the layout of customer_personas.features and feature_names. The model''s own centroid (kmeans_centroids(model).centroid_original) can differ slightly: a fit that stops on its tolerance ends with an assignment step that is not followed by a centroid update.'],
         ['feature_names', 'Names of the features, in order: recency_days, ln(1 + orders), ln(1 + monetary_total), then share:<category> per category in byte order. The same in every row.']]);
 
+-- dashboard recommend_models
+SELECT supplymkt_internal.register_dashboard(
+    name => 'recommend_models', family => 'recommend', build_order => 390,
+    query_call => 'supplymkt_internal.recommend_models_query(%1$L)',
+    unique_key => ARRAY['name'],
+    source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
+    title => 'Recommendation models',
+    mv_comment => 'The recommendation models of the dashboards built by supplymkt.create_dashboards from schema %1$s, fitted once per refresh and read by item_neighbors and user_recommendations: item_neighbors (supplymkt.item_similarity over every order line) and assoc_rules (supplymkt.assoc_rules over the orders as baskets), as text. Refresh with supplymkt.refresh_dashboards(%2$L). Also listed in the view models; recommend() for a cart needs no refit: SELECT * FROM supplymkt.recommend((SELECT model::supplymkt.item_neighbors FROM %2$I.models WHERE name = ''item_neighbors''), ARRAY[1, 2]).',
+    columns => ARRAY[
+        ['name', 'item_neighbors or assoc_rules.'],
+        ['model_type', 'The SQL type to cast model to: supplymkt.item_neighbors or supplymkt.assoc_rules_model.'],
+        ['model', 'The model in its text form: cast it to supplymkt.item_neighbors or supplymkt.assoc_rules_model. NULL without order lines.'],
+        ['fitted_at', 'When this create or refresh fitted it.'],
+        ['note', 'How it was fitted.']],
+    lists_models => true);
+
 -- dashboard item_neighbors
 SELECT supplymkt_internal.register_dashboard(
     name => 'item_neighbors', family => 'recommend', build_order => 400,
-    query_call => 'supplymkt_internal.item_neighbors_query(%1$L)',
+    query_call => 'supplymkt_internal.item_neighbors_query(%2$L)',
     unique_key => ARRAY['item_id', 'rank'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
     title => 'Item neighbours',
@@ -1594,11 +1832,11 @@ SELECT supplymkt_internal.register_dashboard(
 -- dashboard user_recommendations
 SELECT supplymkt_internal.register_dashboard(
     name => 'user_recommendations', family => 'recommend', build_order => 410,
-    query_call => 'supplymkt_internal.user_recommendations_query(%1$L)',
+    query_call => 'supplymkt_internal.user_recommendations_query(%1$L, %2$L)',
     unique_key => ARRAY['customer_id', 'rank'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
     title => 'Per-customer recommendations',
-    mv_comment => 'Per-customer recommendations built by supplymkt.create_dashboards from schema %1$s: for every customer with an order, the top 10 of supplymkt.recommend(model, the products the customer bought, 10), the model being item_similarity over every order line as in item_neighbors_mv (fitted again by this view''s refresh). Products the customer bought are never recommended; score = sum of the similarities to the customer''s purchases (source ''similar''), and when fewer than 10 products are similar, the products bought by the most customers fill the list (source ''popular''). Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index user_recommendations_mv_key). Query the view user_recommendations.',
+    mv_comment => 'Per-customer recommendations built by supplymkt.create_dashboards from schema %1$s: for every customer with an order, the top 10 of supplymkt.recommend(model, the products the customer bought, 10), the model being the item_neighbors model of recommend_models_mv (item_similarity over every order line, as in item_neighbors_mv). Products the customer bought are never recommended; score = sum of the similarities to the customer''s purchases (source ''similar''), and when fewer than 10 products are similar, the products bought by the most customers fill the list (source ''popular''). Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index user_recommendations_mv_key). Query the view user_recommendations.',
     columns => ARRAY[
         ['customer_id', 'Customer (orders.customer_id) with at least one order.'],
         ['rank', 'Rank 1..10 of the recommendation, 1 = best: the similar products by score (ties: lower item_id), then the popular ones.'],
@@ -1647,6 +1885,51 @@ $$;
 COMMENT ON FUNCTION supplymkt_internal.drop_registered_dashboards(text) IS
     'Drops the dashboard objects registered for target_schema in supplymkt.dashboards (views, then materialized views in reverse build order; indexes go with their materialized view) and deletes the registry rows. Returns each registered object with its privileges before the drop (NULL when it no longer existed). Used by create_dashboards and drop_dashboards.';
 
+CREATE FUNCTION supplymkt_internal.forget_missing_dashboards()
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF has_table_privilege('@extschema@.dashboards', 'DELETE') THEN
+        DELETE FROM @extschema@.dashboards AS d
+         WHERE NOT EXISTS (SELECT 1 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                            WHERE n.nspname = d.target_schema AND c.relname = d.object_name);
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION supplymkt_internal.forget_missing_dashboards() IS
+    'Deletes the rows of supplymkt.dashboards whose relation no longer exists (dropped by hand, or with its schema), when the caller may delete from it; called by create_dashboards, refresh_dashboards and drop_dashboards.';
+
+CREATE FUNCTION supplymkt_internal.register_dashboard_object(target_schema text, source_schema text, object_name text,
+                                                             kind text, saved_acl jsonb)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    acl record;
+BEGIN
+    INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
+    VALUES (target_schema, object_name, kind, source_schema);
+    IF saved_acl IS NULL OR kind = 'index' THEN
+        RETURN;
+    END IF;
+    FOR acl IN
+        SELECT a.privilege_type, a.is_grantable,
+               CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+          FROM aclexplode(ARRAY(SELECT jsonb_array_elements_text(saved_acl))::aclitem[]) AS a
+          LEFT JOIN pg_roles AS r ON r.oid = a.grantee
+         WHERE (a.grantee = 0 OR r.oid IS NOT NULL) AND a.grantee <> a.grantor
+    LOOP
+        EXECUTE format('GRANT %s ON %I.%I TO %s%s', acl.privilege_type, target_schema, object_name,
+                       acl.grantee, CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION supplymkt_internal.register_dashboard_object(text, text, text, text, jsonb) IS
+    'Adds one object made by create_dashboards to supplymkt.dashboards and re-grants the privileges (aclitem texts) its predecessor of the same name had; used by create_dashboards.';
+
 -- Creates every registered dashboard in target_schema, replacing the ones registered there before.
 CREATE OR REPLACE FUNCTION @extschema@.create_dashboards(source_schema text, target_schema text, time_zone text DEFAULT NULL,
                                               segments integer DEFAULT 5)
@@ -1660,8 +1943,8 @@ DECLARE
     tz text := COALESCE(time_zone, current_setting('TimeZone'));
     dash record;
     obj record;
-    acl record;
     col record;
+    models_query text;
     saved_acls jsonb := '{}';
     needed text[];
     clash text;
@@ -1674,6 +1957,11 @@ DECLARE
     err_hint text;
 BEGIN
     PERFORM supplymkt_internal.check_dashboard_target(target_schema);
+    IF target_schema = source_schema THEN
+        RAISE EXCEPTION 'the dashboards cannot go into their source schema "%"', source_schema
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name another target schema, e.g. ''dash'': it is created if missing.';
+    END IF;
     SELECT array_agg(c.col ORDER BY c.ord) INTO needed
       FROM (SELECT u.col, min(g.build_order * 1000 + u.ord) AS ord
               FROM supplymkt_internal.dashboard_catalog AS g, unnest(g.source_columns) WITH ORDINALITY AS u(col, ord)
@@ -1695,6 +1983,7 @@ BEGIN
 
     -- one creator per target schema at a time
     PERFORM pg_advisory_xact_lock(hashtextextended('supplymkt.create_dashboards:' || target_schema, 0));
+    PERFORM supplymkt_internal.forget_missing_dashboards();
     IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
         EXECUTE format('CREATE SCHEMA %I', target_schema);
     END IF;
@@ -1709,8 +1998,10 @@ BEGIN
 
     -- never drop or shadow a relation that is not ours
     SELECT string_agg(format('%I.%I', target_schema, o.name), ', ' ORDER BY g.build_order, o.name) INTO clash
-      FROM supplymkt_internal.dashboard_catalog AS g,
-           unnest(ARRAY[g.name || '_mv', g.name || '_mv_key', g.name]) AS o(name)
+      FROM (SELECT name, build_order FROM supplymkt_internal.dashboard_catalog
+            UNION ALL SELECT 'models', NULL) AS g,
+           unnest(CASE WHEN g.build_order IS NULL THEN ARRAY[g.name]
+                       ELSE ARRAY[g.name || '_mv', g.name || '_mv_key', g.name] END) AS o(name)
      WHERE to_regclass(format('%I.%I', target_schema, o.name)) IS NOT NULL;
     IF clash IS NOT NULL THEN
         RAISE EXCEPTION 'relation % already exists and was not created by create_dashboards', clash
@@ -1731,8 +2022,7 @@ BEGIN
             GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
                                     err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT;
             err_detail := concat_ws(' ', NULLIF(err_detail, ''),
-                                    format('Raised while building %I.%I from schema %I (its query: SELECT %s).',
-                                           target_schema, mv, source_schema, query_call_text));
+                                    format('Raised while building %I.%I from schema %I.', target_schema, mv, source_schema));
             IF COALESCE(err_hint, '') = '' THEN
                 RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail;
             END IF;
@@ -1762,25 +2052,40 @@ BEGIN
         END LOOP;
 
         FOR obj IN SELECT * FROM (VALUES (mv, 'materialized view'), (mv || '_key', 'index'), (dash.name, 'view')) AS o(name, kind) LOOP
-            INSERT INTO @extschema@.dashboards (target_schema, object_name, kind, source_schema)
-            VALUES (create_dashboards.target_schema, obj.name, obj.kind, create_dashboards.source_schema);
-            IF saved_acls ? obj.name AND obj.kind <> 'index' THEN
-                FOR acl IN
-                    SELECT a.privilege_type, a.is_grantable,
-                           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
-                      FROM aclexplode(ARRAY(SELECT jsonb_array_elements_text(saved_acls -> obj.name))::aclitem[]) AS a
-                      LEFT JOIN pg_roles AS r ON r.oid = a.grantee
-                     WHERE (a.grantee = 0 OR r.oid IS NOT NULL) AND a.grantee <> a.grantor
-                LOOP
-                    EXECUTE format('GRANT %s ON %I.%I TO %s%s', acl.privilege_type, target_schema, obj.name,
-                                   acl.grantee, CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-                END LOOP;
-            END IF;
+            PERFORM supplymkt_internal.register_dashboard_object(target_schema, source_schema, obj.name, obj.kind,
+                                                                 saved_acls -> obj.name);
             object_name := obj.name;
             kind := obj.kind;
             RETURN NEXT;
         END LOOP;
     END LOOP;
+
+    -- the models the dashboards fitted, in one view: the one row of each model dashboard, in build order
+    SELECT string_agg(format('SELECT name, model_type, fitted_at, model::text AS model, note FROM %I.%I',
+                             target_schema, g.name || '_mv'), ' UNION ALL ' ORDER BY g.build_order)
+      INTO models_query
+      FROM supplymkt_internal.dashboard_catalog AS g
+     WHERE g.lists_models;
+    IF models_query IS NOT NULL THEN
+        EXECUTE format('CREATE VIEW %I.models WITH (security_invoker = true) AS %s', target_schema, models_query);
+        EXECUTE format('COMMENT ON VIEW %I.models IS %L', target_schema,
+                       format('The models the dashboards of schema %s fitted (one row each, refreshed with them by supplymkt.refresh_dashboards(%L)), to reuse without refitting: cast model to model_type, e.g. SELECT * FROM supplymkt.recommend((SELECT model::supplymkt.item_neighbors FROM %I.models WHERE name = ''item_neighbors''), ARRAY[1, 2]). security_invoker: readers need SELECT on the model materialized views too.',
+                              target_schema, target_schema, target_schema));
+        FOR col IN SELECT * FROM (VALUES
+            ('name', 'Model name: clv, item_neighbors, assoc_rules, ...'),
+            ('model_type', 'SQL type of the model, e.g. supplymkt.clv_model: cast model to it.'),
+            ('fitted_at', 'When the model was fitted: the create or refresh that built it.'),
+            ('model', 'The model value in its text form (JSON).'),
+            ('note', 'How the model was fitted (inputs, options) and, where the dashboards chose it, why.')) AS c(name, description)
+        LOOP
+            EXECUTE format('COMMENT ON COLUMN %I.models.%I IS %L', target_schema, col.name, col.description);
+        END LOOP;
+        PERFORM supplymkt_internal.register_dashboard_object(target_schema, source_schema, 'models', 'view',
+                                                             saved_acls -> 'models');
+        object_name := 'models';
+        kind := 'view';
+        RETURN NEXT;
+    END IF;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.create_dashboards(text, text, text, integer) IS
@@ -1802,6 +2107,16 @@ BEGIN
     IF target_schema IS NULL OR refresh_dashboards.concurrently IS NULL THEN
         RAISE EXCEPTION 'target_schema and concurrently must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    FOR obj IN
+        SELECT d.object_name
+          FROM @extschema@.dashboards AS d
+         WHERE d.target_schema = refresh_dashboards.target_schema AND d.kind = 'materialized view'
+           AND to_regclass(format('%I.%I', d.target_schema, d.object_name)) IS NULL
+    LOOP
+        RAISE WARNING 'dashboard materialized view %.% no longer exists; skipped and forgotten', target_schema, obj.object_name
+            USING HINT = format('Run supplymkt.create_dashboards(source_schema, %L) to re-create the dashboards.', target_schema);
+    END LOOP;
+    PERFORM supplymkt_internal.forget_missing_dashboards();
     IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
         RAISE EXCEPTION 'schema "%" does not exist', target_schema USING ERRCODE = 'invalid_schema_name';
     END IF;
@@ -1843,7 +2158,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_dashboards(text, boolean) IS
-    'Refreshes every dashboard materialized view registered for target_schema in supplymkt.dashboards, in the build order of supplymkt_internal.dashboard_catalog (a dashboard after the ones it reads), CONCURRENTLY (readers are not blocked) when asked and the view is populated and has its unique index, otherwise with a plain REFRESH. Returns one row per view: name, whether it ran concurrently, rows after the refresh and time taken. Registered views that were dropped are skipped with a warning. Errors: 22004 NULL argument, 3F000 unknown schema, 42P01 no dashboards registered there. Must be run by the views'' owner. Runs with jit = off (compiling the wide dashboard query would cost seconds); a plain REFRESH MATERIALIZED VIEW works too.';
+    'Refreshes every dashboard materialized view registered for target_schema in supplymkt.dashboards, in the build order of supplymkt_internal.dashboard_catalog (a dashboard after the ones it reads), CONCURRENTLY (readers are not blocked) when asked and the view is populated and has its unique index, otherwise with a plain REFRESH. Returns one row per view: name, whether it ran concurrently, rows after the refresh and time taken. Registered views that were dropped are skipped with a warning and forgotten (their rows leave supplymkt.dashboards). Errors: 22004 NULL argument, 3F000 unknown schema, 42P01 no dashboards registered there. Must be run by the views'' owner. Runs with jit = off (compiling the wide dashboard query would cost seconds); a plain REFRESH MATERIALIZED VIEW works too.';
 
 -- Drops the dashboards create_dashboards made in target_schema (and nothing else).
 CREATE FUNCTION @extschema@.drop_dashboards(target_schema text)
@@ -2131,3 +2446,171 @@ COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.clv_model, double
     'Expected number of purchases in the next horizon time units (the model''s unit) of a customer with the given frequency, recency and t: the conditional expectation E[Y(horizon) | x, t_x, T] of BG/NBD, MBG/NBD or Pareto/NBD (P(alive) x the expected purchases of an active customer, so for a one-time buyer it is 0 only if P(alive) is), computed without cancellation in log space (finite for large t and frequency). Invalid inputs raise 22023.';
 COMMENT ON FUNCTION @extschema@.probability_alive(@extschema@.clv_model, double precision, double precision, double precision) IS
     'Probability that the customer is still active at age t given frequency and recency (BG/NBD, MBG/NBD or Pareto/NBD). Under BG/NBD it is 1 for every one-time buyer (BG/NBD customers can only drop out right after a repeat purchase), so one-time buyers look alive whatever their age; MBG/NBD and Pareto/NBD let them drop out and give them a P(alive) that falls with age. Invalid inputs raise 22023.';
+
+-- generate_demo_data(replace => true) names the dashboards that read the relations it would replace.
+CREATE OR REPLACE FUNCTION @extschema@.generate_demo_data(target_schema text, customers integer DEFAULT 5000,
+                                               products integer DEFAULT 500, days integer DEFAULT 365,
+                                               seed bigint DEFAULT 42, start_date date DEFAULT '2024-01-01',
+                                               replace boolean DEFAULT false)
+    RETURNS TABLE(relation text, rows bigint)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $fn$
+#variable_conflict use_variable
+DECLARE
+    -- the canonical relations in DESIGN.md order: name, columns, types, primary key
+    spec_names text[] := ARRAY['customers', 'products', 'orders', 'order_items', 'inventory_snapshots', 'suppliers',
+                               'purchase_orders', 'shipments', 'returns', 'reviews', 'depots', 'marketing_spend',
+                               'touchpoints', 'events', 'experiments'];
+    spec_columns text[] := ARRAY[
+        'customer_id,signup_date,region,lat,lon',
+        'product_id,category,first_listed,unit_cost,unit_price,supplier_id',
+        'order_id,customer_id,order_time,channel',
+        'order_id,product_id,quantity,unit_price',
+        'snapshot_date,product_id,on_hand,inventory_value',
+        'supplier_id,name,region',
+        'po_id,supplier_id,product_id,order_date,quantity,received_date,received_quantity',
+        'order_id,depot_id,shipped_time,promised_date,delivered_time',
+        'order_id,product_id,quantity,return_time,reason',
+        'customer_id,product_id,rating,review_time',
+        'depot_id,name,lat,lon,vehicles,vehicle_capacity',
+        'day,channel,impressions,clicks,spend',
+        'customer_id,touch_time,channel',
+        'customer_id,event_time,event_type,product_id',
+        'customer_id,experiment,variant,assigned_at'];
+    spec_types text[] := ARRAY[
+        'bigint,date,text,float8,float8',
+        'bigint,text,date,numeric,numeric,bigint',
+        'bigint,bigint,timestamptz,text',
+        'bigint,bigint,integer,numeric',
+        'date,bigint,integer,numeric',
+        'bigint,text,text',
+        'bigint,bigint,bigint,date,integer,date,integer',
+        'bigint,bigint,timestamptz,date,timestamptz',
+        'bigint,bigint,integer,timestamptz,text',
+        'bigint,bigint,integer,timestamptz',
+        'bigint,text,float8,float8,integer,integer',
+        'date,text,bigint,bigint,numeric',
+        'bigint,timestamptz,text',
+        'bigint,timestamptz,text,bigint',
+        'bigint,text,text,timestamptz'];
+    spec_keys text[] := ARRAY['customer_id', 'product_id', 'order_id', NULL, 'snapshot_date,product_id', 'supplier_id',
+                              'po_id', NULL, NULL, NULL, 'depot_id', NULL, NULL, NULL, NULL];
+    schema_oid oid;
+    clash record;
+    clashes text[];
+    dashboard_schemas text;
+    first_dashboard_schema text;
+    coldefs text;
+    keydefs text;
+    n bigint;
+    i integer;
+BEGIN
+    IF target_schema IS NULL THEN
+        RAISE EXCEPTION 'target_schema must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF customers IS NULL OR products IS NULL OR days IS NULL OR seed IS NULL OR start_date IS NULL
+       OR replace IS NULL THEN
+        RAISE EXCEPTION 'customers, products, days, seed, start_date and replace must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF target_schema = '' THEN
+        RAISE EXCEPTION 'target_schema must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF target_schema = '@extschema@' THEN
+        RAISE EXCEPTION 'target_schema must not be the extension''s own schema "%"', target_schema
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Generate the demo data into a schema of its own, e.g. ''demo''.';
+    END IF;
+
+    SELECT oid INTO schema_oid FROM pg_catalog.pg_namespace WHERE nspname = target_schema;
+    IF schema_oid IS NOT NULL THEN
+        SELECT pg_catalog.array_agg(c.relname::text ORDER BY c.relname) INTO clashes
+          FROM pg_catalog.pg_class c
+         WHERE c.relnamespace = schema_oid AND c.relname::text = ANY (spec_names);
+        IF clashes IS NOT NULL AND NOT replace THEN
+            RAISE EXCEPTION 'schema "%" already has demo relations: %', target_schema,
+                            pg_catalog.array_to_string(clashes, ', ')
+                USING ERRCODE = 'duplicate_table',
+                      HINT = 'Pass replace => true to drop and recreate them, or choose another schema.';
+        END IF;
+        -- dashboards built on these relations would block the drop: say which, and how to rebuild them
+        SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(d.target_schema), ', '), pg_catalog.min(d.target_schema)
+          INTO dashboard_schemas, first_dashboard_schema
+          FROM @extschema@.dashboards AS d
+         WHERE d.source_schema = target_schema AND d.kind = 'materialized view';
+        IF clashes IS NOT NULL AND dashboard_schemas IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot replace the demo relations of schema "%": the dashboards in schema % read them', target_schema,
+                            dashboard_schemas
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      HINT = pg_catalog.format('Drop the dashboards first (SELECT supplymkt.drop_dashboards(%L)), generate the data, then create them again.',
+                                               first_dashboard_schema);
+        END IF;
+        -- replace: drop just the canonical relations (no CASCADE: objects built on them must be dropped first)
+        FOR clash IN
+            SELECT c.relname::text AS name, c.relkind
+              FROM pg_catalog.pg_class c
+             WHERE c.relnamespace = schema_oid AND c.relname::text = ANY (spec_names)
+             ORDER BY c.relname
+        LOOP
+            EXECUTE pg_catalog.format('DROP %s %I.%I',
+                CASE clash.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                   WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'S' THEN 'SEQUENCE'
+                                   WHEN 'i' THEN 'INDEX' WHEN 'I' THEN 'INDEX' WHEN 'c' THEN 'TYPE'
+                                   ELSE 'TABLE' END,
+                target_schema, clash.name);
+        END LOOP;
+    ELSE
+        EXECUTE pg_catalog.format('CREATE SCHEMA %I', target_schema);
+    END IF;
+
+    FOR i IN 1 .. pg_catalog.array_length(spec_names, 1) LOOP
+        SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', col, typ), ', ' ORDER BY ord) INTO coldefs
+          FROM unnest(pg_catalog.string_to_array(spec_columns[i], ','),
+                                 pg_catalog.string_to_array(spec_types[i], ',')) WITH ORDINALITY AS u(col, typ, ord);
+        EXECUTE pg_catalog.format('CREATE TABLE %I.%I (%s)', target_schema, spec_names[i], coldefs);
+        n := @extschema@.demo_fill(pg_catalog.format('%I.%I', target_schema, spec_names[i])::pg_catalog.regclass,
+                                   spec_names[i], customers, products, days, seed, start_date);
+        IF spec_keys[i] IS NOT NULL THEN
+            SELECT pg_catalog.string_agg(pg_catalog.format('%I', k), ', ') INTO keydefs
+              FROM pg_catalog.unnest(pg_catalog.string_to_array(spec_keys[i], ',')) AS k;
+            EXECUTE pg_catalog.format('ALTER TABLE %I.%I ADD PRIMARY KEY (%s)', target_schema, spec_names[i], keydefs);
+        END IF;
+        EXECUTE pg_catalog.format('ANALYZE %I.%I', target_schema, spec_names[i]);
+        relation := spec_names[i];
+        rows := n;
+        RETURN NEXT;
+    END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.generate_demo_data(text, integer, integer, integer, bigint, date, boolean) IS
+'Creates the 15 relations of the canonical data model (DESIGN.md) as tables in target_schema (created if missing) '
+'and returns the row count of each; same arguments, same data. Raises duplicate_table (42P07) if any of them already '
+'exists unless replace => true, which drops and recreates just those relations. Primary keys on customers, products, '
+'orders, suppliers, depots, purchase_orders and inventory_snapshots (snapshot_date, product_id); tables are ANALYZEd. '
+'Timestamps are in UTC over [start_date, start_date + days). '
+'Generating process (time in days): customers sign up uniformly over the period in 5 regional lat/lon clusters. '
+'Purchases are BG/NBD: lambda ~ Gamma(shape r = 0.75, rate alpha = 20 days) purchases per day, dropout '
+'p ~ Beta(a = 0.8, b = 2.5); the first purchase is at signup, repeats are Poisson(lambda) and after each repeat '
+'the customer becomes inactive with probability p (hour of day follows a daily profile; dates are untouched). '
+'Spend is Gamma-Gamma: nu ~ Gamma(shape q = 4, rate gamma = 40) per customer, order value ~ Gamma(shape p = 6, '
+'rate nu), mean p*gamma/(q-1) = 80; the basket is filled to that value (last item taken with probability '
+'remaining/price), products drawn by Zipf popularity (exponent 1.1) x category seasonality (yearly and weekly) '
+'among products already listed, half of each customer''s lines from the customer''s favourite category (drawn once '
+'per customer by category share); 8% of lines (25% of email orders) are 10% off. Products: 16 categories with an '
+'uneven mix, unit_price = unit_cost x category markup, 72% listed before start_date and the rest launched during '
+'the period. Channels: acquisition mix for first orders, retention mix for repeats; touchpoints 1 + Poisson(0.7) '
+'before each order (last one in the order''s channel) and one per abandoned session; events view/cart/purchase '
+'per line (70% of lines viewed first) plus extra views, abandoned sessions (views + cart, no purchase) at '
+'0.8 x lambda while active. Experiment checkout_redesign: 50/50 buckets; customers who signed up before the middle '
+'half of the period are enrolled at their first session in it, where the treatment removes 35% of abandoned '
+'sessions (share of enrolment sessions that are orders: 1/1.8 = 0.556 control, 1/1.52 = 0.658 treatment). '
+'Supply: continuous-review (s, S) policy per product with backorders, one open purchase order per product, '
+'supplier lead times ~ Gamma (domestic 3-8 days, Europe 8-15, Asia 20-40), some receipts short, so real '
+'stockouts occur; inventory_value = on_hand x unit_cost. Service: 5 depots with different handling times and '
+'delays, shipments wait for backordered items, transit grows with distance, bulky categories are slower; '
+'promise 3 days (4 when far, +2 bulky); shipped/delivered NULL when after the period. Returns depend on category, '
+'product quality and lateness; reviews (10%, 18% when late) rate quality minus lateness and backorders. '
+'Marketing spend per day and paid channel follows that channel''s orders; clicks ~ Binomial(impressions, CTR). '
+'Limits: customers 1..10,000,000, products 1..1,000,000, days 1..3660, products x days <= 50,000,000, '
+'customers x days <= 3,660,000,000.';
