@@ -244,4 +244,43 @@ SELECT v.name,
 SELECT round(supplymkt.probability_alive('{"model":"mbgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":3}', 0, 0, 0)::numeric, 4) AS mbgnbd_t0,
        supplymkt.probability_alive('{"model":"bgnbd","unit":"weeks","r":1,"alpha":1,"a":1,"b":3}', 0, 0, 0) AS bgnbd_t0,
        supplymkt.expected_purchases('{"model":"mbgnbd","unit":"weeks","r":1,"alpha":1,"a":2,"b":3}', 10, 0, 0, 0) > 0 AS expects_purchases;
+-- 'auto' keeps the purchase model with the highest log-likelihood, and says so
+SELECT a.m::text::jsonb ->> 'model' = (SELECT v.name FROM (VALUES ('bgnbd'), ('mbgnbd'), ('pnbd')) AS v(name)
+                                        ORDER BY (SELECT (supplymkt.clv_fit(frequency, recency, t, monetary, v.name, 'weeks')::text::jsonb ->> 'log_likelihood')::float8
+                                                    FROM clv_customers) DESC LIMIT 1) AS auto_is_best_likelihood,
+       a.m::text::jsonb ->> 'selected_by' AS selected_by,
+       (a.m::text::jsonb - 'selected_by') = (SELECT supplymkt.clv_fit(frequency, recency, t, monetary, a.m::text::jsonb ->> 'model', 'weeks')::text::jsonb
+                                               FROM clv_customers) AS same_as_that_fit
+  FROM (SELECT supplymkt.clv_fit(frequency, recency, t, monetary, supplymkt.clv_options(model => 'auto', unit => 'weeks')) AS m
+          FROM clv_customers) AS a;
+SELECT pg_temp.try($$SELECT '{"model":"auto","unit":"days","r":1,"alpha":1,"a":1,"b":1}'::supplymkt.clv_model$$) AS auto_is_not_a_model;
+-- clv_holdout: one row per model and calibration frequency plus 'all'; exactly one best model; clean errors
+SELECT count(*) AS demo_relations FROM supplymkt.generate_demo_data('clv_holdout_src', 400, 20, 240, 5);
+SELECT model, count(*) AS rows, bool_or(calibration_frequency = 'all') AS has_total,
+       sum(customers) FILTER (WHERE calibration_frequency <> 'all') = sum(customers) FILTER (WHERE calibration_frequency = 'all') AS groups_add_up,
+       abs(sum(actual_total) FILTER (WHERE calibration_frequency <> 'all') - sum(actual_total) FILTER (WHERE calibration_frequency = 'all')) < 1e-9 AS actual_adds_up,
+       bool_and(mean_absolute_error >= 0) AS mae_non_negative
+  FROM supplymkt.clv_holdout('clv_holdout_src', '2024-06-01', time_zone => 'UTC') GROUP BY model ORDER BY model;
+SELECT count(DISTINCT model) FILTER (WHERE best) AS best_models,
+       (SELECT model FROM supplymkt.clv_holdout('clv_holdout_src', '2024-06-01', time_zone => 'UTC')
+         WHERE calibration_frequency = 'all' ORDER BY mean_absolute_error, model LIMIT 1)
+       = min(model) FILTER (WHERE best) AS best_is_lowest_error
+  FROM supplymkt.clv_holdout('clv_holdout_src', '2024-06-01', time_zone => 'UTC');
+-- the holdout actuals are the purchase days after calibration_end, counted independently here
+SELECT (SELECT actual_total FROM supplymkt.clv_holdout('clv_holdout_src', '2024-06-01', '2024-08-01', 'days', 'UTC')
+         WHERE model = 'bgnbd' AND calibration_frequency = 'all')
+       = (SELECT count(DISTINCT (o.customer_id, (o.order_time AT TIME ZONE 'UTC')::date))
+            FROM clv_holdout_src.orders o
+           WHERE o.order_time > '2024-06-01' AND o.order_time <= '2024-08-01'
+             AND o.customer_id IN (SELECT customer_id FROM clv_holdout_src.orders WHERE order_time <= '2024-06-01')) AS actual_is_purchase_days;
+SELECT q AS call, pg_temp.try(q) AS result FROM (VALUES
+    ('SELECT * FROM supplymkt.clv_holdout(''clv_holdout_src'', NULL)'),
+    ('SELECT * FROM supplymkt.clv_holdout(''clv_holdout_src'', ''2024-06-01'', unit => ''months'')'),
+    ('SELECT * FROM supplymkt.clv_holdout(''clv_holdout_src'', ''2030-01-01'')'),
+    ('SELECT * FROM supplymkt.clv_holdout(''clv_holdout_src'', ''2024-06-01'', ''2024-05-01'')'),
+    ('SELECT * FROM supplymkt.clv_holdout(''clv_holdout_src'', ''infinity'')'),
+    ('SELECT * FROM supplymkt.clv_holdout(''clv_holdout_src'', ''2024-06-01'', time_zone => ''Mars/Olympus'')'),
+    ('SELECT * FROM supplymkt.clv_holdout(''no_such_schema'', ''2024-06-01'')'),
+    ('SELECT * FROM supplymkt.clv_holdout(NULL, ''2024-06-01'')')) AS v(q);
+DROP SCHEMA clv_holdout_src CASCADE;
 DROP TABLE clv_customers, clv_models, clv_models2, clv_bin;

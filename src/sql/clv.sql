@@ -190,7 +190,7 @@ calibration AS MATERIALIZED (
 ),
 holdout AS (
     -- repeat purchases in the holdout, counted like frequency: distinct purchase days
-    SELECT o.customer_id, count(DISTINCT o.local_time::date)::float8 AS actual
+    SELECT o.customer_id, count(DISTINCT (o.order_time AT TIME ZONE %3$L)::date)::float8 AS actual
       FROM orders_in AS o CROSS JOIN bounds AS b
      WHERE o.order_time > b.cal_end
      GROUP BY o.customer_id
