@@ -21,7 +21,8 @@ that only occurs with the most popular one, so confidence-1 rules exist).
    exclude default / '{}' / explicit lists; NULL, empty and unknown histories (all popular); k > items.
 3. item_content_similarity: cosine top-k = numpy (pairs with cosine <= 0 left out), ties by id; score error
    bounded by 1e-12 x sum|x_k y_k| / (|x||y|) (a dot product's rounding bound, >= |cosine|).
-4. item_neighbors_blend = the documented union rule applied to the two models' own lists.
+4. item_neighbors_blend = the documented union rule applied to the two models' own lists, each list divided by
+   its best score first.
 5. assoc_rules: frequent_itemsets = brute force over every itemset (itertools.combinations, exact counts);
    rules = brute-force generation with mlxtend's formulas (support, confidence, lift to 1e-12 relative,
    leverage to 1e-12 absolute (a difference of numbers <= 1), conviction 1e-12 relative or Infinity at
@@ -731,9 +732,12 @@ def blend_ref(A, B, wa, top_k):
     for i in items:
         la = {j: (s, c) for j, s, c in la_all.get(i, [])}
         lb = {j: (s, c) for j, s, c in lb_all.get(i, [])}
+        # each list divided by its best score first (the documented normalisation), as the C code orders it
+        wla = wa / max(s for s, _ in la.values()) if la else 0.0
+        wlb = (1 - wa) / max(s for s, _ in lb.values()) if lb else 0.0
         cand = []
         for j in set(la) | set(lb):
-            v = wa * la.get(j, (0.0, 0))[0] + (1 - wa) * lb.get(j, (0.0, 0))[0]
+            v = wla * la.get(j, (0.0, 0))[0] + wlb * lb.get(j, (0.0, 0))[0]
             if j in la:
                 sup = {la[j][1]}
             elif i not in ia:
@@ -775,7 +779,7 @@ def sec_blend(conn, D):
         for f, v in want.items():
             if m is None or m.get(f) != v:
                 probs.append(f"JSON {f} = {str(m.get(f) if m else None)[:80]}, expected {str(v)[:80]}")
-        yield (not probs, f"item_neighbors_blend({x}, {y}), {label}: union of the lists, wa sa + (1 - wa) sb (missing "
+        yield (not probs, f"item_neighbors_blend({x}, {y}), {label}: union of the lists, wa sa / max sa + (1 - wa) sb / max sb (missing "
                           "= 0), top_k, ties by id, popularity/support origin = Python", probs)
 
 

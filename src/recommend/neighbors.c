@@ -44,7 +44,11 @@ item_neighbors_rows(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(item_neighbors_blend);
-/* item_neighbors_blend(a, b, weight_a, top_k): weighted sum of the two models' scores per item. */
+/*
+ * item_neighbors_blend(a, b, weight_a, top_k): per item, the weighted sum of the two models' scores, each
+ * model's list first divided by its best score (so both lists run from 1 down: content cosines near 1 no
+ * longer swamp purchase cosines of 0.1).
+ */
 Datum
 item_neighbors_blend(PG_FUNCTION_ARGS)
 {
@@ -132,8 +136,10 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 			int64		at = side == 0 ? from_a[i] : from_b[i];
 			double		weight = side == 0 ? wa : 1 - wa;
 
-			if (at < 0)
+			if (at < 0 || RcOffsets(m)[at] == RcOffsets(m)[at + 1])
 				continue;
+			/* each model's list scaled so that its best neighbour scores 1: the two scales differ a lot */
+			weight /= RcScore(m)[RcOffsets(m)[at]];
 			for (int64 e = RcOffsets(m)[at]; e < RcOffsets(m)[at + 1]; e++)
 			{
 				int32		j = (int32) RcFindId(items, nitems, RcNeighbor(m)[e]);

@@ -2614,3 +2614,6 @@ COMMENT ON FUNCTION @extschema@.generate_demo_data(text, integer, integer, integ
 'Marketing spend per day and paid channel follows that channel''s orders; clicks ~ Binomial(impressions, CTR). '
 'Limits: customers 1..10,000,000, products 1..1,000,000, days 1..3660, products x days <= 50,000,000, '
 'customers x days <= 3,660,000,000.';
+
+-- item_neighbors_blend normalises each model's list by its best score.
+COMMENT ON FUNCTION @extschema@.item_neighbors_blend(@extschema@.item_neighbors, @extschema@.item_neighbors, double precision, integer) IS 'Hybrid neighbours: for every item of either model, score = weight_a x score_a / best_a + (1 - weight_a) x score_b / best_b over the union of its neighbour lists, best_a and best_b being the item''s best score in each model (so neither model''s scale swamps the other''s; a missing score counts as 0), top_k kept (default: the larger top_k). Popularity comes from a (b for items only b knows); a neighbour''s support from a''s list when a lists it, else from b''s. Blend collaborative with content neighbours so that new items without interactions can be recommended.';
