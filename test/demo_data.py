@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """TAP test of supplymkt.generate_demo_data: checks, from the generated tables, that the data follow the
-documented generating process (BG/NBD purchases, Gamma-Gamma spend, Zipf popularity, inventory flows with real
+documented generating process (MBG/NBD purchases, 12% of sign-ups who never buy, Gamma-Gamma spend, Zipf popularity, inventory flows with real
 stockouts, depot- and product-dependent lateness, a real A/B lift, ...), that every relation has the columns of
 DESIGN.md, and that references hold.  Every statistical check compares against an independent computation
 (numpy/scipy from the documented parameters, or plain SQL) with a tolerance derived from its standard error.
@@ -91,8 +91,9 @@ def design_from_file():
     return found
 
 
-def bgnbd_expected_repeats(t, r, alpha, a, b):
-    """E[X(t)] of BG/NBD: E over lambda ~ Gamma(r, alpha), p ~ Beta(a, b) of (1 - exp(-lambda p t)) / p,
+def mbgnbd_expected_repeats(t, r, alpha, a, b):
+    """E[X(t)] of MBG/NBD: E over lambda ~ Gamma(r, alpha), p ~ Beta(a, b) of (1 - p) (1 - exp(-lambda p t)) / p
+    (the customer first survives the drop-out chance right after the first purchase, then repeats as in BG/NBD),
     integrated numerically over p (substitution p = u^(1/a) removes the p^(a-1) singularity); E over lambda of
     exp(-lambda p t) is the Gamma Laplace transform (alpha / (alpha + p t))^r.  Evaluated on a half-day grid
     and interpolated (the function is smooth and concave in t)."""
@@ -102,18 +103,18 @@ def bgnbd_expected_repeats(t, r, alpha, a, b):
     weight = (1.0 - p) ** (b - 1.0) / (a * math.exp(log_beta)) / len(u)
     t = np.asarray(t, float)
     grid = np.linspace(0.0, max(float(t.max()), 1.0), int(2 * max(float(t.max()), 1.0)) + 2)
-    values = np.array([((1.0 - (alpha / (alpha + p * g)) ** r) / p * weight).sum() for g in grid])
+    values = np.array([((1.0 - p) * (1.0 - (alpha / (alpha + p * g)) ** r) / p * weight).sum() for g in grid])
     return np.interp(t, grid, values)
 
 
-def bgnbd_loglik(params, x, tx, T):
-    """Sum of BG/NBD log-likelihoods (Fader, Hardie & Lee 2005, eq. 6) at log-parameters."""
+def mbgnbd_loglik(params, x, tx, T):
+    """Sum of MBG/NBD log-likelihoods (Batislam, Kim & Kavas 2007; lifetimes' ModifiedBetaGeoFitter) at
+    log-parameters."""
     r, alpha, a, b = np.exp(params)
     g = special.gammaln
-    base = g(r + x) - g(r) + r * math.log(alpha) + g(a + b) + g(b + x) - g(b) - g(a + b + x)
+    base = g(r + x) - g(r) + r * math.log(alpha) + g(a + b) + g(b + x + 1) - g(b) - g(a + b + x + 1)
     alive = -(r + x) * np.log(alpha + T)
-    xm = np.maximum(x, 1)
-    dead = np.where(x > 0, np.log(a) - np.log(b + xm - 1) - (r + x) * np.log(alpha + tx), -np.inf)
+    dead = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + tx)
     return float((base + np.logaddexp(alive, dead)).sum())
 
 
@@ -131,7 +132,7 @@ def main():
     def q1(sql, *args):
         return q(sql, *args)[0]
 
-    print("1..34")
+    print("1..35")
 
     # --- generation, timed end to end (the whole call, all 15 tables) -----------------------------------------
     t0 = time.monotonic()
@@ -190,14 +191,20 @@ def main():
     check(dup == (0, 0, 0, 0), "one shipment per order, one line per (order, product), one enrolment per customer",
           "duplicates: %s" % (dup,))
 
-    # --- customers and BG/NBD purchases ------------------------------------------------------------------------------
+    # --- customers and MBG/NBD purchases -----------------------------------------------------------------------------
+    # 12% of the customers sign up and never buy (binomial: within 4 standard deviations)
+    buyers = q1("SELECT count(DISTINCT customer_id) FROM S.orders")[0]
+    sd_never = math.sqrt(CUSTOMERS * 0.12 * 0.88)
+    check(abs((CUSTOMERS - buyers) - 0.12 * CUSTOMERS) < 4 * sd_never,
+          "about 12% of the customers sign up and never buy",
+          "%d of %d never bought, expected %.0f +- %.0f" % (CUSTOMERS - buyers, CUSTOMERS, 0.12 * CUSTOMERS, 4 * sd_never))
     rows = q("""SELECT c.customer_id, c.signup_date, min(o.order_time)::date, count(*) - 1,
                        extract(epoch FROM max(o.order_time) - min(o.order_time)) / 86400,
                        extract(epoch FROM (%s::date + %s) - min(o.order_time)::timestamp) / 86400
                   FROM S.customers c JOIN S.orders o USING (customer_id) GROUP BY 1, 2 ORDER BY 1""", START, DAYS)
     at_signup = sum(1 for r in rows if r[1] == r[2])
-    check(len(rows) == CUSTOMERS and at_signup == CUSTOMERS,
-          "every customer's first purchase is on the signup date", "%d of %d customers" % (at_signup, len(rows)))
+    check(len(rows) == buyers and at_signup == buyers,
+          "every buying customer's first purchase is on the signup date", "%d of %d customers" % (at_signup, len(rows)))
     x = np.array([r[3] for r in rows], float)
     tx = np.array([r[4] for r in rows], float)
     T = np.array([r[5] for r in rows], float)
@@ -206,26 +213,27 @@ def main():
           "signups are spread uniformly over the period (mean customer age near days/2)",
           "mean age %.2f days, expected %.1f" % (np.mean(T), DAYS / 2), "span of signup days %.1f" % np.ptp(signup_day))
 
-    expected = bgnbd_expected_repeats(T, BG_R, BG_ALPHA, BG_A, BG_B)
+    expected = mbgnbd_expected_repeats(T, BG_R, BG_ALPHA, BG_A, BG_B)
     d = x - expected
     se = d.std() / math.sqrt(len(d))
     check(abs(d.mean()) < 4 * se,
-          "mean repeat purchases per customer matches the BG/NBD expectation E[X(T)] for each customer's age",
+          "mean repeat purchases per customer matches the MBG/NBD expectation E[X(T)] for each customer's age",
           "observed %.4f, expected %.4f, standard error %.4f, z = %.2f" % (x.mean(), expected.mean(), se, d.mean() / se))
-    p0 = (BG_ALPHA / (BG_ALPHA + T)) ** BG_R
+    # P(X(T) = 0) = E[p] + E[1 - p] (alpha/(alpha+T))^r: dropped out right away, or no purchase while active
+    p0 = BG_A / (BG_A + BG_B) + BG_B / (BG_A + BG_B) * (BG_ALPHA / (BG_ALPHA + T)) ** BG_R
     z0 = ((x == 0) - p0).sum() / math.sqrt((p0 * (1 - p0)).sum())
-    check(abs(z0) < 4, "share of customers with no repeat purchase matches BG/NBD P(X(T) = 0) = (alpha/(alpha+T))^r",
+    check(abs(z0) < 4, "share of customers with no repeat purchase matches MBG/NBD P(X(T) = 0) = a/(a+b) + b/(a+b) (alpha/(alpha+T))^r",
           "observed %.4f, expected %.4f, z = %.2f" % ((x == 0).mean(), p0.mean(), z0))
     if optimize is None:
-        check(False, "BG/NBD maximum likelihood: the true parameters are not rejected", "scipy is not installed")
+        check(False, "MBG/NBD maximum likelihood: the true parameters are not rejected", "scipy is not installed")
     else:
         truth = np.log([BG_R, BG_ALPHA, BG_A, BG_B])
-        fit = optimize.minimize(lambda p: -bgnbd_loglik(p, x, tx, T), np.log([1.0, 10.0, 1.0, 1.0]),
+        fit = optimize.minimize(lambda p: -mbgnbd_loglik(p, x, tx, T), np.log([1.0, 10.0, 1.0, 1.0]),
                                 method="Nelder-Mead", options={"maxiter": 5000, "xatol": 1e-7, "fatol": 1e-7})
-        lr = 2 * (-fit.fun - bgnbd_loglik(truth, x, tx, T))
+        lr = 2 * (-fit.fun - mbgnbd_loglik(truth, x, tx, T))
         # chi-square with 4 degrees of freedom: P(> 18.47) = 0.001
         check(fit.success and -0.01 < lr < 18.47,
-              "BG/NBD maximum likelihood on (x, t_x, T): the documented parameters are not rejected (LR test, 4 df)",
+              "MBG/NBD maximum likelihood on (x, t_x, T): the documented parameters are not rejected (LR test, 4 df)",
               "MLE r=%.3f alpha=%.2f a=%.3f b=%.3f; likelihood ratio %.2f" % (tuple(np.exp(fit.x)) + (lr,)))
 
     # --- clv_fit on the demo customers: the generator's parameters come back ----------------------------------------
@@ -241,17 +249,17 @@ def main():
                                  extract(epoch FROM (%s::date + %s) - min(order_time)::timestamp) / 86400 AS t,
                                  avg(value) FILTER (WHERE k > 1) AS m
                             FROM o GROUP BY 1)
-               SELECT supplymkt.clv_fit(x, tx, t, m, 'bgnbd', 'days')::text FROM c""", START, DAYS)[0]
+               SELECT supplymkt.clv_fit(x, tx, t, m, 'mbgnbd', 'days')::text FROM c""", START, DAYS)[0]
     import json
     m = json.loads(model)
     truth = {"r": BG_R, "alpha": BG_ALPHA, "a": BG_A, "b": BG_B}
     z = {k: (m[k] - v) / m["std_errors"][i] for i, (k, v) in enumerate(truth.items())}
     check(m["converged"] and all(abs(v) < 4 for v in z.values()),
-          "clv_fit (BG/NBD, days) on the demo customers gives back the generator's r, alpha, a, b (within 4 SE)",
+          "clv_fit (MBG/NBD, days) on the demo customers gives back the generator's r, alpha, a, b (within 4 SE)",
           "fitted %s" % ", ".join("%s=%.4g (z %.2f)" % (k, m[k], z[k]) for k in truth))
     if optimize is not None:
         check(m["log_likelihood"] >= -fit.fun - 1e-6 * abs(fit.fun),
-              "clv_fit's BG/NBD log-likelihood on the demo customers is at least scipy's (Nelder-Mead)",
+              "clv_fit's MBG/NBD log-likelihood on the demo customers is at least scipy's (Nelder-Mead)",
               "clv_fit %.6f, scipy %.6f" % (m["log_likelihood"], -fit.fun))
     # Order values are baskets of catalogue lines (capped at 30 lines), so Gamma-Gamma holds only approximately:
     # the implied mean order value p*gamma/(q-1) must match the generator's within 2%, q must exceed 1.

@@ -148,15 +148,24 @@ def content_model(top_k):
 
 
 def blend(a, b, weight, top_k):
-    """weight x score_a + (1 - weight) x score_b over the union of the neighbour lists; popularity from a, else b."""
+    """(weight x score_a / best_a + (1 - weight) x score_b / best_b) x the weighted mean of best_a and best_b over
+    the models that list the item, over the union of the neighbour lists, best_* being the item's best score in
+    each model; popularity from a, else b."""
     (na, pa), (nb, pb) = a, b
     out = {}
     for item in set(na) | set(nb):
         scores = collections.defaultdict(float)
-        for j, s in na.get(item, []):
-            scores[j] += weight * s
-        for j, s in nb.get(item, []):
-            scores[j] += (1 - weight) * s
+        la, lb = na.get(item, []), nb.get(item, [])
+        ta = max((s for _, s in la), default=0.0)
+        tb = max((s for _, s in lb), default=0.0)
+        scale_w = (weight if la else 0.0) + ((1 - weight) if lb else 0.0)
+        scale = ((weight * ta if la else 0.0) + ((1 - weight) * tb if lb else 0.0)) / scale_w if scale_w > 0 else 0.0
+        for j, s in la:
+            scores[j] += weight / ta * s
+        for j, s in lb:
+            scores[j] += (1 - weight) / tb * s
+        for j in scores:
+            scores[j] *= scale
         ranked = sorted((j for j in scores if scores[j] > 0), key=lambda j: (-scores[j], j))[:top_k]
         out[item] = [(j, scores[j]) for j in ranked]
     popularity = dict(pb)

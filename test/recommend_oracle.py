@@ -22,7 +22,7 @@ that only occurs with the most popular one, so confidence-1 rules exist).
 3. item_content_similarity: cosine top-k = numpy (pairs with cosine <= 0 left out), ties by id; score error
    bounded by 1e-12 x sum|x_k y_k| / (|x||y|) (a dot product's rounding bound, >= |cosine|).
 4. item_neighbors_blend = the documented union rule applied to the two models' own lists, each list divided by
-   its best score first.
+   its best score first and the sum scaled by the weighted mean of the best scores of the models that list the item.
 5. assoc_rules: frequent_itemsets = brute force over every itemset (itertools.combinations, exact counts);
    rules = brute-force generation with mlxtend's formulas (support, confidence, lift to 1e-12 relative,
    leverage to 1e-12 absolute (a difference of numbers <= 1), conviction 1e-12 relative or Infinity at
@@ -732,12 +732,22 @@ def blend_ref(A, B, wa, top_k):
     for i in items:
         la = {j: (s, c) for j, s, c in la_all.get(i, [])}
         lb = {j: (s, c) for j, s, c in lb_all.get(i, [])}
-        # each list divided by its best score first (the documented normalisation), as the C code orders it
-        wla = wa / max(s for s, _ in la.values()) if la else 0.0
-        wlb = (1 - wa) / max(s for s, _ in lb.values()) if lb else 0.0
+        # each list divided by its best score, the sum scaled by the weighted mean of the best scores (the
+        # documented normalisation), in the C code's order of operations
+        ta = max(s for s, _ in la.values()) if la else 0.0
+        tb = max(s for s, _ in lb.values()) if lb else 0.0
+        wla = wa / ta if la else 0.0
+        wlb = (1 - wa) / tb if lb else 0.0
+        scale_w = (wa if la else 0.0) + ((1 - wa) if lb else 0.0)
+        scale = ((wa * ta if la else 0.0) + ((1 - wa) * tb if lb else 0.0)) / scale_w if scale_w > 0 else 0.0
         cand = []
         for j in set(la) | set(lb):
-            v = wla * la.get(j, (0.0, 0))[0] + wlb * lb.get(j, (0.0, 0))[0]
+            acc = 0.0
+            if j in la:
+                acc += wla * la[j][0]
+            if j in lb:
+                acc += wlb * lb[j][0]
+            v = acc * scale
             if j in la:
                 sup = {la[j][1]}
             elif i not in ia:
@@ -779,7 +789,7 @@ def sec_blend(conn, D):
         for f, v in want.items():
             if m is None or m.get(f) != v:
                 probs.append(f"JSON {f} = {str(m.get(f) if m else None)[:80]}, expected {str(v)[:80]}")
-        yield (not probs, f"item_neighbors_blend({x}, {y}), {label}: union of the lists, wa sa / max sa + (1 - wa) sb / max sb (missing "
+        yield (not probs, f"item_neighbors_blend({x}, {y}), {label}: union of the lists, (wa sa / max sa + (1 - wa) sb / max sb) x weighted mean of the listing models' max (missing "
                           "= 0), top_k, ties by id, popularity/support origin = Python", probs)
 
 

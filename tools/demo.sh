@@ -24,7 +24,7 @@ sm_say "starting a throwaway cluster on port $SM_DEMO_PORT"
 sm_start_cluster $SM_DEMO_DIR $SM_DEMO_PORT
 export PGHOST=/tmp PGPORT=$SM_DEMO_PORT PGUSER=postgres
 psql -X -q -d postgres -c "CREATE DATABASE shop"
-psql -X -v ON_ERROR_STOP=1 -d shop \
+psql -X -q -v ON_ERROR_STOP=1 -d shop \
 	-v customers="${SM_DEMO_CUSTOMERS:-5000}" -v products="${SM_DEMO_PRODUCTS:-500}" \
 	-v days="${SM_DEMO_DAYS:-365}" -v seed="${SM_DEMO_SEED:-42}" -f tools/demo.sql
 sm_say "the demo cluster keeps running: psql -h /tmp -p $SM_DEMO_PORT -U postgres shop   (stop: tools/demo.sh stop)"

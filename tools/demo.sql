@@ -1,16 +1,20 @@
 -- tools/demo.sql — what tools/demo.sh runs in database `shop`: data, dashboards, and a look at them.
 \pset footer off
-\timing off
+\set QUIET on
 CREATE EXTENSION supplymkt;
 \echo
 \echo '== supplymkt.generate_demo_data: the 15 canonical relations in schema shop'
-\timing on
+SELECT clock_timestamp() AS started \gset
 SELECT * FROM supplymkt.generate_demo_data('shop', :customers, :products, :days, :seed);
-\timing off
+SELECT format('   (%s order lines in %s s)', (SELECT count(*) FROM shop.order_items),
+              round(extract(epoch FROM clock_timestamp() - :'started'::timestamptz)::numeric, 1)) AS " " \g (tuples_only)
 \echo
-\echo '== supplymkt.create_dashboards(shop -> dash), then a concurrent refresh'
-SELECT supplymkt.create_dashboards('shop', 'dash');
-SELECT * FROM supplymkt.refresh_dashboards('dash');
+\echo '== supplymkt.create_dashboards(shop -> dash): objects made, by kind; then a concurrent refresh'
+SELECT clock_timestamp() AS started \gset
+SELECT kind, count(*) AS objects FROM supplymkt.create_dashboards('shop', 'dash') GROUP BY kind ORDER BY kind;
+SELECT format('   (built in %s s)', round(extract(epoch FROM clock_timestamp() - :'started'::timestamptz)::numeric, 1)) AS " " \g (tuples_only)
+SELECT object_name, refreshed_concurrently, row_count, round(extract(epoch FROM duration)::numeric, 2) AS seconds
+  FROM supplymkt.refresh_dashboards('dash');
 \echo
 \echo '== Supply dashboard, whole assortment, by month (dash.supply_dashboard)'
 SELECT month, units_sold, round(revenue) AS revenue, round(annualized_turnover::numeric, 2) AS turnover_yr,
@@ -37,10 +41,19 @@ SELECT (supplymkt.assortment_diversity(category)).* FROM shop.products;
 SELECT abc_class, xyz_class, count(*) AS products, round(sum(revenue)) AS revenue
   FROM dash.product_abc_xyz GROUP BY 1, 2 ORDER BY 1, 2;
 \echo
-\echo '== Customer segments: RFM segment x BG/NBD + Gamma-Gamma CLV (dash.customer_segments)'
+\echo '== The models the dashboards fitted (dash.models): the CLV model was chosen by holdout error'
+SELECT name, model_type, note FROM dash.models ORDER BY name;
+\echo
+\echo '== Customer segments: RFM segment x CLV (dash.customer_segments)'
 SELECT segment, customers, round(customer_share::numeric, 3) AS customer_share,
-       round(revenue_share::numeric, 3) AS revenue_share, round(mean_clv_12m::numeric, 2) AS mean_clv_12m
+       round(revenue_share::numeric, 3) AS revenue_share, round(mean_p_alive::numeric, 3) AS mean_p_alive,
+       mean_clv_12m
   FROM dash.customer_segments ORDER BY revenue DESC NULLS LAST;
+\echo
+\echo '== Top customers by 12-month CLV (dash.customer_dashboard)'
+SELECT customer_id, segment, orders, monetary_total, round(p_alive::numeric, 3) AS p_alive,
+       round(expected_purchases_12m::numeric, 2) AS purchases_12m, clv_12m, clv_model
+  FROM dash.customer_dashboard ORDER BY clv_12m DESC NULLS LAST, customer_id LIMIT 10;
 \echo
 \echo '== Personas: k-means on recency, frequency, value and category mix (dash.persona_segments)'
 SELECT persona, label, customers, round(customer_share::numeric, 3) AS customer_share,

@@ -14,6 +14,25 @@ sm_die() {
 	exit 1
 }
 
+# Runs a command (its output is the caller's to redirect inside it), saying every 15 s that it still runs and
+# at the end how long it took: sm_progress LABEL COMMAND [ARGS...].  Returns the command's status.
+sm_progress() {
+	local label=$1 start=$SECONDS pid rc=0 next=15
+	shift
+	"$@" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		if [ $((SECONDS - start)) -ge $next ]; then
+			sm_say "$label ... $((SECONDS - start)) s"
+			next=$((next + 15))
+		fi
+	done
+	wait "$pid" || rc=$?
+	[ $rc -eq 0 ] && sm_say "$label: done in $((SECONDS - start)) s"
+	return $rc
+}
+
 # Installs the Debian packages that are missing (apt-get update only when something is).
 sm_install_packages() {
 	[ "$(id -u)" -eq 0 ] || sm_die "run as root: packages are installed with apt-get and the cluster runs as postgres"
@@ -24,20 +43,21 @@ sm_install_packages() {
 	if [ ${#missing[@]} -gt 0 ]; then
 		sm_say "installing Debian packages: ${missing[*]}"
 		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq || sm_die "apt-get update failed"
-		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/supplymkt-apt.log 2>&1 ||
+		sm_progress "apt-get update" apt-get update -qq || sm_die "apt-get update failed"
+		sm_progress "apt-get install (${#missing[@]} packages)" \
+			sh -c 'apt-get install -y -qq --no-install-recommends "$@" >/tmp/supplymkt-apt.log 2>&1' sh "${missing[@]}" ||
 			{ tail -n 30 /tmp/supplymkt-apt.log; sm_die "apt-get install failed"; }
 	fi
 	# Debian's postgresql-common creates a default cluster on install; we use our own throwaway ones.
 	if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q '^15 *main'; then
-		pg_ctlcluster 15 main stop 2>/dev/null || true
+		pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
 	fi
 }
 
 # Builds (warnings are errors: WERROR=1) and installs the extension into the system PostgreSQL 15.
 sm_build_install() {
-	sm_say "building and installing"
-	make -C "$SM_ROOT" -s WERROR=1 PG_CONFIG=$SM_PG_BIN/pg_config >/tmp/supplymkt-build.log 2>&1 ||
+	sm_progress "building" sh -c 'make -C "$1" -s -j"$(nproc)" WERROR=1 PG_CONFIG="$2" >/tmp/supplymkt-build.log 2>&1' \
+		sh "$SM_ROOT" "$SM_PG_BIN/pg_config" ||
 		{ cat /tmp/supplymkt-build.log; sm_die "build failed"; }
 	make -C "$SM_ROOT" -s PG_CONFIG=$SM_PG_BIN/pg_config install >>/tmp/supplymkt-build.log 2>&1 ||
 		{ tail -n 30 /tmp/supplymkt-build.log; sm_die "make install failed"; }

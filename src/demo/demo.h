@@ -89,7 +89,8 @@
 #define DEMO_MAX_LINES INT64CONST(300000000)
 #define DEMO_SECS_PER_DAY 86400
 
-/* BG/NBD (days) and Gamma-Gamma parameters; generate_demo_data's COMMENT repeats them. */
+/* MBG/NBD (days) and Gamma-Gamma parameters; generate_demo_data's COMMENT repeats them. */
+#define DEMO_NEVER_BUY_SHARE 0.12		/* customers who sign up and never buy */
 #define DEMO_BG_R 0.75
 #define DEMO_BG_ALPHA 20.0
 #define DEMO_BG_A 0.8

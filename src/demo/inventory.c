@@ -16,6 +16,9 @@
 /*
  * Inventory: daily simulation per product of receipts, sales (with backorders) and a continuous-review (s, S)
  * policy; records purchase orders, end-of-day on_hand and, for each backordered order, when it can ship.
+ * The policy follows demand: s and S are recomputed every day from an exponentially smoothed forecast of the
+ * product's daily units (span 21 days, started from its first four listed weeks), so stock grows with sales
+ * and turnover stays level instead of climbing with demand.
  */
 void
 DemoSimulateInventory(DemoWorld *w)
@@ -31,6 +34,11 @@ DemoSimulateInventory(DemoWorld *w)
 	int64	   *upto = DemoAlloc0(w->cxt, P, sizeof(int64));
 	int64	   *head = DemoAlloc0(w->cxt, D, sizeof(int64));
 	double	   *units = DemoAlloc0(w->cxt, P, sizeof(double));
+	double	   *forecast = DemoAlloc0(w->cxt, P, sizeof(double));
+	double	   *today = DemoAlloc0(w->cxt, P, sizeof(double));
+	double	   *zf = DemoAlloc0(w->cxt, P, sizeof(double));
+	double	   *cycle = DemoAlloc0(w->cxt, P, sizeof(double));
+	const double alpha = 2.0 / (21.0 + 1.0);
 	int64		pocap = 0;
 	int64		oi = 0;
 
@@ -39,28 +47,40 @@ DemoSimulateInventory(DemoWorld *w)
 	w->onhand = DemoAlloc0(w->cxt, (int64) P * D, sizeof(int32));
 	for (int32 d = 0; d < D; d++)
 		head[d] = -1;
-	for (int64 l = 0; l < w->nlines; l++)
-		units[w->line[l].product] += w->line[l].qty;
+	/* each product's units in its first four listed weeks: the starting forecast */
+	for (int64 oi2 = 0; oi2 < w->norders; oi2++)
+	{
+		const DemoOrder *o = &w->ord[oi2];
+		int32		d = (int32) (o->sec / DEMO_SECS_PER_DAY);
 
-	/* planning parameters from each product's mean daily demand while listed */
+		for (int64 l = o->first_line; l < o->first_line + o->nlines; l++)
+			if (d < Max(w->prod[w->line[l].product].first_day, 0) + 28)
+				units[w->line[l].product] += w->line[l].qty;
+	}
+
+	/* sets product i's (s, S) levels from its current forecast of daily demand */
+#define DEMO_PLAN(i) \
+	do { \
+		double		mu_ = Max(forecast[i], 0.02); \
+		double		lt_ = w->supp[w->prod[i].supplier].lead_mean + 1.0; \
+		double		s_level_ = mu_ * lt_ + zf[i] * sqrt(2.0 * mu_) * sqrt(lt_); \
+		rop[i] = s_level_; \
+		upto[i] = (int64) Min(ceil(s_level_) + Max(ceil(mu_ * cycle[i]), 1.0), 1e9); \
+	} while (0)
+
+	/* planning parameters: service factor and order cycle per product, the forecast, the opening stock */
 	for (int32 i = 0; i < P; i++)
 	{
 		DemoProduct *p = &w->prod[i];
-		DemoSupplier *s = &w->supp[p->supplier];
-		int32		listed_days = D - Max(p->first_day, 0);
-		double		mu = Max(units[i] / Max(listed_days, 1), 0.02);
-		double		sd = sqrt(2.0 * mu);
-		double		z = 2.2 * gsl_rng_uniform(rng);
-		double		cycle = 10.0 + 30.0 * gsl_rng_uniform(rng);
-		double		lt = s->lead_mean + 1.0;
-		double		s_level = mu * lt + z * sd * sqrt(lt);
-		double		q = Max(ceil(mu * cycle), 1.0);
+		int32		first_weeks = Min(28, D - Max(p->first_day, 0));
 
-		rop[i] = s_level;
-		upto[i] = (int64) Min(ceil(s_level) + q, 1e9);
+		forecast[i] = units[i] / Max(first_weeks, 1);
+		zf[i] = 2.2 * gsl_rng_uniform(rng);
+		cycle[i] = 30.0 + 60.0 * gsl_rng_uniform(rng);
+		DEMO_PLAN(i);
 		out_arrival[i] = -1;
 		if (p->first_day <= 0)
-			on_hand[i] = (int64) Min(llround(s_level + q * (0.2 + 0.8 * gsl_rng_uniform(rng))), 1e9);
+			on_hand[i] = (int64) Min(llround(rop[i] + (upto[i] - ceil(rop[i])) * (0.2 + 0.8 * gsl_rng_uniform(rng))), 1e9);
 	}
 
 	/* places a purchase order for product i on day d, up to its order-up-to level */
@@ -111,6 +131,10 @@ DemoSimulateInventory(DemoWorld *w)
 		int32	   *snap = &w->onhand[(int64) d * P];
 
 		CHECK_FOR_INTERRUPTS();
+		/* the levels follow the forecast of listed products */
+		for (int32 i = 0; i < P; i++)
+			if (w->prod[i].first_day <= d)
+				DEMO_PLAN(i);
 		/* receipts, which first fill the backlog; then review the position */
 		for (int64 k = head[d]; k >= 0; k = w->po[k].next)
 		{
@@ -142,6 +166,7 @@ DemoSimulateInventory(DemoWorld *w)
 				DemoLine   *ln = &w->line[l];
 				int32		i = ln->product;
 
+				today[i] += ln->qty;
 				if (on_hand[i] >= ln->qty)
 					on_hand[i] -= ln->qty;
 				else
@@ -158,11 +183,17 @@ DemoSimulateInventory(DemoWorld *w)
 			}
 		}
 
-		/* end-of-day snapshot; -1 marks products not listed yet */
+		/* end-of-day snapshot (-1 marks products not listed yet) and the forecast update */
 		for (int32 i = 0; i < P; i++)
+		{
 			snap[i] = (w->prod[i].first_day <= d) ? DemoClampInt32(on_hand[i]) : -1;
+			if (w->prod[i].first_day <= d)
+				forecast[i] += alpha * (today[i] - forecast[i]);
+			today[i] = 0;
+		}
 	}
 #undef DEMO_PLACE_PO
+#undef DEMO_PLAN
 
 	pfree(on_hand);
 	pfree(backlog);
@@ -172,6 +203,10 @@ DemoSimulateInventory(DemoWorld *w)
 	pfree(upto);
 	pfree(head);
 	pfree(units);
+	pfree(forecast);
+	pfree(today);
+	pfree(zf);
+	pfree(cycle);
 }
 
 /* Shipments: depot, dispatch (after backorders), delivery and promise for every order. */

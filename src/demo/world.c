@@ -418,16 +418,32 @@ DemoBuildCustomersAndOrders(DemoWorld *w)
 		nu = DemoCheckDraw(gsl_ran_gamma(rng, DEMO_GG_Q, 1.0 / DEMO_GG_GAMMA), "gamma");
 		nu = Max(nu, 1e-6);
 
-		/* the first purchase is at signup */
+		/*
+		 * the first purchase is at signup, except for the customers who sign up and never buy; then, as in
+		 * MBG/NBD, the customer may drop out right away (probability p, as after every repeat purchase)
+		 */
 		sec = DemoWarpSeconds(w, signup);
 		cu->signup_sec = sec;
-		DemoAddOrder(&sk, w->cxt, c, sec, DemoPickIndex(rng, demo_acquisition_mix, DEMO_NCHAN),
-					 DemoCheckDraw(gsl_ran_gamma(rng, DEMO_GG_P, 1.0 / nu), "gamma"));
+		t = signup;
+		t_end = horizon;
+		if (gsl_rng_uniform(rng) < DEMO_NEVER_BUY_SHARE)
+		{
+			lambda = 0;
+			t_end = signup;
+		}
+		else
+		{
+			DemoAddOrder(&sk, w->cxt, c, sec, DemoPickIndex(rng, demo_acquisition_mix, DEMO_NCHAN),
+						 DemoCheckDraw(gsl_ran_gamma(rng, DEMO_GG_P, 1.0 / nu), "gamma"));
+			if (gsl_rng_uniform(rng) < p)
+			{
+				lambda = 0;
+				t_end = signup;
+			}
+		}
 		eligible = sec < win_lo;	/* the experiment enrols customers who signed up before it started */
 
 		/* repeat purchases: Poisson(lambda) while active; after each one, dropout with probability p */
-		t = signup;
-		t_end = horizon;
 		while (lambda > 0)
 		{
 			t += DemoCheckDraw(gsl_ran_exponential(rng, 1.0 / lambda), "exponential");

@@ -47,7 +47,9 @@ PG_FUNCTION_INFO_V1(item_neighbors_blend);
 /*
  * item_neighbors_blend(a, b, weight_a, top_k): per item, the weighted sum of the two models' scores, each
  * model's list first divided by its best score (so both lists run from 1 down: content cosines near 1 no
- * longer swamp purchase cosines of 0.1).
+ * longer swamp purchase cosines of 0.1), then multiplied by the weighted mean of the best scores of the models
+ * that list the item, so that each item keeps its own scale (weight 1 gives model a's scores, 0 model b's, and
+ * an item only one model lists keeps that model's scores times its weight).
  */
 Datum
 item_neighbors_blend(PG_FUNCTION_ARGS)
@@ -128,6 +130,8 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 	{
 		int			ntouched = 0,
 					nheap = 0;
+		double		scale = 0,
+					scale_weight = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		for (int side = 0; side < 2; side++)
@@ -139,6 +143,8 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 			if (at < 0 || RcOffsets(m)[at] == RcOffsets(m)[at + 1])
 				continue;
 			/* each model's list scaled so that its best neighbour scores 1: the two scales differ a lot */
+			scale += weight * RcScore(m)[RcOffsets(m)[at]];
+			scale_weight += weight;
 			weight /= RcScore(m)[RcOffsets(m)[at]];
 			for (int64 e = RcOffsets(m)[at]; e < RcOffsets(m)[at + 1]; e++)
 			{
@@ -159,7 +165,7 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 
 			if (acc[j] > 0)
 			{
-				RcCand		cand = {acc[j], items[j], sup[j]};
+				RcCand		cand = {acc[j] * (scale / scale_weight), items[j], sup[j]};
 
 				RcHeapOffer(heap, &nheap, top_k, cand);
 			}
