@@ -400,9 +400,10 @@ SELECT * FROM dash.retention ORDER BY cohort_month, month_offset;
 -- are 1: [18.375, ln 3, ln 166, 0, 75/165, 90/165], 2: [36.25, ln 2, ln 57, 0, 1, 0], 3: [19.770833, ln 2,
 -- ln 38, 12/37, 0, 25/37], 4: [0, ln 2, ln 43, 0, 18/42, 24/42].  Four distinct customers with segments = 5:
 -- k = 4, a persona each, numbered (all of size 1) in the order of the centroids, i.e. of recency: 4, 1, 3, 2.
--- Medians: recency (18.375 + 19.770833) / 2 = 19.072917, orders 1, monetary total (42 + 56) / 2 = 49; labels:
--- customer 1 high value (165) / frequent (2 orders) / recent (18.375), 2 high value (56) / occasional / lapsing
--- (36.25), 3 low value (37) / occasional / lapsing (19.770833), 4 low value (42) / occasional / recent (0).
+-- Labels place each persona among the four (q = (rank - 1) / 3, thirds): value 37 < 42 < 56 < 165 gives low, mid,
+-- mid, high; orders 1, 1, 1 (tied, rank 1: occasional) and 2 (frequent); recency 0 < 18.375 < 19.770833 < 36.25
+-- gives recent, cooling, cooling, lapsing: customer 1 high value / frequent / cooling, 2 mid value / occasional /
+-- lapsing, 3 low value / occasional / cooling, 4 mid value / occasional / recent.
 SELECT customer_id, persona, round(persona_distance::numeric, 6) AS persona_distance, rfm_segment, rfm_code,
        favourite_category, favourite_channel, category_revenue,
        (SELECT array_agg(round(f::numeric, 6)) FROM unnest(features) AS f) AS features, clv_12m
@@ -535,12 +536,34 @@ BEGIN
                             AND (SELECT bool_and(abs(a - b) <= 1e-9 * (1 + abs(b))) FROM unnest(s.centroid, gc.centroid) AS z(a, b)))
               FROM %1$I.persona_segments s JOIN g USING (persona) JOIN gc USING (persona) LEFT JOIN gt USING (persona)
              CROSS JOIN t),
-           -- the rule compares values rounded to 6 decimals (a persona exactly at the median is not above it)
-           (SELECT bool_and(s.label = concat_ws(' / ',
-                        CASE WHEN round(g.m::numeric, 6) > round(md.m::numeric, 6) THEN 'high value' ELSE 'low value' END,
-                        CASE WHEN round(g.o::numeric, 6) > round(md.o::numeric, 6) THEN 'frequent' ELSE 'occasional' END,
-                        CASE WHEN round(g.r::numeric, 6) < round(md.r::numeric, 6) THEN 'recent' ELSE 'lapsing' END))
-              FROM %1$I.persona_segments s JOIN g USING (persona) CROSS JOIN medians md)
+           -- the rule: each persona's place among the personas (centroids rounded to 6 decimals) on value,
+           -- orders and recency, in thirds; shared labels get the top category, then the persona number; all
+           -- labels end up distinct
+           (WITH lq AS (
+                SELECT g.persona, gt.category,
+                       CASE WHEN count(*) OVER () = 1 THEN 0.5
+                            ELSE (rank() OVER (ORDER BY round(g.m::numeric, 6)) - 1)::float8 / (count(*) OVER () - 1) END AS qv,
+                       CASE WHEN count(*) OVER () = 1 THEN 0.5
+                            ELSE (rank() OVER (ORDER BY round(g.o::numeric, 6)) - 1)::float8 / (count(*) OVER () - 1) END AS qo,
+                       CASE WHEN count(*) OVER () = 1 THEN 0.5
+                            ELSE (rank() OVER (ORDER BY round(g.r::numeric, 6)) - 1)::float8 / (count(*) OVER () - 1) END AS qr
+                  FROM g LEFT JOIN gt USING (persona)
+            ), lb AS (
+                SELECT persona, category,
+                       (CASE WHEN qv > 2.0 / 3 THEN 'high value' WHEN qv < 1.0 / 3 THEN 'low value' ELSE 'mid value' END) || ' / ' ||
+                       (CASE WHEN qo > 2.0 / 3 THEN 'frequent' WHEN qo < 1.0 / 3 THEN 'occasional' ELSE 'regular' END) || ' / ' ||
+                       (CASE WHEN qr < 1.0 / 3 THEN 'recent' WHEN qr > 2.0 / 3 THEN 'lapsing' ELSE 'cooling' END) AS b
+                  FROM lq
+            ), l2 AS (
+                SELECT persona, CASE WHEN count(*) OVER (PARTITION BY b) = 1 THEN b
+                                     ELSE b || ' / ' || coalesce(category, 'no category') END AS b2
+                  FROM lb
+            ), l3 AS (
+                SELECT persona, CASE WHEN count(*) OVER (PARTITION BY b2) = 1 THEN b2 ELSE b2 || ' #' || persona END AS label
+                  FROM l2
+            )
+            SELECT bool_and(s.label = l3.label) AND count(DISTINCT s.label) = count(*)
+              FROM %1$I.persona_segments s JOIN l3 USING (persona))
       FROM cmp
     $q$, dst);
     DROP TABLE expected_personas, persona_points, persona_model;

@@ -237,17 +237,16 @@ COMMENT ON COLUMN @extschema@.kmeans_elbow_point.converged IS 'Whether the best 
 -- Dashboards of this family: the query builders and their entries in the dashboard catalog (src/sql/dashboards.sql)
 -- ---------------------------------------------------------------------------------------------------------
 
--- Text of the persona query over target_schema.customer_dashboard_mv and the orders of source_schema: one row
--- per customer with its k-means persona among (at most) segments clusters; with_clv carries clv_12m over,
--- with_channel reads orders.channel (create_dashboards passes what is installed and what the source has).
-CREATE FUNCTION supplymkt_internal.customer_personas_query(source_schema text, target_schema text, segments integer,
-                                                   with_clv boolean, with_channel boolean)
+-- Text of the CTEs (without WITH) of the persona points: customer (from target_schema.customer_dashboard_mv,
+-- with clv_12m when with_clv), bought, spend, category, share, mix, feature, scaling and point (the scaled
+-- feature vector z of every customer); shared by the persona model and the personas.
+CREATE FUNCTION supplymkt_internal.persona_points_ctes(source_schema text, target_schema text, with_clv boolean,
+                                                       with_channel boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $body$
 SELECT pg_catalog.format($q$
-WITH
 customer AS MATERIALIZED (
     SELECT d.customer_id, d.as_of, d.segment AS rfm_segment, d.rfm_code, d.r_score, d.f_score, d.m_score,
            d.recency_days, d.orders, d.monetary_total%4$s
@@ -314,15 +313,52 @@ point AS MATERIALIZED (
            ARRAY(SELECT (f.features[i] - sc.mean[i]) / sc.scale[i] FROM generate_subscripts(f.features, 1) AS i
                   ORDER BY i) AS z
       FROM feature AS f CROSS JOIN scaling AS sc
-),
+)$q$, source_schema, target_schema, NULL,
+     CASE WHEN with_clv THEN ', clv_12m' ELSE '' END,
+     CASE WHEN with_channel THEN 'o.channel::text' ELSE 'NULL::text' END)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.persona_points_ctes(text, text, boolean, boolean) IS
+    'The common table expressions of the persona features and scaled points (customer ... point) over target_schema.customer_dashboard_mv and the orders of source_schema; shared by persona_model_query and customer_personas_query.';
+
+-- Text of the persona model query: one row (name personas), the kmeans_fit of the scaled persona points with
+-- k = least(segments, distinct points).
+CREATE FUNCTION supplymkt_internal.persona_model_query(source_schema text, target_schema text, segments integer)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%1$s,
 fit AS (
     -- kmeans_fit needs k distinct points: fewer personas when there are fewer distinct customers
-    SELECT least(%3$s, count(DISTINCT z))::integer AS k FROM point
-),
+    SELECT least(%2$s, count(DISTINCT z))::integer AS k FROM point
+)
+SELECT 'personas'::text AS name, 'supplymkt.kmeans_model'::text AS model_type,
+       (SELECT @extschema@.kmeans_fit(p.z, (SELECT k FROM fit), 0, 10, 300, 1e-4, false) FROM point AS p) AS model,
+       now() AS fitted_at,
+       format('kmeans_fit(z, %%s, seed 0, n_init 10, max_iter 300, tol 1e-4, no standardization) over %%s customers: z = [recency_days, ln(1 + orders), ln(1 + monetary_total), category shares] z-scored, shares divided by sqrt(categories); see customer_personas.',
+              (SELECT k FROM fit), (SELECT count(*) FROM point)) AS note
+$q$, supplymkt_internal.persona_points_ctes(source_schema, target_schema, false, false), segments)
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.persona_model_query(text, text, integer) IS
+    'The SELECT behind persona_model_mv: one row (name personas) with the k-means model of the personas, kmeans_fit(scaled features, least(segments, distinct customers), 0, 10, 300, 1e-4, false) over every customer of target_schema.customer_dashboard_mv (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the persona query over target_schema.customer_dashboard_mv and the orders of source_schema: one row
+-- per customer with its k-means persona among (at most) segments clusters; with_clv carries clv_12m over,
+-- with_channel reads orders.channel (create_dashboards passes what is installed and what the source has).
+CREATE FUNCTION supplymkt_internal.customer_personas_query(source_schema text, target_schema text, segments integer,
+                                                   with_clv boolean, with_channel boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%1$s,
 model AS (
-    -- one fit over all customers on the scaled points (seed 0, n_init 10, max_iter 300, tol 1e-4, no further
-    -- standardization), recomputed by every refresh
-    SELECT @extschema@.kmeans_fit(p.z, (SELECT k FROM fit), 0, 10, 300, 1e-4, false) AS m FROM point AS p
+    -- the model of persona_model_mv, fitted by the same refresh just before
+    SELECT pm.model AS m FROM %2$I.persona_model_mv AS pm WHERE pm.name = 'personas'
 ),
 favourite_category AS (
     SELECT DISTINCT ON (s.customer_id) s.customer_id, s.category
@@ -341,7 +377,7 @@ category_revenue AS (
 )
 SELECT f.customer_id, @extschema@.kmeans_assign(md.m, p.z) AS persona,
        @extschema@.kmeans_distance(md.m, p.z) AS persona_distance,
-       f.rfm_segment, f.rfm_code, f.r_score, f.f_score, f.m_score, f.recency_days, f.orders, f.monetary_total%4$s,
+       f.rfm_segment, f.rfm_code, f.r_score, f.f_score, f.m_score, f.recency_days, f.orders, f.monetary_total%3$s,
        fc.category AS favourite_category, fh.channel AS favourite_channel,
        COALESCE(cr.category_revenue, '{}'::jsonb) AS category_revenue, f.features, f.as_of
   FROM feature AS f
@@ -350,9 +386,8 @@ SELECT f.customer_id, @extschema@.kmeans_assign(md.m, p.z) AS persona,
   LEFT JOIN favourite_category AS fc ON fc.customer_id = f.customer_id
   LEFT JOIN favourite_channel AS fh ON fh.customer_id = f.customer_id
   LEFT JOIN category_revenue AS cr ON cr.customer_id = f.customer_id
-$q$, source_schema, target_schema, segments,
-     CASE WHEN with_clv THEN ', clv_12m' ELSE '' END,
-     CASE WHEN with_channel THEN 'o.channel::text' ELSE 'NULL::text' END)
+$q$, supplymkt_internal.persona_points_ctes(source_schema, target_schema, with_clv, with_channel), target_schema,
+     CASE WHEN with_clv THEN ', clv_12m' ELSE '' END)
 $body$;
 COMMENT ON FUNCTION supplymkt_internal.customer_personas_query(text, text, integer, boolean, boolean) IS
     'The SELECT behind customer_personas_mv: one row per customer of target_schema.customer_dashboard_mv with its persona, kmeans_assign of a kmeans_fit (seed 0, k = least(segments, distinct customers)) over all customers on the features [recency_days, ln(1 + orders), ln(1 + monetary_total), revenue share of each category in byte order of the names], z-scored and the shares weighted by 1/sqrt(number of categories), favourite category and channel from the orders of source_schema up to the dashboard''s as_of; with_clv carries clv_12m over, with_channel reads orders.channel (used by create_dashboards; handy to read or EXPLAIN).';
@@ -370,9 +405,6 @@ member AS MATERIALIZED (
 ),
 overall AS (
     SELECT count(*) AS customers, sum(monetary_total) AS revenue,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY recency_days) AS median_recency_days,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY orders) AS median_orders,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary_total) AS median_monetary_total,
            ARRAY['recency_days', 'ln(1 + orders)', 'ln(1 + monetary_total)']
            || ARRAY(SELECT 'share:' || c.category
                       FROM (SELECT DISTINCT jsonb_object_keys(category_revenue) AS category FROM member) AS c
@@ -401,34 +433,69 @@ summary AS (
            exp(c.centroid[3]) - 1 AS centroid_monetary_total,
            avg(m.recency_days) AS mean_recency_days, avg(m.orders)::float8 AS mean_orders,
            round(avg(m.monetary_total), 2) AS mean_monetary_total,
-           o.median_recency_days, o.median_orders, o.median_monetary_total, c.centroid, o.feature_names
+           c.centroid, o.feature_names
       FROM member AS m
       JOIN center AS c ON c.persona = m.persona
      CROSS JOIN overall AS o
-     GROUP BY m.persona, c.centroid, o.customers, o.revenue, o.median_recency_days, o.median_orders,
-              o.median_monetary_total, o.feature_names
+     GROUP BY m.persona, c.centroid, o.customers, o.revenue, o.feature_names
+),
+ranked AS (
+    -- each persona's place among the personas on value, frequency and recency (centroids rounded to 6 decimals,
+    -- ties share a rank): q = (rank - 1) / (personas - 1), 0.5 for a single persona
+    SELECT s.*,
+           CASE WHEN count(*) OVER () = 1 THEN 0.5
+                ELSE (rank() OVER (ORDER BY round(s.centroid_monetary_total::numeric, 6)) - 1)::float8 / (count(*) OVER () - 1) END AS q_value,
+           CASE WHEN count(*) OVER () = 1 THEN 0.5
+                ELSE (rank() OVER (ORDER BY round(s.centroid_orders::numeric, 6)) - 1)::float8 / (count(*) OVER () - 1) END AS q_orders,
+           CASE WHEN count(*) OVER () = 1 THEN 0.5
+                ELSE (rank() OVER (ORDER BY round(s.centroid_recency_days::numeric, 6)) - 1)::float8 / (count(*) OVER () - 1) END AS q_recency
+      FROM summary AS s
+),
+labelled AS (
+    SELECT r.*, t.category AS top_category, t.share AS top_category_share,
+           concat_ws(' / ',
+                     CASE WHEN r.q_value > 2.0 / 3 THEN 'high value' WHEN r.q_value < 1.0 / 3 THEN 'low value' ELSE 'mid value' END,
+                     CASE WHEN r.q_orders > 2.0 / 3 THEN 'frequent' WHEN r.q_orders < 1.0 / 3 THEN 'occasional' ELSE 'regular' END,
+                     CASE WHEN r.q_recency < 1.0 / 3 THEN 'recent' WHEN r.q_recency > 2.0 / 3 THEN 'lapsing' ELSE 'cooling' END) AS base_label
+      FROM ranked AS r
+      LEFT JOIN top_category AS t ON t.persona = r.persona
+),
+distinct_label AS (
+    -- personas that would share a label are told apart by their top category, then by their number
+    SELECT l.*, CASE WHEN count(*) OVER (PARTITION BY l.base_label) = 1 THEN l.base_label
+                     ELSE l.base_label || ' / ' || COALESCE(l.top_category, 'no category') END AS label2
+      FROM labelled AS l
 )
 SELECT s.persona,
-       concat_ws(' / ',
-                 CASE WHEN round(s.centroid_monetary_total::numeric, 6) > round(s.median_monetary_total::numeric, 6)
-                      THEN 'high value' ELSE 'low value' END,
-                 CASE WHEN round(s.centroid_orders::numeric, 6) > round(s.median_orders::numeric, 6)
-                      THEN 'frequent' ELSE 'occasional' END,
-                 CASE WHEN round(s.centroid_recency_days::numeric, 6) < round(s.median_recency_days::numeric, 6)
-                      THEN 'recent' ELSE 'lapsing' END) AS label,
+       CASE WHEN count(*) OVER (PARTITION BY s.label2) = 1 THEN s.label2 ELSE s.label2 || ' #' || s.persona END AS label,
        s.customers, s.customer_share, s.revenue, s.revenue_share%3$s,
        s.centroid_recency_days, s.centroid_orders, s.centroid_monetary_total,
        s.mean_recency_days, s.mean_orders, s.mean_monetary_total,
-       t.category AS top_category, t.share AS top_category_share, s.centroid, s.feature_names
-  FROM summary AS s
-  LEFT JOIN top_category AS t ON t.persona = s.persona
+       s.top_category, s.top_category_share, s.centroid, s.feature_names
+  FROM distinct_label AS s
 $q$, target_schema,
      CASE WHEN with_clv THEN ',
            round(avg(m.clv_12m), 2) AS mean_clv_12m' ELSE '' END,
      CASE WHEN with_clv THEN ', s.mean_clv_12m' ELSE '' END)
 $body$;
 COMMENT ON FUNCTION supplymkt_internal.persona_segments_query(text, boolean) IS
-    'The SELECT behind persona_segments_mv: one row per persona of target_schema.customer_personas_mv with its size, customer and revenue shares, mean CLV (with_clv), centroid and plain means of recency, orders and monetary total, top category and a label from the centroid against the medians of all customers (used by create_dashboards).';
+    'The SELECT behind persona_segments_mv: one row per persona of target_schema.customer_personas_mv with its size, customer and revenue shares, mean CLV (with_clv), centroid and plain means of recency, orders and monetary total, top category and a label from the persona''s place among the personas on value, frequency and recency (distinct for every persona) (used by create_dashboards).';
+
+-- dashboard persona_model
+SELECT supplymkt_internal.register_dashboard(
+    name => 'persona_model', family => 'kmeans', build_order => 295,
+    query_call => 'supplymkt_internal.persona_model_query(%1$L, %2$L, %4$s)',
+    unique_key => ARRAY['name'],
+    source_columns => ARRAY['products.product_id', 'products.category', 'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'order_items.unit_price'],
+    title => 'Persona model',
+    mv_comment => 'The k-means model of the personas built by supplymkt.create_dashboards from %2$I.customer_dashboard_mv and the orders of schema %1$s: one row, kmeans_fit(scaled features, least(%4$s, distinct customers), 0, 10, 300, 1e-4, false) over every customer (features as in customer_personas_mv); customer_personas reads it. Refresh with supplymkt.refresh_dashboards(%2$L). Also listed in the view models.',
+    columns => ARRAY[
+        ['name', 'personas.'],
+        ['model_type', 'supplymkt.kmeans_model: the type of model.'],
+        ['model', 'The fitted supplymkt.kmeans_model (JSON text: centroids, sizes, inertia, ...). NULL without customers.'],
+        ['fitted_at', 'When this create or refresh fitted it.'],
+        ['note', 'How it was fitted: k, options and the number of customers.']],
+    lists_models => true);
 
 -- dashboard customer_personas
 SELECT supplymkt_internal.register_dashboard(
@@ -437,7 +504,7 @@ SELECT supplymkt_internal.register_dashboard(
     unique_key => ARRAY['customer_id'],
     source_columns => ARRAY['products.product_id', 'products.category', 'orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'order_items.unit_price'],
     title => 'Customer personas',
-    mv_comment => 'Customer personas built by supplymkt.create_dashboards from %2$I.customer_dashboard_mv and the orders of schema %1$s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). Each feature is z-scored over all customers (population standard deviation) and each share further divided by sqrt(number of categories), so the category mix as a whole weighs as much as recency, frequency or monetary value alone (unweighted, the many share features would outvote the three RFM features and a lone buyer of a rare category would become a persona of its own). The model is supplymkt.kmeans_fit(scaled features, k, 0, 10, 300, 1e-4, false) (seed 0, n_init 10) over all customers with k = least(%4$s, distinct customers), fitted again by every refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%2$L) refreshes it after customer_dashboard_mv (in build order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
+    mv_comment => 'Customer personas built by supplymkt.create_dashboards from %2$I.customer_dashboard_mv and the orders of schema %1$s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). Each feature is z-scored over all customers (population standard deviation) and each share further divided by sqrt(number of categories), so the category mix as a whole weighs as much as recency, frequency or monetary value alone (unweighted, the many share features would outvote the three RFM features and a lone buyer of a rare category would become a persona of its own). The model is supplymkt.kmeans_fit(scaled features, k, 0, 10, 300, 1e-4, false) (seed 0, n_init 10) over all customers with k = least(%4$s, distinct customers), fitted by persona_model_mv in the same refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%2$L) refreshes it after customer_dashboard_mv (in build order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
     columns => ARRAY[
         ['customer_id', 'Customer (customer_dashboard_mv.customer_id).'],
         ['persona', 'k-means persona 1..k: kmeans_assign(model, scaled features), the nearest centroid of the model fitted on all customers of this refresh (see the comment on customer_personas_mv for the scaling). Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'],
@@ -467,7 +534,7 @@ SELECT supplymkt_internal.register_dashboard(
     mv_comment => 'Persona summary built by supplymkt.create_dashboards from %2$I.customer_personas_mv: one row per persona with its size, customer and revenue shares, mean CLV over 12 months, centroid (the mean of its customers'' feature vectors; recency, orders and monetary total also back in their own units), plain means, top category and a descriptive label. refresh_dashboards(%2$L) refreshes it after customer_personas_mv (in build order); refreshing it alone summarises the personas as last refreshed. Query the view persona_segments.',
     columns => ARRAY[
         ['persona', 'k-means persona 1..k (customer_personas.persona).'],
-        ['label', 'Description from the centroid (centroid_* columns) against the medians of all customers, each rounded to 6 decimals: ''high value'' when centroid_monetary_total is above the median monetary_total, else ''low value''; ''frequent'' when centroid_orders is above the median orders, else ''occasional''; ''recent'' when centroid_recency_days is below the median recency_days, else ''lapsing''; joined with '' / ''. Several personas can share a label.'],
+        ['label', 'What tells the persona apart: its place among the personas on value, frequency and recency (centroid_monetary_total, centroid_orders and centroid_recency_days, rounded to 6 decimals, ranked; ties share a place), in thirds: ''high'' / ''mid'' / ''low value'', ''frequent'' / ''regular'' / ''occasional'', ''recent'' / ''cooling'' / ''lapsing'', joined with '' / ''. Personas that would share a label get '' / '' and their top category, then '' #'' and their number, so every label is distinct.'],
         ['customers', 'Customers in the persona.'],
         ['customer_share', 'customers / all customers, 0..1.'],
         ['revenue', 'Sum of monetary_total of the persona''s customers.'],
