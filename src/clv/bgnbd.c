@@ -1,7 +1,8 @@
 /*
  * clv/bgnbd.c — the BG/NBD purchase model (Fader, Hardie & Lee 2005, "Counting your customers the easy way"):
  * one customer's log-likelihood, P(alive), the expected purchases of a customer known to be alive (series
- * after Pfaff's transformations, quadrature where they would cancel), and the fitting objective.
+ * after Pfaff's transformations, quadrature where they would cancel), and the fitting objective.  The
+ * likelihood, P(alive) and objective take the drop-out shift that also serves MBG/NBD (mbgnbd.c).
  */
 #include "postgres.h"
 
@@ -17,43 +18,58 @@
 #include "clv/clv.h"
 
 /* ---------------------------------------------------------------------------------------------------------
- * BG/NBD
+ * BG/NBD, and MBG/NBD through the drop-out shift s (0: BG/NBD; 1: MBG/NBD, a drop-out chance also right after
+ * the first purchase, so x + 1 chances in all):
  *
- * L(r, alpha, a, b | x, t_x, T) = B(a, b+x)/B(a, b) Gamma(r+x)/Gamma(r) alpha^r / (alpha+T)^(r+x)
- *                                 * [1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)],
- * the bracket evaluated as softplus(D), D = log a - log(b+x-1) + (r+x) log((alpha+T)/(alpha+t_x)).
+ * L(r, alpha, a, b | x, t_x, T) = B(a, b+x+s)/B(a, b) Gamma(r+x)/Gamma(r) alpha^r / (alpha+T)^(r+x)
+ *                                 * [1 + [x > 0 or s = 1] a/(b+x+s-1) ((alpha+T)/(alpha+t_x))^(r+x)],
+ * the bracket evaluated as softplus(D), D = log a - log(b+x+s-1) + (r+x) log((alpha+T)/(alpha+t_x)).
  * --------------------------------------------------------------------------------------------------------- */
 
-/* D of the BG/NBD likelihood (x > 0). */
+/* D of the likelihood (where the bracket has its second term). */
 static double
-BgnbdD(double r, double alpha, double a, double b, double x, double tx, double T)
+BetaGeoD(double r, double alpha, double a, double b, double x, double tx, double T, int shift)
 {
-	return log(a) - log(b + x - 1) + (r + x) * log1p((T - tx) / (alpha + tx));
+	return log(a) - log(b + x + (shift - 1)) + (r + x) * log1p((T - tx) / (alpha + tx));
 }
 
-/* One customer's BG/NBD log-likelihood. */
+/* One customer's log-likelihood under BG/NBD (shift 0) or MBG/NBD (shift 1). */
 double
-BgnbdLogLik(const double *p, double x, double tx, double T)
+ClvBetaGeoLogLik(const double *p, double x, double tx, double T, int shift)
 {
 	double		r = p[0],
 				alpha = p[1],
 				a = p[2],
 				b = p[3];
 	double		ll = gsl_sf_lnpoch(r, x) - r * log1p(T / alpha) - x * log(alpha + T)
-		+ gsl_sf_lnbeta(a, b + x) - gsl_sf_lnbeta(a, b);
+		+ gsl_sf_lnbeta(a, b + x + shift) - gsl_sf_lnbeta(a, b);
 
-	if (x > 0)
-		ll += SmSoftplus(BgnbdD(r, alpha, a, b, x, tx, T));
+	if (x > 0 || shift)
+		ll += SmSoftplus(BetaGeoD(r, alpha, a, b, x, tx, T, shift));
 	return ll;
 }
 
-/* BG/NBD P(alive | x, t_x, T) = 1 / (1 + e^D). */
+/* P(alive | x, t_x, T) = 1 / (1 + e^D): 1 for BG/NBD customers without repeat purchases. */
+double
+ClvBetaGeoPAlive(const double *p, double x, double tx, double T, int shift)
+{
+	if (x == 0 && !shift)
+		return 1.0;
+	return exp(-SmSoftplus(BetaGeoD(p[0], p[1], p[2], p[3], x, tx, T, shift)));
+}
+
+/* One customer's BG/NBD log-likelihood. */
+double
+BgnbdLogLik(const double *p, double x, double tx, double T)
+{
+	return ClvBetaGeoLogLik(p, x, tx, T, 0);
+}
+
+/* BG/NBD P(alive | x, t_x, T). */
 double
 BgnbdPAlive(const double *p, double x, double tx, double T)
 {
-	if (x == 0)
-		return 1.0;
-	return exp(-SmSoftplus(BgnbdD(p[0], p[1], p[2], p[3], x, tx, T)));
+	return ClvBetaGeoPAlive(p, x, tx, T, 0);
 }
 
 /*
@@ -230,11 +246,13 @@ BgnbdQ(const double *p, double x, double t, double T)
  * Fitting objective: mean negative log-likelihood over log-parameters, with its analytic gradient
  * --------------------------------------------------------------------------------------------------------- */
 
-/* BG/NBD mean negative log-likelihood and its analytic gradient over theta = log(r, alpha, a, b). */
+/*
+ * Mean negative log-likelihood of BG/NBD (shift 0) or MBG/NBD (shift 1) and its analytic gradient over
+ * theta = log(r, alpha, a, b).
+ */
 double
-BgnbdObjective(const double *theta, double *grad, void *arg)
+ClvBetaGeoObjective(const double *theta, double *grad, ClvData *d, int shift)
 {
-	ClvData    *d = (ClvData *) arg;
 	double		r = exp(theta[0]),
 				alpha = exp(theta[1]),
 				a = exp(theta[2]),
@@ -265,17 +283,18 @@ BgnbdObjective(const double *theta, double *grad, void *arg)
 	for (int j = 0; j < d->nx; j++)
 	{
 		double		x = d->xs[j];
+		bool		has_d = x > 0 || shift;
 
-		c0[j] = gsl_sf_lnpoch(r, x) + gsl_sf_lnbeta(a, b + x) - lnBab;
-		dbase[j] = x > 0 ? la - log(b + x - 1) : 0;
-		ibx[j] = x > 0 ? 1.0 / (b + x - 1) : 0;
+		c0[j] = gsl_sf_lnpoch(r, x) + gsl_sf_lnbeta(a, b + x + shift) - lnBab;
+		dbase[j] = has_d ? la - log(b + x + (shift - 1)) : 0;
+		ibx[j] = has_d ? 1.0 / (b + x + (shift - 1)) : 0;
 		if (grad)
 		{
-			double		psi_abx = gsl_sf_psi(a + b + x);
+			double		psi_abx = gsl_sf_psi(a + b + x + shift);
 
-			dr[j] = x > 0 ? gsl_sf_psi(r + x) - psi_r : 0;
-			da[j] = x > 0 ? psi_ab - psi_abx : 0;
-			db[j] = x > 0 ? gsl_sf_psi(b + x) - psi_b + psi_ab - psi_abx : 0;
+			dr[j] = has_d ? gsl_sf_psi(r + x) - psi_r : 0;
+			da[j] = has_d ? psi_ab - psi_abx : 0;
+			db[j] = has_d ? gsl_sf_psi(b + x + shift) - psi_b + psi_ab - psi_abx : 0;
 		}
 	}
 	for (int j = 0; j < d->nT; j++)
@@ -298,7 +317,7 @@ BgnbdObjective(const double *theta, double *grad, void *arg)
 					w = d->w[i];
 		double		ll = c0[xj] - r * l1p[tj] - x * lT[tj];
 
-		if (x > 0)
+		if (x > 0 || shift)
 		{
 			int			sj = d->txi[i];
 			double		dl = lT[tj] - ltx[sj];
@@ -330,4 +349,11 @@ BgnbdObjective(const double *theta, double *grad, void *arg)
 		grad[3] = -g3 * b / d->n;
 	}
 	return -sum / d->n;
+}
+
+/* BG/NBD fitting objective (an SmObjectiveFn). */
+double
+BgnbdObjective(const double *theta, double *grad, void *arg)
+{
+	return ClvBetaGeoObjective(theta, grad, (ClvData *) arg, 0);
 }

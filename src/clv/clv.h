@@ -154,6 +154,11 @@ extern double PnbdPAlive(const double *p, double x, double tx, double T);
 extern double PnbdQ(const double *p, double x, double t, double T);
 extern double PnbdObjective(const double *theta, double *grad, void *arg);
 
+/* bgnbd.c: BG/NBD (shift 0) and MBG/NBD (shift 1, a drop-out chance also right after the first purchase) */
+extern double ClvBetaGeoLogLik(const double *p, double x, double tx, double T, int shift);
+extern double ClvBetaGeoPAlive(const double *p, double x, double tx, double T, int shift);
+extern double ClvBetaGeoObjective(const double *theta, double *grad, ClvData *d, int shift);
+
 extern double MbgnbdLogLik(const double *p, double x, double tx, double T);
 extern double MbgnbdPAlive(const double *p, double x, double tx, double T);
 extern double MbgnbdQ(const double *p, double x, double t, double T);
