@@ -251,12 +251,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''days'' or ''weeks''.';
     END IF;
     PERFORM supplymkt_internal.check_source(source_schema, ARRAY['orders.customer_id', 'orders.order_time'], 'clv_holdout');
-    BEGIN
-        PERFORM now() AT TIME ZONE tz;
-    EXCEPTION WHEN invalid_parameter_value THEN
-        RAISE EXCEPTION 'time zone "%" is not recognized', tz
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
-    END;
+    PERFORM supplymkt_internal.check_time_zone(tz);
     IF hold_end IS NULL THEN
         EXECUTE format('SELECT max(order_time) FROM %I.orders WHERE isfinite(order_time)', source_schema) INTO hold_end;
     END IF;

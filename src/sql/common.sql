@@ -44,6 +44,22 @@ $$;
 COMMENT ON FUNCTION supplymkt_internal.check_source(text, text[], text) IS
     'Raises 22004 for a NULL schema, 3F000 for an unknown one, 42P01 naming the missing relations and 42703 naming the missing columns (columns given as relation.column; reader, the calling function, is named in the hint); returns nothing when source_schema has them all.';
 
+-- Checks that a time zone name is one PostgreSQL knows (22023 naming it otherwise).
+CREATE FUNCTION supplymkt_internal.check_time_zone(time_zone text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM now() AT TIME ZONE time_zone;
+EXCEPTION WHEN invalid_parameter_value THEN
+    RAISE EXCEPTION 'time zone "%" is not recognized', time_zone
+        USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
+END;
+$$;
+COMMENT ON FUNCTION supplymkt_internal.check_time_zone(text) IS
+    'Raises 22023 naming the time zone when PostgreSQL does not know it (a name from pg_timezone_names or a POSIX spec); returns nothing otherwise. Used by the functions that take a time_zone argument.';
+
 -- Whether source_schema.relation has a column column_name (for optional canonical columns such as orders.channel).
 CREATE FUNCTION supplymkt_internal.source_has_column(source_schema text, relation text, column_name text)
     RETURNS boolean

@@ -350,12 +350,7 @@ BEGIN
         RAISE EXCEPTION 'source relation %.orders lacks column %', quote_ident(source_schema), missing
             USING ERRCODE = 'undefined_column';
     END IF;
-    BEGIN
-        PERFORM now() AT TIME ZONE tz;
-    EXCEPTION WHEN invalid_parameter_value THEN
-        RAISE EXCEPTION 'time zone "%" is not recognized', tz
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
-    END;
+    PERFORM supplymkt_internal.check_time_zone(tz);
     RETURN QUERY EXECUTE supplymkt_internal.retention_query(source_schema, months, tz) || ' ORDER BY 1, 2';
 END;
 $$;

@@ -279,12 +279,7 @@ BEGIN
         RAISE EXCEPTION 'segments must be between 1 and 100, not %', segments
             USING ERRCODE = 'invalid_parameter_value', HINT = 'segments is the number of k-means personas (default 5).';
     END IF;
-    BEGIN
-        PERFORM now() AT TIME ZONE tz;
-    EXCEPTION WHEN invalid_parameter_value THEN
-        RAISE EXCEPTION 'time zone "%" is not recognized', tz
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
-    END;
+    PERFORM supplymkt_internal.check_time_zone(tz);
 
     -- one creator per target schema at a time
     PERFORM pg_advisory_xact_lock(hashtextextended('supplymkt.create_dashboards:' || target_schema, 0));

@@ -449,15 +449,12 @@ BEGIN
         RAISE EXCEPTION 'source relation %.orders lacks column %', quote_ident(source_schema), missing
             USING ERRCODE = 'undefined_column';
     END IF;
-    BEGIN
-        PERFORM now() AT TIME ZONE tz;
-    EXCEPTION WHEN invalid_parameter_value THEN
-        RAISE EXCEPTION 'time zone "%" is not recognized', tz
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
-    END;
+    PERFORM supplymkt_internal.check_time_zone(tz);
     RETURN QUERY EXECUTE supplymkt_internal.retention_query(source_schema, months, tz) || ' ORDER BY 1, 2';
 END;
 $$;
+COMMENT ON FUNCTION @extschema@.retention_cohorts(text, integer, text) IS
+    'Monthly cohort retention from source_schema.orders (customer_id, order_time): a customer''s cohort is the month of their first order; for each cohort and month_offset 0..months (0 = the cohort month) it gives cohort_customers, active_customers (cohort customers with an order in that month), retention_rate = active / cohort size (1 at offset 0) and mom_retention = active(k) / active(k - 1) (a ratio of counts, can exceed 1; NULL at offset 0 or after a month without activity). Offsets after the last month with any order are not reported (not observed yet); months without activity are reported with 0. Months are calendar months in time_zone (default: the session''s TimeZone). Orders with a NULL customer, a NULL or infinite time are left out. Errors: 22004 NULL schema or months, 22023 months outside 0..1200 or unknown time zone, 3F000 unknown schema, 42P01 no orders relation, 42703 missing column.';
 
 CREATE OR REPLACE FUNCTION supplymkt_internal.clv_fit_state_in(cstring, oid, integer) RETURNS @extschema@.clv_fit_state
     AS 'MODULE_PATHNAME', 'clv_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -1368,6 +1365,21 @@ BEGIN
     SELECT name, i, columns[i][1], columns[i][2] FROM generate_subscripts(columns, 1) AS i;
 END;
 $$;
+
+CREATE FUNCTION supplymkt_internal.check_time_zone(time_zone text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM now() AT TIME ZONE time_zone;
+EXCEPTION WHEN invalid_parameter_value THEN
+    RAISE EXCEPTION 'time zone "%" is not recognized', time_zone
+        USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
+END;
+$$;
+COMMENT ON FUNCTION supplymkt_internal.check_time_zone(text) IS
+    'Raises 22023 naming the time zone when PostgreSQL does not know it (a name from pg_timezone_names or a POSIX spec); returns nothing otherwise. Used by the functions that take a time_zone argument.';
 COMMENT ON FUNCTION supplymkt_internal.register_dashboard(text, text, integer, text, text[], text[], text, text, text[], text, boolean) IS
     'Registers (or replaces) dashboard name in dashboard_catalog and its column descriptions (columns: ARRAY[[column, description], ...]) in dashboard_columns. Checks the name (lower-case identifier, at most 55 characters), that build_order is free, that query_call calls a supplymkt_internal function, that query_call and mv_comment are valid format() templates, and that a model dashboard (lists_models) has unique key name (22023). Called by the family install scripts.';
 
@@ -1458,12 +1470,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''days'' or ''weeks''.';
     END IF;
     PERFORM supplymkt_internal.check_source(source_schema, ARRAY['orders.customer_id', 'orders.order_time'], 'clv_holdout');
-    BEGIN
-        PERFORM now() AT TIME ZONE tz;
-    EXCEPTION WHEN invalid_parameter_value THEN
-        RAISE EXCEPTION 'time zone "%" is not recognized', tz
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
-    END;
+    PERFORM supplymkt_internal.check_time_zone(tz);
     IF hold_end IS NULL THEN
         EXECUTE format('SELECT max(order_time) FROM %I.orders WHERE isfinite(order_time)', source_schema) INTO hold_end;
     END IF;
@@ -2036,12 +2043,7 @@ BEGIN
         RAISE EXCEPTION 'segments must be between 1 and 100, not %', segments
             USING ERRCODE = 'invalid_parameter_value', HINT = 'segments is the number of k-means personas (default 5).';
     END IF;
-    BEGIN
-        PERFORM now() AT TIME ZONE tz;
-    EXCEPTION WHEN invalid_parameter_value THEN
-        RAISE EXCEPTION 'time zone "%" is not recognized', tz
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use a name from pg_timezone_names, e.g. ''UTC''.';
-    END;
+    PERFORM supplymkt_internal.check_time_zone(tz);
 
     -- one creator per target schema at a time
     PERFORM pg_advisory_xact_lock(hashtextextended('supplymkt.create_dashboards:' || target_schema, 0));
