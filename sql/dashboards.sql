@@ -155,10 +155,23 @@ SELECT k.scope, k.category, k.month,
            AND (k.scope = 'overall' OR p.category = k.category)) AS fill,
        (SELECT coalesce(sum(quantity), 0) FROM item, in_key x WHERE x.scope = k.scope AND x.category = k.category
            AND x.month = k.month AND item.category = x.member AND item.month = k.month)::numeric
-         / (SELECT nullif(sum(po.received_quantity), 0)
-              FROM dash_src.purchase_orders po JOIN dash_src.products p USING (product_id)
-             WHERE date_trunc('month', po.received_date)::date = k.month
-               AND (k.scope = 'overall' OR p.category = k.category)) AS sell_through,
+         / nullif((SELECT coalesce(sum(po.received_quantity), 0)
+                     FROM dash_src.purchase_orders po JOIN dash_src.products p USING (product_id)
+                    WHERE date_trunc('month', po.received_date)::date = k.month
+                      AND (k.scope = 'overall' OR p.category = k.category))
+                  -- opening stock: on hand at the last snapshot of the previous month, else the month's first
+                  + (SELECT coalesce(sum(greatest(s.on_hand, 0)), 0)
+                       FROM dash_src.inventory_snapshots s JOIN dash_src.products p USING (product_id)
+                      WHERE (k.scope = 'overall' OR p.category = k.category)
+                        AND s.snapshot_date = coalesce(
+                              (SELECT max(s2.snapshot_date)
+                                 FROM dash_src.inventory_snapshots s2 JOIN dash_src.products p2 USING (product_id)
+                                WHERE s2.snapshot_date >= k.month - interval '1 month' AND s2.snapshot_date < k.month
+                                  AND (k.scope = 'overall' OR p2.category = k.category)),
+                              (SELECT min(s2.snapshot_date)
+                                 FROM dash_src.inventory_snapshots s2 JOIN dash_src.products p2 USING (product_id)
+                                WHERE date_trunc('month', s2.snapshot_date)::date = k.month
+                                  AND (k.scope = 'overall' OR p2.category = k.category)))), 0) AS sell_through,
        (SELECT avg((coalesce(p.first_listed, '-infinity') >= k.month)::int)
           FROM dash_src.products p
          WHERE coalesce(p.first_listed, '-infinity') < k.month + interval '1 month'
@@ -656,7 +669,10 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM similar_item s WHERE s.customer_id = c.customer_id AND s.item_id = p.product_id)
     )
     SELECT customer_id, rank, item_id, score, 'similar' AS source, because,
-           'because you bought ' || array_to_string(because, ', ') AS reason
+           -- the names of the because products (products.name when the source has it, else the ids)
+           'because you bought ' || (SELECT string_agg(COALESCE(to_jsonb(p) ->> 'name', b.id::text), ', ' ORDER BY b.ord)
+                                       FROM unnest(because) WITH ORDINALITY AS b(id, ord)
+                                       LEFT JOIN %1$I.products AS p ON p.product_id = b.id) AS reason
       FROM similar_item
     UNION ALL
     SELECT customer_id, rank, item_id, score, 'popular', '{}'::bigint[], 'popular' FROM popular WHERE rank <= 10
@@ -717,6 +733,28 @@ SELECT neighbors > 400 AS many_neighbors, missing, unexpected, neighbor_values,
        recommendations = 10 * (SELECT count(DISTINCT customer_id) FROM dash_demo_src.orders) AS ten_per_customer,
        recommendations_missing, recommendations_unexpected, recommendation_values
   FROM pg_temp.recommendation_comparison('dash_demo_src', 'dash_demo');
+-- names: the demo source has customers.name and products.name, so every dashboard row shows the right one; the
+-- fixture source has neither, so its dashboards show NULL names
+SELECT (SELECT bool_and(d.name IS NOT DISTINCT FROM c.name) AND bool_and(d.name IS NOT NULL)
+          FROM dash_demo.customer_dashboard d JOIN dash_demo_src.customers c USING (customer_id)) AS customer_names,
+       (SELECT bool_and(cp.name = d.name) FROM dash_demo.customer_personas cp JOIN dash_demo.customer_dashboard d USING (customer_id)) AS persona_names,
+       (SELECT bool_and(n.item_name = p.name AND n.neighbor_name = q.name)
+          FROM dash_demo.item_neighbors n JOIN dash_demo_src.products p ON p.product_id = n.item_id
+          JOIN dash_demo_src.products q ON q.product_id = n.neighbor_id) AS neighbor_names,
+       (SELECT bool_and(r.item_name = p.name) FROM dash_demo.user_recommendations r
+          JOIN dash_demo_src.products p ON p.product_id = r.item_id) AS recommendation_names,
+       (SELECT bool_and(a.name = p.name) FROM dash_demo.product_abc_xyz a JOIN dash_demo_src.products p USING (product_id)) AS abc_names,
+       (SELECT count(*) > 0 AND bool_and(cardinality(r.antecedent_names) = cardinality(r.antecedent)
+                                         AND r.antecedent_names[1] = (SELECT name FROM dash_demo_src.products WHERE product_id = r.antecedent[1])
+                                         AND r.consequent_names[1] = (SELECT name FROM dash_demo_src.products WHERE product_id = r.consequent[1]))
+          FROM dash_demo.product_rules r) AS rule_names,
+       (SELECT count(*) = 0 FROM dash.customer_dashboard WHERE name IS NOT NULL)
+       AND (SELECT count(*) = 0 FROM dash.item_neighbors WHERE item_name IS NOT NULL OR neighbor_name IS NOT NULL)
+       AND (SELECT count(*) = 0 FROM dash.user_recommendations WHERE item_name IS NOT NULL OR reason ~ '[a-z]{3,} [A-Z]') AS fixture_without_names;
+-- the rules view equals rules() of the stored assoc_rules model
+SELECT (SELECT count(*) FROM dash_demo.product_rules)
+       = (SELECT count(*) FROM dash_demo.models m, supplymkt.rules(m.model::supplymkt.assoc_rules_model) WHERE m.name = 'assoc_rules')
+       AS rules_all_listed;
 SELECT count(DISTINCT favourite_channel) AS channels, count(*) FILTER (WHERE favourite_category IS NULL) AS without_category,
        count(clv_12m) = (SELECT count(clv_12m) FROM dash_demo.customer_dashboard) AS clv_carried_over,
        min(cardinality(features)) = max(cardinality(features)) AS one_feature_length,

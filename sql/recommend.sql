@@ -197,12 +197,12 @@ SELECT r.* FROM rec_content_models, supplymkt.recommend(m, ARRAY[201], 5) AS r W
 
 -- hybrid: the jaccard model (a) blended with a content model of categories (b): 101, 102, 106 and the new item
 -- 107 (no interactions) in category A, 103 and 104 in B, 105 in C; same category = cosine 1, else 0 (left out).
--- weight_a 0.5: score = 0.5 x jaccard + 0.5 x content
---   101: 102 0.2 + 0.5 = 0.7, 106 0.125 + 0.5 = 0.625, 107 0.5, 103 0.2, 104 0.1
---   102: 101 0.7, 106 0.5, 107 0.5 (tie), 103 0.25, 105 0.125
---   103: 104 0.125 + 0.5 = 0.625, 102 0.25, 101 0.2, 105 0.125
---   104: 103 0.625, 105 1/6 = 0.166667, 101 0.1;  105: 104 0.166667, 102 0.125, 103 0.125 (tie)
---   106: 101 0.625, 102 0.5, 107 0.5;  107: 101, 102, 106 all 0.5
+-- weight_a 0.5: score = (0.5 x jaccard / sum_jaccard + 0.5 x content / sum_content) x (0.5 sum_jaccard +
+-- 0.5 sum_content) / (0.5 + 0.5), the sums over the item's list in each model:
+--   101: jaccard 102 0.4, 103 0.4, 106 0.25, 104 0.2 (sum 1.25); content 102, 106, 107 1 each (sum 3); scale 2.125:
+--        102 (0.16 + 1/6) x 2.125 = 0.694167, 106 (0.1 + 1/6) x 2.125 = 0.566667, 107 0.354167, 103 0.34, 104 0.17
+--   106: jaccard 101 0.25 (sum 0.25); content 101, 102, 107 (sum 3); scale 1.625:
+--        101 (0.5 + 1/6) x 1.625 = 1.083333, 102 = 107 = 1/6 x 1.625 = 0.270833
 -- popularity and support from a, the new item 107 from b (0)
 CREATE TABLE rec_category (item_id bigint, f float8[]);
 INSERT INTO rec_category VALUES (101, '{1,0,0}'), (102, '{1,0,0}'), (103, '{0,1,0}'), (104, '{0,1,0}'), (105, '{0,0,1}'),
@@ -211,11 +211,8 @@ CREATE TABLE rec_blend AS
 SELECT 'blend' AS name, supplymkt.item_neighbors_blend(a.m, b.m) AS m
   FROM rec_models a, (SELECT supplymkt.item_content_similarity(item_id, f) AS m FROM rec_category) AS b WHERE a.name = 'jaccard'
 UNION ALL
--- weight_a 0.75, top_k 2:
---   101: 102 0.3 + 0.25 = 0.55, 106 0.1875 + 0.25 = 0.4375    102: 101 0.55, 103 0.375
---   103: 104 0.1875 + 0.25 = 0.4375, 102 0.375                104: 103 0.4375, 105 0.25
---   105: 104 0.25, 102 0.1875 (tie with 103)                  106: 101 0.4375, 102 0.25 (tie with 107)
---   107: 101 0.25, 102 0.25 (tie with 106)
+-- weight_a 0.75, top_k 2: 101: scale 0.75 x 1.25 + 0.25 x 3 = 1.6875; 102 (0.24 + 1/12) x 1.6875 = 0.545625,
+--   106 (0.15 + 1/12) x 1.6875 = 0.39375 < 103 0.24 x 1.6875 = 0.405; 106: 101 (0.75 + 1/12) x 0.9375 = 0.78125
 SELECT 'blend_75_top2', supplymkt.item_neighbors_blend(a.m, b.m, 0.75, 2)
   FROM rec_models a, (SELECT supplymkt.item_content_similarity(item_id, f) AS m FROM rec_category) AS b WHERE a.name = 'jaccard';
 SELECT name, j->'measure' AS measure, j->'top_k' AS top_k, j->'items' AS items, j->'popularity' AS popularity

@@ -4,7 +4,7 @@ CREATE TABLE states AS
 SELECT supplymkt_internal.inventory_turnover_transfn(supplymkt_internal.inventory_turnover_transfn(NULL, 0.1, 1/3.0), 1e-300, 7) AS t,
        supplymkt_internal.stockout_rate_transfn(NULL, 0) AS s,
        supplymkt_internal.fill_rate_transfn(NULL, 3, 2) AS f,
-       supplymkt_internal.sell_through_rate_transfn(NULL, 1, NULL) AS st,
+       supplymkt_internal.sell_through_rate_transfn(NULL, 1, 0) AS st,
        supplymkt_internal.renewal_rate_transfn(NULL, '2024-01-05', '2024-01-01', '2024-01-31') AS r,
        supplymkt_internal.demand_cv_transfn(supplymkt_internal.demand_cv_transfn(NULL, 2), 1/7.0) AS v,
        supplymkt_internal.assortment_diversity_transfn(supplymkt_internal.assortment_diversity_transfn(NULL, 'x'), 'y') AS d;

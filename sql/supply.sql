@@ -13,8 +13,11 @@ SELECT supplymkt.inventory_turnover(cogs, inv) FROM snap WHERE false;
 -- fill rate caps over-delivery: (8 + 10 + 0) / (10 + 10 + 5) = 0.72; lines with a NULL are skipped.
 SELECT supplymkt.fill_rate(d, f) FROM (VALUES (10, 8), (10, 12), (5, 0), (NULL, 3), (4, NULL)) t(d, f);
 SELECT supplymkt.fill_rate(d, f) FROM (VALUES (0, 0)) t(d, f);
--- sell-through may exceed 1: 12 / 10
-SELECT supplymkt.sell_through_rate(s, r) FROM (VALUES (7, 10), (5, NULL), (NULL, 0)) t(s, r);
+-- sell-through: rows with a NULL are skipped, as in fill_rate: (7 + 5) / (10 + 0) = 1.2 (may exceed 1)
+SELECT supplymkt.sell_through_rate(s, r) FROM (VALUES (7, 10), (5, 0), (NULL, 3), (2, NULL)) t(s, r);
+-- retail sell-through: sold / (opening stock + received) = (7 + 5) / (4 + 10 + 6 + 0) = 0.6
+SELECT supplymkt.sell_through_rate(s, o, r) FROM (VALUES (7, 4, 10), (5, 6, 0), (NULL, 1, 1), (1, NULL, 1)) t(s, o, r);
+SELECT supplymkt.sell_through_rate(s, o, r) FROM (VALUES (3, 0, 0)) t(s, o, r);
 
 -- renewal: assortment = listed by 2024-03-31 (4 items), new in Q1 = 2
 SELECT supplymkt.renewal_rate(d, '2024-01-01', '2024-03-31')

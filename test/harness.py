@@ -471,9 +471,17 @@ AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
      "double precision, double precision"),
     (AggCase("sell_through_rate", ["sold", "received"], 1e-12, _SUM_ORDER,
              [("10", "20"), ("5", "NULL"), ("NULL", "7"), ("0", "0"), ("30", "10")],
-             oracle_expr="sum(sold) / nullif(sum(received), 0)",
-             notes="can exceed 1; NULL when nothing was received"),
+             oracle_expr="sum(sold) FILTER (WHERE received IS NOT NULL)"
+                         " / nullif(sum(received) FILTER (WHERE sold IS NOT NULL), 0)",
+             notes="rows with a NULL left out (as fill_rate); can exceed 1; NULL when nothing was received"),
      "double precision, double precision"),
+    (AggCase("sell_through_rate", ["sold", "demanded", "received"], 1e-12, _SUM_ORDER,
+             [("10", "5", "20"), ("5", "NULL", "3"), ("NULL", "2", "7"), ("0", "0", "0"), ("30", "4", "10")],
+             oracle_expr="sum(sold) FILTER (WHERE demanded IS NOT NULL AND received IS NOT NULL)"
+                         " / nullif(sum(demanded + received) FILTER (WHERE sold IS NOT NULL), 0)",
+             notes="retail form, opening stock = demanded here; rows with a NULL left out; NULL when nothing "
+                   "was available"),
+     "double precision, double precision, double precision"),
     (AggCase("renewal_rate", ["first_listed", "date '2024-01-01'", "date '2024-03-31'"], 0.0,
              "integer counts; the same division everywhere",
              [("date '2024-02-01'", "date '2024-01-01'", "date '2024-03-31'"),

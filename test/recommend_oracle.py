@@ -732,14 +732,17 @@ def blend_ref(A, B, wa, top_k):
     for i in items:
         la = {j: (s, c) for j, s, c in la_all.get(i, [])}
         lb = {j: (s, c) for j, s, c in lb_all.get(i, [])}
-        # each list divided by its best score, the sum scaled by the weighted mean of the best scores (the
-        # documented normalisation), in the C code's order of operations
-        ta = max(s for s, _ in la.values()) if la else 0.0
-        tb = max(s for s, _ in lb.values()) if lb else 0.0
+        # each list divided by the sum of its scores, the sum scaled by the weighted mean of the list sums (the
+        # documented normalisation), in the C code's order of operations (lists summed best first); weight 0 or
+        # 1 copies the one model's scores
+        ta = sum(s for s, _ in sorted(la.values(), key=lambda t: -t[0])) if la else 0.0
+        tb = sum(s for s, _ in sorted(lb.values(), key=lambda t: -t[0])) if lb else 0.0
         wla = wa / ta if la else 0.0
         wlb = (1 - wa) / tb if lb else 0.0
         scale_w = (wa if la else 0.0) + ((1 - wa) if lb else 0.0)
         scale = ((wa * ta if la else 0.0) + ((1 - wa) * tb if lb else 0.0)) / scale_w if scale_w > 0 else 0.0
+        if wa in (0.0, 1.0):
+            wla, wlb, scale = wa, 1 - wa, 1.0
         cand = []
         for j in set(la) | set(lb):
             acc = 0.0
@@ -789,7 +792,7 @@ def sec_blend(conn, D):
         for f, v in want.items():
             if m is None or m.get(f) != v:
                 probs.append(f"JSON {f} = {str(m.get(f) if m else None)[:80]}, expected {str(v)[:80]}")
-        yield (not probs, f"item_neighbors_blend({x}, {y}), {label}: union of the lists, (wa sa / max sa + (1 - wa) sb / max sb) x weighted mean of the listing models' max (missing "
+        yield (not probs, f"item_neighbors_blend({x}, {y}), {label}: union of the lists, (wa sa / sum sa + (1 - wa) sb / sum sb) x weighted mean of the listing models' sums (missing "
                           "= 0), top_k, ties by id, popularity/support origin = Python", probs)
 
 

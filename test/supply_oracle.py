@@ -143,13 +143,15 @@ def ref_fill(demanded, fulfilled):
     return fsum(np.minimum(f, d)) / sd
 
 
-def ref_sell_through(sold, received):
-    """sum(sold) / sum(received), each skipping its own NULLs; NULL when nothing was received."""
-    s = sold[~np.isnan(sold)]
-    r = received[~np.isnan(received)]
-    if len(s) == 0 or len(r) == 0 or fsum(r) == 0:
+def ref_sell_through(sold, received, opening=None):
+    """sum(sold) / (sum(opening) + sum(received)) over the rows with every value known (as fill_rate);
+    NULL when no units were available."""
+    cols = [sold, received] + ([] if opening is None else [opening])
+    keep = np.all([~np.isnan(c) for c in cols], axis=0) if len(sold) else np.zeros(0, bool)
+    available = fsum(received[keep]) + (0.0 if opening is None else fsum(opening[keep]))
+    if available == 0:
         return None
-    return fsum(s) / fsum(r)
+    return fsum(sold[keep]) / available
 
 
 def ref_renewal(listed, start, end):
@@ -187,7 +189,8 @@ def ref_diversity(categories):
     return (k, n, shannon, 1.0 - hhi, hhi, math.exp(shannon), shannon / math.log(k) if k > 1 else None)
 
 
-AGGREGATES = ["turnover", "stockout", "fill_rate", "sell_through", "renewal", "demand_cv", "diversity"]
+AGGREGATES = ["turnover", "stockout", "fill_rate", "sell_through", "sell_through_stock", "renewal", "demand_cv",
+              "diversity"]
 
 # SQL expression of each aggregate (renewal's period is a function of the group key g; 'p' = period).
 SQL_AGG = {
@@ -195,6 +198,7 @@ SQL_AGG = {
     "stockout": "supplymkt.stockout_rate(on_hand)",
     "fill_rate": "supplymkt.fill_rate(demanded, fulfilled)",
     "sell_through": "supplymkt.sell_through_rate(sold, received)",
+    "sell_through_stock": "supplymkt.sell_through_rate(sold, demanded, received)",
     "renewal": "supplymkt.renewal_rate(first_listed, %(ps)s, %(pe)s)",
     "demand_cv": "supplymkt.demand_cv(qty)",
     "diversity": "supplymkt.assortment_diversity(category)",
@@ -210,6 +214,8 @@ def ref_agg(name, d, period):
         return ref_fill(d["demanded"], d["fulfilled"])
     if name == "sell_through":
         return ref_sell_through(d["sold"], d["received"])
+    if name == "sell_through_stock":     # the retail form, with demanded standing in for opening stock
+        return ref_sell_through(d["sold"], d["received"], d["demanded"])
     if name == "renewal":
         return ref_renewal(d["listed"], period[0], period[1])
     if name == "demand_cv":
@@ -453,7 +459,7 @@ for a in AGGREGATES:
 nonnull_small = [a for a in AGGREGATES if want_ds["small"][a] not in (None, (None,) * 7)]
 null_zero = [a for a in AGGREGATES if a != "diversity" and want_ds["zeros"][a] is None]
 check(len(nonnull_small) == len(AGGREGATES) and
-      set(null_zero) == {"turnover", "fill_rate", "sell_through", "renewal", "demand_cv"}
+      set(null_zero) == {"turnover", "fill_rate", "sell_through", "sell_through_stock", "renewal", "demand_cv"}
       and want_ds["zeros"]["stockout"] == 1.0 and want_ds["zeros"]["diversity"][6] is None,
       "the edge data sets cover non-NULL results and every documented zero-denominator NULL",
       "non-NULL in small: %s; NULL in zeros: %s" % (nonnull_small, null_zero))
@@ -510,6 +516,8 @@ STATE = {
                   "demanded, fulfilled"),
     "sell_through": ("sell_through_state", "sell_through_rate_transfn", "sell_through_state_combine",
                      "sell_through_rate_final", "sold, received"),
+    "sell_through_stock": ("sell_through_state", "sell_through_rate_stock_transfn", "sell_through_state_combine",
+                           "sell_through_rate_final", "sold, demanded, received"),
     "renewal": ("renewal_state", "renewal_rate_transfn", "renewal_state_combine", "renewal_rate_final",
                 "first_listed, %s, %s" % grouped_period_sql()),
     "demand_cv": ("variability_state", "demand_cv_transfn", "variability_state_combine", "demand_cv_final", "qty"),
@@ -517,7 +525,7 @@ STATE = {
                   "assortment_diversity_final", "category"),
 }
 ARGTYPES = {"cogs, inv": "float8, float8", "on_hand": "float8", "demanded, fulfilled": "float8, float8",
-            "sold, received": "float8, float8", "qty": "float8", "category": "text"}
+            "sold, received": "float8, float8", "sold, demanded, received": "float8, float8, float8", "qty": "float8", "category": "text"}
 for a in AGGREGATES:
     stype, sfunc, cfunc, ffunc, args = STATE[a]
     argtypes = "date, date, date" if a == "renewal" else ARGTYPES[args]
@@ -567,11 +575,17 @@ check_error("stockout_rate: NaN and ±Infinity raise 22023", [
     ("SELECT supplymkt.stockout_rate(x) FROM %s(x)" % vals(["1::float8", "'-Infinity'"]), "22023"),
     ("SELECT supplymkt.stockout_rate(x) FROM %s(x)" % vals(["'Infinity'::float8"]), "22023"),
 ])
-check_error("fill_rate and sell_through_rate: negative or NaN inputs raise 22023", [
+check_error("fill_rate and sell_through_rate: negative or NaN inputs raise 22023, an overflowing sum 22003", [
     ("SELECT supplymkt.fill_rate(d, f) FROM %s(d, f)" % vals(["1::float8, -1::float8"]), "22023"),
     ("SELECT supplymkt.fill_rate(d, f) FROM %s(d, f)" % vals(["'NaN'::float8, 1::float8"]), "22023"),
     ("SELECT supplymkt.sell_through_rate(s, r) FROM %s(s, r)" % vals(["-2::float8, 1::float8"]), "22023"),
     ("SELECT supplymkt.sell_through_rate(s, r) FROM %s(s, r)" % vals(["1::float8, 'Infinity'::float8"]), "22023"),
+    ("SELECT supplymkt.sell_through_rate(s, o, r) FROM %s(s, o, r)" % vals(["1::float8, -1::float8, 1::float8"]),
+     "22023"),
+    ("SELECT supplymkt.sell_through_rate(s, o, r) FROM %s(s, o, r)" % vals(["1::float8, 'NaN'::float8, 1::float8"]),
+     "22023"),
+    ("SELECT supplymkt.sell_through_rate(s, o, r) FROM %s(s, o, r)" % vals(["1::float8, 1e308::float8, 1e308::float8"]),
+     "22003"),
 ])
 check_error("demand_cv: negative, NaN, Infinity quantities raise 22023", [
     ("SELECT supplymkt.demand_cv(x) FROM %s(x)" % vals(["1::float8", "-1"]), "22023"),

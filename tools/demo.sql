@@ -51,7 +51,7 @@ SELECT segment, customers, round(customer_share::numeric, 3) AS customer_share,
   FROM dash.customer_segments ORDER BY revenue DESC NULLS LAST;
 \echo
 \echo '== Top customers by 12-month CLV (dash.customer_dashboard)'
-SELECT customer_id, segment, orders, monetary_total, round(p_alive::numeric, 3) AS p_alive,
+SELECT customer_id, name, segment, orders, monetary_total, round(p_alive::numeric, 3) AS p_alive,
        round(expected_purchases_12m::numeric, 2) AS purchases_12m, clv_12m, clv_model
   FROM dash.customer_dashboard ORDER BY clv_12m DESC NULLS LAST, customer_id LIMIT 10;
 \echo
@@ -62,7 +62,7 @@ SELECT persona, label, customers, round(customer_share::numeric, 3) AS customer_
   FROM dash.persona_segments ORDER BY persona;
 \echo
 \echo '== Recommendations for customer 1 (dash.user_recommendations)'
-SELECT rank, item_id, round(score::numeric, 3) AS score, source, reason
+SELECT rank, item_id, item_name, round(score::numeric, 3) AS score, source, reason
   FROM dash.user_recommendations WHERE customer_id = 1 ORDER BY rank;
 \echo
 \echo '== Offline evaluation of the recommenders, trained before 2024-09-01 (supplymkt.evaluate_recommenders)'
@@ -71,11 +71,10 @@ SELECT recommender, users, round(precision_at_k::numeric, 4) AS p_at_10, round(r
        round(coverage::numeric, 3) AS coverage
   FROM supplymkt.evaluate_recommenders('shop', '2024-09-01');
 \echo
-\echo '== Association rules of baskets (orders), support >= 0.5%, confidence >= 10%'
-SELECT antecedent, consequent, round(support::numeric, 4) AS support, round(confidence::numeric, 3) AS confidence,
-       round(lift::numeric, 2) AS lift
-  FROM (SELECT (supplymkt.rules(supplymkt.assoc_rules(order_id, product_id, 0.005, 0.1))).* FROM shop.order_items) r
- ORDER BY lift DESC, antecedent, consequent LIMIT 10;
+\echo '== Association rules of the baskets (dash.product_rules: orders with support >= 0.2%, confidence >= 10%)'
+SELECT array_to_string(antecedent_names, ' + ') AS bought, array_to_string(consequent_names, ' + ') AS also_bought,
+       round(support::numeric, 4) AS support, round(confidence::numeric, 3) AS confidence, round(lift::numeric, 1) AS lift
+  FROM dash.product_rules ORDER BY lift DESC, count DESC, antecedent, consequent LIMIT 10;
 \echo
 \echo '== Cohort retention, first three months after the first order (dash.retention)'
 SELECT cohort_month, cohort_customers, month_offset, round(retention_rate::numeric, 3) AS retention

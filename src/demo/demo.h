@@ -357,6 +357,7 @@ typedef struct DemoEmitter
 } DemoEmitter;
 
 /* util.c: random streams, growth of arrays, time warp, distance */
+extern uint64 DemoMix64(uint64 x);
 extern gsl_rng *DemoRng(int64 seed, DemoStream stream, MemoryContext context);
 extern int	DemoPickIndex(gsl_rng *rng, const double *probs, int n);
 extern void *DemoGrow(void *array, int64 *capacity, int64 need, Size elsize, MemoryContext cxt);

@@ -60,6 +60,75 @@ static const char *const demo_supplier_suffix[] = {
 	"Trading", "Supply", "Wholesale", "Industries", "Imports", "Manufacturing"
 };
 
+/*
+ * Product names: "<brand> <adjective> <noun>" with the adjective and noun from the product's category, so a
+ * name fits its category (DemoProductName scatters a category's products over the combinations).
+ */
+#define DEMO_NWORDS 8
+#define DEMO_NBRANDS 12
+
+typedef struct DemoCategoryWords
+{
+	const char *adjectives[DEMO_NWORDS];
+	const char *nouns[DEMO_NWORDS];
+} DemoCategoryWords;
+
+/* In category-id order (demo_categories in world.c). */
+static const DemoCategoryWords demo_category_words[DEMO_NCAT] = {
+	{{"Wireless", "Compact", "Smart", "Portable", "Noise-Cancelling", "Ultra", "Digital", "Pro"},
+	{"Headphones", "Speaker", "Charger", "Smartwatch", "Tablet", "Camera", "Keyboard", "Power Bank"}},
+	{{"Slim-Fit", "Linen", "Classic", "Wool", "Denim", "Summer", "Leather", "Cotton"},
+	{"Shirt", "Jeans", "Dress", "Jacket", "Sneakers", "Scarf", "Hoodie", "Skirt"}},
+	{{"Soft", "Scented", "Woven", "Ceramic", "Rustic", "Modern", "Velvet", "Bamboo"},
+	{"Throw Blanket", "Candle", "Cushion", "Vase", "Rug", "Lamp", "Curtains", "Picture Frame"}},
+	{{"Non-Stick", "Stainless", "Cast-Iron", "Glass", "Electric", "Nonslip", "Enamel", "Carbon-Steel"},
+	{"Frying Pan", "Chef's Knife", "Kettle", "Blender", "Saucepan", "Cutting Board", "Coffee Grinder", "Mixing Bowl"}},
+	{{"Hydrating", "Matte", "Vitamin C", "Gentle", "Rose", "Overnight", "Mineral", "Argan"},
+	{"Face Cream", "Lipstick", "Serum", "Shampoo", "Body Lotion", "Eye Palette", "Cleanser", "Hair Oil"}},
+	{{"Daily", "Organic", "Sugar-Free", "Extra-Strength", "Herbal", "Omega-3", "Probiotic", "Sensitive"},
+	{"Multivitamin", "Toothpaste", "Protein Powder", "Tea Blend", "Supplement", "Thermometer", "First-Aid Kit", "Hand Gel"}},
+	{{"Lightweight", "Trail", "Yoga", "Waterproof", "Training", "Carbon", "Indoor", "All-Season"},
+	{"Running Shoes", "Yoga Mat", "Dumbbells", "Water Bottle", "Backpack", "Tennis Racket", "Bike Helmet", "Jump Rope"}},
+	{{"Wooden", "Plush", "Magnetic", "Remote-Control", "Building", "Musical", "Glow-in-the-Dark", "Puzzle"},
+	{"Train Set", "Teddy Bear", "Blocks", "Race Car", "Doll", "Board Game", "Robot", "Kite"}},
+	{{"Illustrated", "Hardcover", "Pocket", "Collected", "Annotated", "Beginner's", "Complete", "Modern"},
+	{"Cookbook", "Novel", "Atlas", "Biography", "Poetry Collection", "Field Guide", "History", "Travel Guide"}},
+	{{"Organic", "Roasted", "Whole-Grain", "Extra Virgin", "Dark", "Wild", "Sea-Salt", "Spiced"},
+	{"Coffee Beans", "Olive Oil", "Pasta", "Granola", "Chocolate", "Honey", "Crackers", "Rice"}},
+	{{"Cordless", "Galvanised", "Solar", "Heavy-Duty", "Folding", "Raised", "Terracotta", "Self-Watering"},
+	{"Hose", "Planter", "Pruning Shears", "Garden Light", "Lawn Chair", "Watering Can", "Seed Kit", "Wheelbarrow"}},
+	{{"Grain-Free", "Orthopedic", "Chew-Proof", "Reflective", "Natural", "Self-Cleaning", "Cosy", "Interactive"},
+	{"Dog Food", "Cat Bed", "Leash", "Litter Box", "Chew Toy", "Bird Feeder", "Scratching Post", "Treats"}},
+	{{"Ergonomic", "Refillable", "Recycled", "Adjustable", "Ruled", "Magnetic", "Heavy-Duty", "Desk"},
+	{"Notebook", "Gel Pens", "Stapler", "Desk Lamp", "Planner", "Monitor Stand", "Filing Box", "Whiteboard"}},
+	{{"All-Weather", "Heavy-Duty", "Universal", "LED", "Microfibre", "Magnetic", "Compact", "Premium"},
+	{"Floor Mats", "Wiper Blades", "Phone Mount", "Headlight Bulbs", "Car Wax", "Jump Starter", "Seat Covers", "Tyre Inflator"}},
+	{{"Organic", "Soft", "Hypoallergenic", "Foldable", "Musical", "Bamboo", "Anti-Colic", "Convertible"},
+	{"Baby Blanket", "Onesie", "Stroller", "Bottle Set", "Teether", "Changing Mat", "Baby Monitor", "Car Seat"}},
+	{{"Oak", "Walnut", "Upholstered", "Extendable", "Scandinavian", "Industrial", "Reclining", "Modular"},
+	{"Dining Table", "Armchair", "Bookshelf", "Sofa", "Bed Frame", "Desk", "Wardrobe", "Coffee Table"}},
+};
+
+static const char *const demo_brands[DEMO_NBRANDS] = {
+	"Aurora", "Nordlys", "Vela", "Kestrel", "Marlow", "Tidewell", "Oakridge", "Lumen", "Brightwater", "Halden",
+	"Fenwick", "Solace"
+};
+
+/* Customer names: a given name and a family name (DemoEmitCustomers draws each from the customer's row hash). */
+static const char *const demo_given_names[] = {
+	"Anna", "Ben", "Clara", "David", "Elif", "Felix", "Greta", "Hannah", "Ivan", "Julia", "Karim", "Lena", "Marco",
+	"Nina", "Oskar", "Paula", "Quentin", "Rosa", "Samir", "Tanja", "Umut", "Vera", "Wei", "Xenia", "Yusuf", "Zoe",
+	"Amir", "Birgit", "Chen", "Daria", "Emil", "Fatima", "Georg", "Helena", "Ines", "Jonas", "Katarina", "Lukas",
+	"Maja", "Noah", "Olga", "Piotr", "Sofia", "Tobias", "Ursula", "Viktor", "Yara", "Lars"
+};
+static const char *const demo_family_names[] = {
+	"Schmidt", "Yilmaz", "Nowak", "Rossi", "Fischer", "Kowalski", "Weber", "Novak", "Meyer", "Garcia", "Wagner",
+	"Jensen", "Becker", "Popescu", "Hoffmann", "Silva", "Schulz", "Horvat", "Koch", "Andersen", "Richter", "Kaya",
+	"Klein", "Dubois", "Wolf", "Ivanova", "Neumann", "Lindqvist", "Schwarz", "Martin", "Zimmermann", "Kovacs",
+	"Braun", "Petersen", "Hartmann", "Moreau", "Lange", "Nguyen", "Krause", "Lehmann", "Ahmed", "Walter",
+	"Kaiser", "Fuchs", "Peters", "Lang", "Berg", "Sommer"
+};
+
 /* Values of events.event_type and returns.reason. */
 static const char *const demo_event_types[] = {"view", "cart", "purchase"};
 static const char *const demo_return_reasons[] = {
@@ -74,10 +143,11 @@ static const char *const demo_return_reasons[] = {
 
 /* Name, column types and column signature of each relation, indexed by DemoRelId. */
 const DemoRelSpec demo_rels[DEMO_NRELS] = {
-	{"customers", 5, {INT8OID, DATEOID, TEXTOID, FLOAT8OID, FLOAT8OID},
-	"customer_id bigint, signup_date date, region text, lat float8, lon float8"},
-	{"products", 6, {INT8OID, TEXTOID, DATEOID, NUMERICOID, NUMERICOID, INT8OID},
-	"product_id bigint, category text, first_listed date, unit_cost numeric, unit_price numeric, supplier_id bigint"},
+	{"customers", 6, {INT8OID, DATEOID, TEXTOID, FLOAT8OID, FLOAT8OID, TEXTOID},
+	"customer_id bigint, signup_date date, region text, lat float8, lon float8, name text"},
+	{"products", 7, {INT8OID, TEXTOID, DATEOID, NUMERICOID, NUMERICOID, INT8OID, TEXTOID},
+	"product_id bigint, category text, first_listed date, unit_cost numeric, unit_price numeric, supplier_id bigint, "
+	"name text"},
 	{"orders", 4, {INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID},
 	"order_id bigint, customer_id bigint, order_time timestamptz, channel text"},
 	{"order_items", 4, {INT8OID, INT8OID, INT4OID, NUMERICOID},
@@ -193,6 +263,42 @@ DemoTexts(const DemoEmitter *e, const char *const *strings, int n)
 	return d;
 }
 
+#define DEMO_NAME_LEN 96
+
+/*
+ * Name of the n-th product (0-based) of category k: the n-th of the category's brand x adjective x noun
+ * combinations in a scattered order (a stride coprime to their number), so neighbours in id order differ in
+ * every word; past the last combination a series number follows ("... 2", "... 3").
+ */
+static void
+DemoProductName(char *buf, int k, int64 n)
+{
+	const int64 combos = DEMO_NBRANDS * DEMO_NWORDS * DEMO_NWORDS;
+	const DemoCategoryWords *cw = &demo_category_words[k];
+	int64		c = (n % combos) * 277 % combos;	/* 277 is prime, so coprime to 768 */
+	int64		series = n / combos + 1;
+
+	if (series == 1)
+		snprintf(buf, DEMO_NAME_LEN, "%s %s %s", demo_brands[c % DEMO_NBRANDS],
+				 cw->adjectives[(c / DEMO_NBRANDS) % DEMO_NWORDS], cw->nouns[c / (DEMO_NBRANDS * DEMO_NWORDS)]);
+	else
+		snprintf(buf, DEMO_NAME_LEN, "%s %s %s %lld", demo_brands[c % DEMO_NBRANDS],
+				 cw->adjectives[(c / DEMO_NBRANDS) % DEMO_NWORDS], cw->nouns[c / (DEMO_NBRANDS * DEMO_NWORDS)],
+				 (long long) series);
+}
+
+/* Name of customer c: a given and a family name drawn from a hash of (seed, c), independent of the simulation. */
+static Datum
+DemoCustomerName(const DemoWorld *w, int32 c)
+{
+	uint64		h = DemoMix64(DemoMix64((uint64) w->seed) ^ ((uint64) c * UINT64CONST(0xA24BAED4963EE407)));
+	char		name[DEMO_NAME_LEN];
+
+	snprintf(name, sizeof(name), "%s %s", demo_given_names[h % lengthof(demo_given_names)],
+			 demo_family_names[(h >> 32) % lengthof(demo_family_names)]);
+	return PointerGetDatum(cstring_to_text(name));
+}
+
 /* customers */
 void
 DemoEmitCustomers(const DemoWorld *w, DemoEmitter *e)
@@ -212,6 +318,7 @@ DemoEmitCustomers(const DemoWorld *w, DemoEmitter *e)
 		e->values[2] = region[cu->region];
 		e->values[3] = Float8GetDatum(round(cu->lat * 1e6) / 1e6);
 		e->values[4] = Float8GetDatum(round(cu->lon * 1e6) / 1e6);
+		e->values[5] = DemoCustomerName(w, c);
 		DemoEmit(e);
 	}
 }
@@ -221,6 +328,7 @@ void
 DemoEmitProducts(const DemoWorld *w, DemoEmitter *e)
 {
 	const char *names[DEMO_NCAT];
+	int64		in_category[DEMO_NCAT] = {0};
 	Datum	   *category;
 
 	for (int k = 0; k < DEMO_NCAT; k++)
@@ -229,6 +337,7 @@ DemoEmitProducts(const DemoWorld *w, DemoEmitter *e)
 	for (int32 i = 0; i < w->nprod; i++)
 	{
 		const DemoProduct *p = &w->prod[i];
+		char		name[DEMO_NAME_LEN];
 
 		e->values[0] = Int64GetDatum((int64) i + 1);
 		e->values[1] = category[p->category];
@@ -236,6 +345,8 @@ DemoEmitProducts(const DemoWorld *w, DemoEmitter *e)
 		e->values[3] = DemoCents(p->cost_cents);
 		e->values[4] = DemoCents(p->price_cents);
 		e->values[5] = Int64GetDatum((int64) p->supplier + 1);
+		DemoProductName(name, p->category, in_category[p->category]++);
+		e->values[6] = PointerGetDatum(cstring_to_text(name));
 		DemoEmit(e);
 	}
 }

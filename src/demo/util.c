@@ -12,8 +12,8 @@
 
 #include "demo/demo.h"
 
-/* SplitMix64: mixes the user's seed and a stream number into a 64-bit value. */
-static uint64
+/* SplitMix64: mixes the user's seed and a stream number (or a row number) into a 64-bit value. */
+uint64
 DemoMix64(uint64 x)
 {
 	x += UINT64CONST(0x9E3779B97F4A7C15);

@@ -46,8 +46,9 @@ item_neighbors_rows(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(item_neighbors_blend);
 /*
  * item_neighbors_blend(a, b, weight_a, top_k): per item, the weighted sum of the two models' scores, each
- * model's list first divided by its best score (so both lists run from 1 down: content cosines near 1 no
- * longer swamp purchase cosines of 0.1), then multiplied by the weighted mean of the best scores of the models
+ * model's list first divided by the sum of its scores (each neighbour's share of the item's similarity mass:
+ * a flat list of content cosines near 1 spreads its weight over all its neighbours instead of swamping a
+ * peaked list of purchase cosines of 0.1), then multiplied by the weighted mean of those sums over the models
  * that list the item, so that each item keeps its own scale (weight 1 gives model a's scores, 0 model b's, and
  * an item only one model lists keeps that model's scores times its weight).
  */
@@ -57,6 +58,7 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 	RcModel    *a,
 			   *b;
 	double		wa;
+	bool		one_model;
 	int			top_k;
 	int64		na,
 				nb,
@@ -126,6 +128,7 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 	heap = SmAllocArray(top_k, sizeof(RcCand));
 	entries = SmAllocArray(nitems * (int64) top_k, sizeof(RcCand));
 	offsets = SmAllocArray(nitems + 1, sizeof(int64));
+	one_model = wa == 0 || wa == 1;
 	for (int64 i = 0; i < nitems; i++)
 	{
 		int			ntouched = 0,
@@ -139,13 +142,22 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 			RcModel    *m = side == 0 ? a : b;
 			int64		at = side == 0 ? from_a[i] : from_b[i];
 			double		weight = side == 0 ? wa : 1 - wa;
+			double		mass = 0;
 
 			if (at < 0 || RcOffsets(m)[at] == RcOffsets(m)[at + 1])
 				continue;
-			/* each model's list scaled so that its best neighbour scores 1: the two scales differ a lot */
-			scale += weight * RcScore(m)[RcOffsets(m)[at]];
-			scale_weight += weight;
-			weight /= RcScore(m)[RcOffsets(m)[at]];
+			/*
+			 * each model's list scaled to sum to 1: the two scales and shapes differ a lot (with weight 0 or 1
+			 * the one model's scores are copied as they are, bit for bit)
+			 */
+			if (!one_model)
+			{
+				for (int64 e = RcOffsets(m)[at]; e < RcOffsets(m)[at + 1]; e++)
+					mass = SmAddChecked(mass, RcScore(m)[e]);
+				scale += weight * mass;
+				scale_weight += weight;
+				weight /= mass;
+			}
 			for (int64 e = RcOffsets(m)[at]; e < RcOffsets(m)[at + 1]; e++)
 			{
 				int32		j = (int32) RcFindId(items, nitems, RcNeighbor(m)[e]);
@@ -165,7 +177,7 @@ item_neighbors_blend(PG_FUNCTION_ARGS)
 
 			if (acc[j] > 0)
 			{
-				RcCand		cand = {acc[j] * (scale / scale_weight), items[j], sup[j]};
+				RcCand		cand = {one_model ? acc[j] : acc[j] * (scale / scale_weight), items[j], sup[j]};
 
 				RcHeapOffer(heap, &nheap, top_k, cand);
 			}

@@ -70,3 +70,17 @@ RETURN EXISTS (SELECT 1 FROM pg_attribute AS a
                   AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped);
 COMMENT ON FUNCTION supplymkt_internal.source_has_column(text, text, text) IS
     'True when relation source_schema.relation exists and has a column column_name; false otherwise (also for NULL arguments). Used for optional canonical columns, e.g. orders.channel for the personas.';
+
+-- Text of a CTE "cte(id, name)" with the names of an optional name column (customers.name, products.name):
+-- one row per key from source_schema.relation when with_names, else no rows (the dashboards then show NULL names).
+CREATE FUNCTION supplymkt_internal.names_cte(cte text, source_schema text, relation text, key_column text,
+                                             with_names boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN CASE WHEN with_names
+            THEN format('%I AS (SELECT DISTINCT ON (r.%I) r.%I::bigint AS id, r.name::text AS name FROM %I.%I AS r WHERE r.%I IS NOT NULL ORDER BY r.%I, r.name::text COLLATE "C")',
+                        cte, key_column, key_column, source_schema, relation, key_column, key_column)
+            ELSE format('%I AS (SELECT NULL::bigint AS id, NULL::text AS name WHERE false)', cte) END;
+COMMENT ON FUNCTION supplymkt_internal.names_cte(text, text, text, text, boolean) IS
+    'Text of a common table expression cte(id bigint, name text): the name column of source_schema.relation by key_column (one row per key, the first name in byte order when a key repeats) when with_names, else an empty relation of that shape, so the dashboards show NULL names for sources without the optional customers.name or products.name columns.';

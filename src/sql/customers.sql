@@ -401,8 +401,9 @@ COMMENT ON FUNCTION supplymkt_internal.customer_summary_ctes(text, text) IS
     'The common table expressions (order_values, local, bounds, summary, flat) of the per-customer rfm_summary of source_schema as of its latest order, days in time_zone; shared by customer_dashboard_query and clv_model_query.';
 
 -- Text of the customer dashboard query (one row per customer) for a source schema and a time zone; the CLV
--- columns come from the model of target_schema.clv_model_mv (built before it).
-CREATE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, target_schema text, time_zone text)
+-- columns come from the model of target_schema.clv_model_mv (built before it); with_names reads customers.name.
+CREATE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, target_schema text, time_zone text,
+                                                            with_names boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -421,8 +422,9 @@ model AS (
     SELECT cm.model AS m, cm.model::text::jsonb ->> 'model' AS purchase_model,
            cm.model IS NOT NULL AND cm.model::text::jsonb ? 'gamma' AS has_spend
       FROM %2$I.clv_model_mv AS cm WHERE cm.name = 'clv'
-)
-SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days,
+),
+%3$s
+SELECT s.customer_id, cn.name, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days,
        round(s.monetary_mean::numeric, 2) AS monetary_mean, round(s.monetary_repeat_mean::numeric, 2) AS monetary_repeat_mean,
        round(s.monetary_total::numeric, 2) AS monetary_total, s.first_order, s.last_order,
        (s.sc).r AS r_score, (s.sc).f AS f_score, (s.sc).m AS m_score, (s.sc).code AS rfm_code,
@@ -434,10 +436,12 @@ SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_
                                                 COALESCE(s.monetary_repeat_mean, 0), 365, 0)::numeric, 2)
        END AS clv_12m
   FROM scored AS s LEFT JOIN model AS md ON true
-$q$, supplymkt_internal.customer_summary_ctes(source_schema, time_zone), target_schema)
+  LEFT JOIN customer_name AS cn ON cn.id = s.customer_id
+$q$, supplymkt_internal.customer_summary_ctes(source_schema, time_zone), target_schema,
+     supplymkt_internal.names_cte('customer_name', source_schema, 'customers', 'customer_id', with_names))
 $body$;
-COMMENT ON FUNCTION supplymkt_internal.customer_dashboard_query(text, text, text) IS
-    'The SELECT behind customer_dashboard_mv for a source schema and a time zone: the rfm_summary, scores and segment of every customer, and p_alive, expected_purchases_12m and clv_12m under the CLV model of target_schema.clv_model_mv (used by create_dashboards; handy to read or EXPLAIN).';
+COMMENT ON FUNCTION supplymkt_internal.customer_dashboard_query(text, text, text, boolean) IS
+    'The SELECT behind customer_dashboard_mv for a source schema and a time zone: the rfm_summary, scores and segment of every customer, its name (customers.name when with_names, else NULL), and p_alive, expected_purchases_12m and clv_12m under the CLV model of target_schema.clv_model_mv (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Text of the RFM segment summary query over target_schema.customer_dashboard_mv.
 CREATE FUNCTION supplymkt_internal.customer_segments_query(target_schema text, with_clv boolean)
@@ -467,13 +471,14 @@ COMMENT ON FUNCTION supplymkt_internal.customer_segments_query(text, boolean) IS
 -- dashboard customer_dashboard
 SELECT supplymkt_internal.register_dashboard(
     name => 'customer_dashboard', family => 'customers', build_order => 200,
-    query_call => 'supplymkt_internal.customer_dashboard_query(%1$L, %2$L, %3$L)',
+    query_call => 'supplymkt_internal.customer_dashboard_query(%1$L, %2$L, %3$L, supplymkt_internal.source_has_column(%1$L, ''customers'', ''name''))',
     unique_key => ARRAY['customer_id'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.quantity', 'order_items.unit_price'],
     title => 'Customer dashboard',
     mv_comment => 'Customer dashboard built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments, and p_alive, expected purchases and CLV over the next 365 days from the CLV model of %2$I.clv_model_mv (the purchase model with the lowest holdout error, plus Gamma-Gamma spend), fitted on all customers by the same refresh. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
     columns => ARRAY[
         ['customer_id', 'Customer (orders.customer_id): every customer with at least one order with a finite order_time.'],
+        ['name', 'The customer''s name (customers.name, an optional column of the canonical model); NULL when the source has no such column or no row for the customer.'],
         ['as_of', 'The time the summary is taken at: the latest order_time in the data at refresh time (a refresh of unchanged data gives the same numbers; with live data it is about now).'],
         ['orders', 'Orders of the customer (the RFM frequency the scores use).'],
         ['frequency', 'BG/NBD frequency: distinct purchase days after the first (calendar days in the dashboard time zone). 0 for customers who bought on one day only.'],

@@ -44,8 +44,8 @@ DECLARE
                                'purchase_orders', 'shipments', 'returns', 'reviews', 'depots', 'marketing_spend',
                                'touchpoints', 'events', 'experiments'];
     spec_columns text[] := ARRAY[
-        'customer_id,signup_date,region,lat,lon',
-        'product_id,category,first_listed,unit_cost,unit_price,supplier_id',
+        'customer_id,signup_date,region,lat,lon,name',
+        'product_id,category,first_listed,unit_cost,unit_price,supplier_id,name',
         'order_id,customer_id,order_time,channel',
         'order_id,product_id,quantity,unit_price',
         'snapshot_date,product_id,on_hand,inventory_value',
@@ -60,8 +60,8 @@ DECLARE
         'customer_id,event_time,event_type,product_id',
         'customer_id,experiment,variant,assigned_at'];
     spec_types text[] := ARRAY[
-        'bigint,date,text,float8,float8',
-        'bigint,text,date,numeric,numeric,bigint',
+        'bigint,date,text,float8,float8,text',
+        'bigint,text,date,numeric,numeric,bigint,text',
         'bigint,bigint,timestamptz,text',
         'bigint,bigint,integer,numeric',
         'date,bigint,integer,numeric',

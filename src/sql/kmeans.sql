@@ -248,7 +248,7 @@ CREATE FUNCTION supplymkt_internal.persona_points_ctes(source_schema text, targe
 AS $body$
 SELECT pg_catalog.format($q$
 customer AS MATERIALIZED (
-    SELECT d.customer_id, d.as_of, d.segment AS rfm_segment, d.rfm_code, d.r_score, d.f_score, d.m_score,
+    SELECT d.customer_id, d.name, d.as_of, d.segment AS rfm_segment, d.rfm_code, d.r_score, d.f_score, d.m_score,
            d.recency_days, d.orders, d.monetary_total%4$s
       FROM %2$I.customer_dashboard_mv AS d
 ),
@@ -375,7 +375,7 @@ category_revenue AS (
       FROM spend AS s
      GROUP BY s.customer_id
 )
-SELECT f.customer_id, @extschema@.kmeans_assign(md.m, p.z) AS persona,
+SELECT f.customer_id, f.name, @extschema@.kmeans_assign(md.m, p.z) AS persona,
        @extschema@.kmeans_distance(md.m, p.z) AS persona_distance,
        f.rfm_segment, f.rfm_code, f.r_score, f.f_score, f.m_score, f.recency_days, f.orders, f.monetary_total%3$s,
        fc.category AS favourite_category, fh.channel AS favourite_channel,
@@ -507,6 +507,7 @@ SELECT supplymkt_internal.register_dashboard(
     mv_comment => 'Customer personas built by supplymkt.create_dashboards from %2$I.customer_dashboard_mv and the orders of schema %1$s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). Each feature is z-scored over all customers (population standard deviation) and each share further divided by sqrt(number of categories), so the category mix as a whole weighs as much as recency, frequency or monetary value alone (unweighted, the many share features would outvote the three RFM features and a lone buyer of a rare category would become a persona of its own). The model is supplymkt.kmeans_fit(scaled features, k, 0, 10, 300, 1e-4, false) (seed 0, n_init 10) over all customers with k = least(%4$s, distinct customers), fitted by persona_model_mv in the same refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%2$L) refreshes it after customer_dashboard_mv (in build order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
     columns => ARRAY[
         ['customer_id', 'Customer (customer_dashboard_mv.customer_id).'],
+        ['name', 'The customer''s name (customer_dashboard_mv.name; NULL when the source has no customers.name).'],
         ['persona', 'k-means persona 1..k: kmeans_assign(model, scaled features), the nearest centroid of the model fitted on all customers of this refresh (see the comment on customer_personas_mv for the scaling). Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'],
         ['persona_distance', 'Euclidean distance from the customer''s scaled features to the persona''s centroid, in the space the model was fitted in (z-scores, shares weighted by 1/sqrt(number of categories); kmeans_distance): small = typical of the persona.'],
         ['rfm_segment', 'Named RFM segment (customer_dashboard_mv.segment).'],

@@ -147,7 +147,7 @@ COMMENT ON FUNCTION @extschema@.neighbors(@extschema@.item_neighbors) IS 'The mo
 CREATE FUNCTION @extschema@.item_neighbors_blend(a @extschema@.item_neighbors, b @extschema@.item_neighbors,
                                                  weight_a double precision DEFAULT 0.5, top_k integer DEFAULT NULL)
     RETURNS @extschema@.item_neighbors AS 'MODULE_PATHNAME', 'item_neighbors_blend' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.item_neighbors_blend(@extschema@.item_neighbors, @extschema@.item_neighbors, double precision, integer) IS 'Hybrid neighbours: for every item of either model, score = weight_a x score_a / best_a + (1 - weight_a) x score_b / best_b over the union of its neighbour lists, best_a and best_b being the item''s best score in each model (so neither model''s scale swamps the other''s; a missing score counts as 0), top_k kept (default: the larger top_k). Popularity comes from a (b for items only b knows); a neighbour''s support from a''s list when a lists it, else from b''s. Blend collaborative with content neighbours so that new items without interactions can be recommended.';
+COMMENT ON FUNCTION @extschema@.item_neighbors_blend(@extschema@.item_neighbors, @extschema@.item_neighbors, double precision, integer) IS 'Hybrid neighbours: for every item of either model, score = (weight_a x score_a / sum_a + (1 - weight_a) x score_b / sum_b) x the weighted mean of sum_a and sum_b over the models that list the item, over the union of its neighbour lists, sum_a and sum_b being the sum of the item''s scores in each model (each neighbour''s share of the item''s similarity mass, so neither model''s scale or flatness swamps the other; weight 1 gives a''s scores, 0 b''s; a missing score counts as 0), top_k kept (default: the larger top_k). Popularity comes from a (b for items only b knows); a neighbour''s support from a''s list when a lists it, else from b''s. Blend collaborative with content neighbours so that new items without interactions can be recommended.';
 CREATE FUNCTION @extschema@.recommend(model @extschema@.item_neighbors, history bigint[], k integer DEFAULT 10,
                                       exclude bigint[] DEFAULT NULL,
                                       OUT rank integer, OUT item_id bigint, OUT score double precision,
@@ -277,7 +277,7 @@ COMMENT ON FUNCTION supplymkt_internal.item_similarity_transfn(@extschema@.item_
 -- Offline evaluation: train on the orders before cutoff, test on the orders from cutoff on.
 CREATE FUNCTION @extschema@.evaluate_recommenders(source_schema text, cutoff timestamptz, k integer DEFAULT 10,
                                                   top_k integer DEFAULT 20,
-                                                  hybrid_weight double precision DEFAULT 0.7)
+                                                  hybrid_weight double precision DEFAULT 0.9)
     RETURNS TABLE (recommender text, users bigint, precision_at_k double precision, recall_at_k double precision,
                    ndcg_at_k double precision, hit_rate double precision, coverage double precision)
     LANGUAGE plpgsql STABLE
@@ -452,25 +452,32 @@ COMMENT ON FUNCTION supplymkt_internal.recommend_models_query(text) IS
     'The SELECT behind recommend_models_mv: the item_neighbors model (item_similarity over every order line of source_schema, cosine, top 20) and the assoc_rules model (orders as baskets, min_support 0.002, min_confidence 0.1) as text, one row each (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Text of the item neighbours query: neighbors() of the item_neighbors model of target_schema.recommend_models_mv,
--- one row per (item, neighbour).
-CREATE FUNCTION supplymkt_internal.item_neighbors_query(target_schema text)
+-- one row per (item, neighbour); with_names reads products.name of source_schema.
+CREATE FUNCTION supplymkt_internal.item_neighbors_query(source_schema text, target_schema text, with_names boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $body$
 SELECT pg_catalog.format($q$
-SELECT n.item_id, n.rank, n.neighbor_id, n.score, n.support
-  FROM %1$I.recommend_models_mv AS md
+WITH
+%3$s
+SELECT n.item_id, pi.name AS item_name, n.rank, n.neighbor_id, pn.name AS neighbor_name, n.score, n.support
+  FROM %2$I.recommend_models_mv AS md
  CROSS JOIN LATERAL @extschema@.neighbors(md.model::@extschema@.item_neighbors) AS n
+  LEFT JOIN product_name AS pi ON pi.id = n.item_id
+  LEFT JOIN product_name AS pn ON pn.id = n.neighbor_id
  WHERE md.name = 'item_neighbors'
-$q$, target_schema)
+$q$, source_schema, target_schema,
+     supplymkt_internal.names_cte('product_name', source_schema, 'products', 'product_id', with_names))
 $body$;
-COMMENT ON FUNCTION supplymkt_internal.item_neighbors_query(text) IS
-    'The SELECT behind item_neighbors_mv: neighbors() of the item_neighbors model of target_schema.recommend_models_mv (item_similarity over every order line, cosine, top 20 per item), one row per (item, neighbour) (used by create_dashboards; handy to read or EXPLAIN).';
+COMMENT ON FUNCTION supplymkt_internal.item_neighbors_query(text, text, boolean) IS
+    'The SELECT behind item_neighbors_mv: neighbors() of the item_neighbors model of target_schema.recommend_models_mv (item_similarity over every order line, cosine, top 20 per item), one row per (item, neighbour), with the products'' names from source_schema.products.name when with_names (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Text of the per-customer recommendation query: recommend(the item_neighbors model of
--- target_schema.recommend_models_mv, the customer's purchased items, 10) for every customer with an order.
-CREATE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text, target_schema text)
+-- target_schema.recommend_models_mv, the customer's purchased items, 10) for every customer with an order;
+-- with_names reads products.name for the item names and the reason.
+CREATE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text, target_schema text,
+                                                              with_names boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -492,17 +499,48 @@ customer AS (
       FROM (SELECT DISTINCT o.customer_id FROM %1$I.orders AS o WHERE o.customer_id IS NOT NULL) AS c
       LEFT JOIN (SELECT l.customer_id, array_agg(DISTINCT l.product_id ORDER BY l.product_id) AS items
                    FROM line AS l GROUP BY l.customer_id) AS h ON h.customer_id = c.customer_id
-)
-SELECT c.customer_id, r.rank, r.item_id, r.score, r.source, r.because,
-       CASE WHEN r.source = 'similar' THEN 'because you bought ' || array_to_string(r.because, ', ')
+),
+%3$s
+SELECT c.customer_id, r.rank, r.item_id, pn.name AS item_name, r.score, r.source, r.because,
+       CASE WHEN r.source = 'similar'
+            THEN 'because you bought ' || (SELECT string_agg(COALESCE(bn.name, b.id::text), ', ' ORDER BY b.position)
+                                             FROM unnest(r.because) WITH ORDINALITY AS b(id, position)
+                                             LEFT JOIN product_name AS bn ON bn.id = b.id)
             ELSE 'popular' END AS reason
   FROM customer AS c
  CROSS JOIN model AS md
  CROSS JOIN LATERAL @extschema@.recommend(md.m, c.history, 10) AS r
-$q$, source_schema, target_schema)
+  LEFT JOIN product_name AS pn ON pn.id = r.item_id
+$q$, source_schema, target_schema,
+     supplymkt_internal.names_cte('product_name', source_schema, 'products', 'product_id', with_names))
 $body$;
-COMMENT ON FUNCTION supplymkt_internal.user_recommendations_query(text, text) IS
-    'The SELECT behind user_recommendations_mv: for every customer with an order in source_schema, recommend(model, the products the customer bought, 10) with the item_neighbors model of target_schema.recommend_models_mv (cosine over every order line, top 20 neighbours per item), purchased products excluded, popular products filling up; reason spells out the because column (used by create_dashboards; handy to read or EXPLAIN).';
+COMMENT ON FUNCTION supplymkt_internal.user_recommendations_query(text, text, boolean) IS
+    'The SELECT behind user_recommendations_mv: for every customer with an order in source_schema, recommend(model, the products the customer bought, 10) with the item_neighbors model of target_schema.recommend_models_mv (cosine over every order line, top 20 neighbours per item), purchased products excluded, popular products filling up; reason spells out the because column, by products.name when with_names (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the association rules query: rules() of the assoc_rules model of target_schema.recommend_models_mv,
+-- one row per rule; with_names reads products.name of source_schema for the antecedent and consequent names.
+CREATE FUNCTION supplymkt_internal.product_rules_query(source_schema text, target_schema text, with_names boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%3$s
+SELECT r.antecedent, r.consequent,
+       (SELECT array_agg(n.name ORDER BY a.position) FROM unnest(r.antecedent) WITH ORDINALITY AS a(id, position)
+          LEFT JOIN product_name AS n ON n.id = a.id) AS antecedent_names,
+       (SELECT array_agg(n.name ORDER BY c.position) FROM unnest(r.consequent) WITH ORDINALITY AS c(id, position)
+          LEFT JOIN product_name AS n ON n.id = c.id) AS consequent_names,
+       r.support, r.confidence, r.lift, r.leverage, r.conviction, r.count
+  FROM %2$I.recommend_models_mv AS md
+ CROSS JOIN LATERAL @extschema@.rules(md.model::@extschema@.assoc_rules_model) AS r
+ WHERE md.name = 'assoc_rules'
+$q$, source_schema, target_schema,
+     supplymkt_internal.names_cte('product_name', source_schema, 'products', 'product_id', with_names))
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.product_rules_query(text, text, boolean) IS
+    'The SELECT behind product_rules_mv: rules() of the assoc_rules model of target_schema.recommend_models_mv (the orders of source_schema as baskets, min_support 0.002, min_confidence 0.1), one row per rule, with the products'' names from source_schema.products.name when with_names (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- dashboard recommend_models
 SELECT supplymkt_internal.register_dashboard(
@@ -523,22 +561,24 @@ SELECT supplymkt_internal.register_dashboard(
 -- dashboard item_neighbors
 SELECT supplymkt_internal.register_dashboard(
     name => 'item_neighbors', family => 'recommend', build_order => 400,
-    query_call => 'supplymkt_internal.item_neighbors_query(%2$L)',
+    query_call => 'supplymkt_internal.item_neighbors_query(%1$L, %2$L, supplymkt_internal.source_has_column(%1$L, ''products'', ''name''))',
     unique_key => ARRAY['item_id', 'rank'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
     title => 'Item neighbours',
     mv_comment => 'Item neighbours built by supplymkt.create_dashboards from schema %1$s: supplymkt.neighbors of supplymkt.item_similarity(orders.customer_id, order_items.product_id) over every order line (cosine of the customers'' purchase vectors, weight = order lines of the product per customer, the 20 most similar products per product, pairs without a common customer left out): one row per (product, neighbour). Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index item_neighbors_mv_key). Query the view item_neighbors.',
     columns => ARRAY[
         ['item_id', 'Product (order_items.product_id) bought by at least one customer.'],
+        ['item_name', 'The product''s name (products.name, an optional column of the canonical model); NULL when the source has no such column or no row for the product.'],
         ['rank', 'Rank of the neighbour among the product''s neighbours, 1 = most similar (ties: lower neighbor_id first); at most 20 per product.'],
         ['neighbor_id', 'A product bought by some customer who also bought item_id.'],
+        ['neighbor_name', 'The neighbour''s name (products.name); NULL like item_name.'],
         ['score', 'Cosine similarity 0..1 of the two products'' customer vectors (each customer''s number of order lines of the product): sum over customers of w(c, item) w(c, neighbour) / (||w_item|| ||w_neighbour||). 1 = bought by exactly the same customers in the same proportions.'],
         ['support', 'Customers who bought both products (the evidence behind score).']]);
 
 -- dashboard user_recommendations
 SELECT supplymkt_internal.register_dashboard(
     name => 'user_recommendations', family => 'recommend', build_order => 410,
-    query_call => 'supplymkt_internal.user_recommendations_query(%1$L, %2$L)',
+    query_call => 'supplymkt_internal.user_recommendations_query(%1$L, %2$L, supplymkt_internal.source_has_column(%1$L, ''products'', ''name''))',
     unique_key => ARRAY['customer_id', 'rank'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
     title => 'Per-customer recommendations',
@@ -547,7 +587,28 @@ SELECT supplymkt_internal.register_dashboard(
         ['customer_id', 'Customer (orders.customer_id) with at least one order.'],
         ['rank', 'Rank 1..10 of the recommendation, 1 = best: the similar products by score (ties: lower item_id), then the popular ones.'],
         ['item_id', 'Recommended product (never one the customer has bought).'],
+        ['item_name', 'The recommended product''s name (products.name, an optional column of the canonical model); NULL when the source has no such column or no row for the product.'],
         ['score', 'For source ''similar'': the sum of the product''s similarities (item_neighbors.score) to the products the customer bought. For source ''popular'': the number of customers who bought it.'],
         ['source', '''similar'' when the product is a neighbour of one of the customer''s purchases, ''popular'' when it fills the list from the most bought products.'],
         ['because', 'The customer''s purchases that made the product similar, largest contribution first (ties: lower id), at most 3; empty for popular products.'],
-        ['reason', 'Readable explanation: ''because you bought '' and the because ids (e.g. ''because you bought 12, 7''), or ''popular''.']]);
+        ['reason', 'Readable explanation: ''because you bought '' and the because products by name (by id where a product has no name, e.g. ''because you bought 12, 7''), or ''popular''.']]);
+
+-- dashboard product_rules
+SELECT supplymkt_internal.register_dashboard(
+    name => 'product_rules', family => 'recommend', build_order => 420,
+    query_call => 'supplymkt_internal.product_rules_query(%1$L, %2$L, supplymkt_internal.source_has_column(%1$L, ''products'', ''name''))',
+    unique_key => ARRAY['antecedent', 'consequent'],
+    source_columns => ARRAY['orders.order_id', 'order_items.order_id', 'order_items.product_id'],
+    title => 'Product association rules',
+    mv_comment => 'Association rules built by supplymkt.create_dashboards from schema %1$s: supplymkt.rules of the assoc_rules model of recommend_models_mv (the orders as baskets of order_items.product_id, itemsets of at most 3 products in at least 0.2%% of the orders, confidence >= 0.1), one row per rule antecedent -> consequent, with the products'' names. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index product_rules_mv_key). Query the view product_rules, e.g. ORDER BY lift DESC.',
+    columns => ARRAY[
+        ['antecedent', 'The products already in the basket (ids ascending).'],
+        ['consequent', 'The products the rule predicts (ids ascending; disjoint from antecedent).'],
+        ['antecedent_names', 'The antecedent''s product names in the same order (products.name; NULL elements, or all NULL, when the source has no names).'],
+        ['consequent_names', 'The consequent''s product names in the same order (like antecedent_names).'],
+        ['support', 'Share 0..1 of the orders that contain antecedent and consequent together.'],
+        ['confidence', 'support / share of the orders containing antecedent: how often the consequent is bought when the antecedent is.'],
+        ['lift', 'confidence / share of the orders containing consequent: > 1 means bought together more often than by chance.'],
+        ['leverage', 'support - supp(antecedent) x supp(consequent): the co-occurrence beyond independence, as a share of the orders.'],
+        ['conviction', '(1 - supp(consequent)) / (1 - confidence); Infinity when confidence is 1.'],
+        ['count', 'Orders containing antecedent and consequent together.']]);

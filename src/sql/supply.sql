@@ -82,7 +82,7 @@ CREATE TYPE @extschema@.sell_through_state (
     RECEIVE = supplymkt_internal.sell_through_state_recv, SEND = supplymkt_internal.sell_through_state_send,
     INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
-COMMENT ON TYPE @extschema@.sell_through_state IS 'Partial-aggregate state of sell_through_rate: count and sum of units sold, count and sum of units received. Text form is exact JSON (Citus ships it between nodes).';
+COMMENT ON TYPE @extschema@.sell_through_state IS 'Partial-aggregate state of both sell_through_rate forms: rows counted (n_sold = n_received) and the sums of units sold and of units available (sum_received: received, plus opening stock in the three-argument form). Text form is exact JSON (Citus ships it between nodes).';
 COMMENT ON FUNCTION supplymkt_internal.sell_through_state_in(cstring, oid, integer) IS 'Text input of sell_through_state (validated JSON).';
 COMMENT ON FUNCTION supplymkt_internal.sell_through_state_out(@extschema@.sell_through_state) IS 'Text output of sell_through_state (exact JSON).';
 COMMENT ON FUNCTION supplymkt_internal.sell_through_state_recv(internal, oid, integer) IS 'Binary input of sell_through_state (validated).';
@@ -215,11 +215,21 @@ CREATE AGGREGATE @extschema@.sell_through_rate(sold double precision, received d
     COMBINEFUNC = supplymkt_internal.sell_through_state_combine, FINALFUNC = supplymkt_internal.sell_through_rate_final,
     PARALLEL = SAFE
 );
-COMMENT ON FUNCTION supplymkt_internal.sell_through_rate_transfn(@extschema@.sell_through_state, double precision, double precision) IS 'Transition function of sell_through_rate.';
+COMMENT ON FUNCTION supplymkt_internal.sell_through_rate_transfn(@extschema@.sell_through_state, double precision, double precision) IS 'Transition function of sell_through_rate(sold, received).';
 COMMENT ON FUNCTION supplymkt_internal.sell_through_state_combine(@extschema@.sell_through_state, @extschema@.sell_through_state) IS 'Combines two partial sell_through_state values.';
-COMMENT ON FUNCTION supplymkt_internal.sell_through_rate_final(@extschema@.sell_through_state) IS 'Final function of sell_through_rate.';
+COMMENT ON FUNCTION supplymkt_internal.sell_through_rate_final(@extschema@.sell_through_state) IS 'Final function of both sell_through_rate forms: units sold / units available, NULL when none were available.';
 COMMENT ON AGGREGATE @extschema@.sell_through_rate(double precision, double precision) IS
-    'Sell-through: units sold / units received (each column skips its own NULLs, like sum(sold) / sum(received)); can exceed 1 when opening stock is sold. NULL when nothing was received. Negative, NaN or infinite inputs raise 22023.';
+    'Sell-through for data without opening stock: sum(sold) / sum(received) over the rows where both are non-NULL (NULL rules as fill_rate: a row with a NULL is left out; pass 0, not NULL, for a row that only sells or only receives); can exceed 1 when stock on hand before the period is sold. NULL when nothing was received. Negative, NaN or infinite inputs raise 22023. The retail definition with opening stock is sell_through_rate(sold, opening_stock, received).';
+CREATE FUNCTION supplymkt_internal.sell_through_rate_stock_transfn(@extschema@.sell_through_state, double precision, double precision, double precision)
+    RETURNS @extschema@.sell_through_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.sell_through_rate(sold double precision, opening_stock double precision, received double precision) (
+    SFUNC = supplymkt_internal.sell_through_rate_stock_transfn, STYPE = @extschema@.sell_through_state,
+    COMBINEFUNC = supplymkt_internal.sell_through_state_combine, FINALFUNC = supplymkt_internal.sell_through_rate_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION supplymkt_internal.sell_through_rate_stock_transfn(@extschema@.sell_through_state, double precision, double precision, double precision) IS 'Transition function of sell_through_rate(sold, opening_stock, received).';
+COMMENT ON AGGREGATE @extschema@.sell_through_rate(double precision, double precision, double precision) IS
+    'Retail sell-through: sum(sold) / (sum(opening_stock) + sum(received)), units sold over units available for sale, over the rows where all three are non-NULL (NULL rules as fill_rate: a row with a NULL is left out; pass 0 for a value a row does not carry). In [0, 1] while stock counts and sales agree. NULL when no units were available. Negative, NaN or infinite inputs raise 22023.';
 
 CREATE FUNCTION supplymkt_internal.renewal_rate_transfn(@extschema@.renewal_state, date, date, date)
     RETURNS @extschema@.renewal_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -423,7 +433,8 @@ daily AS MATERIALIZED (
 snap_daily AS MATERIALIZED (
     SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
            CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.snapshot_date,
-           sum(x.inventory_value) AS inventory_value
+           sum(x.inventory_value) AS inventory_value,
+           sum(greatest(x.on_hand, 0)) AS on_hand
       FROM snap AS x
      GROUP BY GROUPING SETS ((x.category, x.snapshot_date), (x.snapshot_date))
 ),
@@ -486,15 +497,32 @@ received AS (
               FROM po WHERE received_date IS NOT NULL) AS x
      GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
 ),
-sell_through AS (
-    SELECT g.scope, g.category, g.month, r.units_received,
-           @extschema@.sell_through_rate(t.sold, t.received) AS sell_through_rate
+stock_ends AS (
+    -- units on hand at the first and at the last snapshot of each month (a product's negative on_hand
+    -- counts as 0: a backorder does not cancel another product's stock)
+    SELECT scope, category, date_trunc('month', snapshot_date::timestamp)::date AS month,
+           (array_agg(on_hand ORDER BY snapshot_date))[1] AS first_on_hand,
+           (array_agg(on_hand ORDER BY snapshot_date DESC))[1] AS last_on_hand
+      FROM snap_daily
+     GROUP BY 1, 2, 3
+),
+opening AS (
+    -- opening stock: on hand at the last snapshot of the previous month, else at the month's first snapshot
+    SELECT g.scope, g.category, g.month,
+           COALESCE(lag(e.last_on_hand) OVER (PARTITION BY g.scope, g.category ORDER BY g.month), e.first_on_hand, 0)::bigint
+             AS opening_stock
       FROM grid AS g
+      LEFT JOIN stock_ends AS e USING (scope, category, month)
+),
+sell_through AS (
+    SELECT g.scope, g.category, g.month, op.opening_stock, r.units_received,
+           @extschema@.sell_through_rate(COALESCE(s.units_sold, 0)::float8, op.opening_stock::float8,
+                                         COALESCE(r.units_received, 0)::float8) AS sell_through_rate
+      FROM grid AS g
+      JOIN opening AS op USING (scope, category, month)
       LEFT JOIN sales AS s USING (scope, category, month)
       LEFT JOIN received AS r USING (scope, category, month)
-     CROSS JOIN LATERAL (VALUES (COALESCE(s.units_sold, 0)::float8, NULL::float8),
-                                (NULL, r.units_received::float8)) AS t(sold, received)
-     GROUP BY g.scope, g.category, g.month, r.units_received
+     GROUP BY g.scope, g.category, g.month, op.opening_stock, r.units_received
 ),
 assortment AS (
     SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
@@ -573,6 +601,7 @@ joined AS (
            COALESCE(s.units_sold, 0) AS units_sold,
            COALESCE(s.revenue, 0) AS revenue,
            COALESCE(s.cogs, 0) AS cogs,
+           st.opening_stock,
            COALESCE(st.units_received, 0) AS units_received,
            COALESCE(rt.units_returned, 0) AS units_returned,
            i.avg_inventory_value,
@@ -602,7 +631,7 @@ joined AS (
       LEFT JOIN ratings AS ra USING (scope, category, month)
       LEFT JOIN category_abc AS a ON a.category = g.category AND g.scope = 'category'
 )
-SELECT j.scope, j.category, j.month, j.abc_class, j.units_sold, j.revenue, j.cogs, j.units_received,
+SELECT j.scope, j.category, j.month, j.abc_class, j.units_sold, j.revenue, j.cogs, j.opening_stock, j.units_received,
        j.units_returned, j.reviews, j.avg_inventory_value, j.inventory_turnover, j.annualized_turnover,
        j.stockout_rate, j.fill_rate, j.sell_through_rate, j.renewal_rate, j.demand_cv, j.diversity,
        j.on_time_rate, j.return_rate, j.mean_rating,
@@ -614,8 +643,8 @@ $body$;
 COMMENT ON FUNCTION supplymkt_internal.supply_dashboard_query(text, text) IS
     'The SELECT behind supply_dashboard_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
 
--- Text of the product ABC/XYZ query for a source schema and a time zone.
-CREATE FUNCTION supplymkt_internal.product_abc_xyz_query(source_schema text, time_zone text)
+-- Text of the product ABC/XYZ query for a source schema and a time zone; with_names reads products.name.
+CREATE FUNCTION supplymkt_internal.product_abc_xyz_query(source_schema text, time_zone text, with_names boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -656,8 +685,9 @@ totals AS (
     SELECT product_id, sum(quantity)::bigint AS units_sold, sum(revenue) AS revenue
       FROM lines
      GROUP BY product_id
-)
-SELECT pr.product_id, pr.category,
+),
+%3$s
+SELECT pr.product_id, pn.name, pr.category,
        COALESCE(t.units_sold, 0) AS units_sold,
        COALESCE(t.revenue, 0) AS revenue,
        @extschema@.abc_class(COALESCE(t.revenue, 0)::float8) OVER () AS abc_class,
@@ -667,10 +697,12 @@ SELECT pr.product_id, pr.category,
   FROM prod AS pr
   LEFT JOIN totals AS t ON t.product_id = pr.product_id
   LEFT JOIN variability AS v ON v.product_id = pr.product_id
-$q$, source_schema, time_zone)
+  LEFT JOIN product_name AS pn ON pn.id = pr.product_id
+$q$, source_schema, time_zone,
+     supplymkt_internal.names_cte('product_name', source_schema, 'products', 'product_id', with_names))
 $body$;
-COMMENT ON FUNCTION supplymkt_internal.product_abc_xyz_query(text, text) IS
-    'The SELECT behind product_abc_xyz_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
+COMMENT ON FUNCTION supplymkt_internal.product_abc_xyz_query(text, text, boolean) IS
+    'The SELECT behind product_abc_xyz_mv for a source schema and a time zone, with products.name when with_names (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- dashboard supply_dashboard
 SELECT supplymkt_internal.register_dashboard(
@@ -688,6 +720,7 @@ SELECT supplymkt_internal.register_dashboard(
         ['units_sold', 'Units sold in the month: sum(order_items.quantity) of orders placed in the month. 0 without sales.'],
         ['revenue', 'Revenue of the month: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'],
         ['cogs', 'Cost of goods sold in the month: sum(quantity * products.unit_cost), in the currency of the source data. 0 without sales.'],
+        ['opening_stock', 'Units on hand when the month opened: the sum of on_hand (negative counts as 0) at the last inventory snapshot of the previous month, or at the month''s first snapshot when the previous month has none (the first month of the data). 0 without snapshots.'],
         ['units_received', 'Units received from suppliers in the month: sum(purchase_orders.received_quantity) by received_date. 0 without receipts.'],
         ['units_returned', 'Units returned from the orders placed in the month (returns attributed to their order''s month). 0 without returns.'],
         ['reviews', 'Number of reviews written in the month. 0 without reviews.'],
@@ -696,7 +729,7 @@ SELECT supplymkt_internal.register_dashboard(
         ['annualized_turnover', 'inventory_turnover * 365 / days in the month: turns per year at this month''s pace (the scale the score uses). NULL when inventory_turnover is.'],
         ['stockout_rate', 'Share 0..1 of the month''s inventory snapshots with on_hand <= 0 (stockout_rate). NULL without snapshots.'],
         ['fill_rate', 'Supplier unit fill rate 0..1 of the purchase orders placed in the month (fill_rate(quantity, received_quantity); over-delivery counts as filled). Lines not yet received (NULL received_quantity) are left out; NULL when none remain.'],
-        ['sell_through_rate', 'units_sold / units_received of the month (sell_through_rate); can exceed 1 when stock on hand is sold. NULL when nothing was received.'],
+        ['sell_through_rate', 'Retail sell-through of the month: units_sold / (opening_stock + units_received) (sell_through_rate(sold, opening_stock, received)), 0..1 while stock counts and sales agree. NULL when no units were available (no opening stock and nothing received).'],
         ['renewal_rate', 'Share 0..1 of the assortment (products listed by the month''s end; unknown first_listed counts as long listed) first listed in the month (renewal_rate). NULL when the assortment is empty.'],
         ['demand_cv', 'Coefficient of variation of daily units sold in the month (demand_cv), zero-sale days included, over the days from the first to the last order day of the data. NULL with fewer than 2 days or no sales.'],
         ['diversity', 'Evenness 0..1 (Pielou) of the category mix of the products listed by the month''s end (assortment_diversity(category).evenness). Defined on overall rows only: NULL on category rows (a single category has no mix) and with a single category.'],
@@ -708,7 +741,7 @@ SELECT supplymkt_internal.register_dashboard(
 -- dashboard product_abc_xyz
 SELECT supplymkt_internal.register_dashboard(
     name => 'product_abc_xyz', family => 'supply', build_order => 110,
-    query_call => 'supplymkt_internal.product_abc_xyz_query(%1$L, %3$L)',
+    query_call => 'supplymkt_internal.product_abc_xyz_query(%1$L, %3$L, supplymkt_internal.source_has_column(%1$L, ''products'', ''name''))',
     unique_key => ARRAY['product_id'],
     source_columns => ARRAY['products.product_id', 'products.category', 'products.first_listed', 'orders.order_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'order_items.unit_price'],
     title => 'Product ABC/XYZ classification',
@@ -716,6 +749,7 @@ SELECT supplymkt_internal.register_dashboard(
     mv_comment => 'Product ABC/XYZ classification built by supplymkt.create_dashboards from schema %1$s (weeks in time zone %3$s): one row per product over the whole period. Refresh with supplymkt.refresh_dashboards(%2$L). Query the view product_abc_xyz.',
     columns => ARRAY[
         ['product_id', 'Product (products.product_id).'],
+        ['name', 'The product''s name (products.name, an optional column of the canonical model); NULL when the source has no such column.'],
         ['category', 'Product category; NULL categories are reported as ''(uncategorized)''.'],
         ['units_sold', 'Units sold over the whole period. 0 without sales.'],
         ['revenue', 'Revenue over the whole period: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'],

@@ -118,11 +118,12 @@ SM_FIXED_STATE_IO(variability_state, sm_variability_kind)
 SM_COUNT_MAP_IO(diversity_state, sm_diversity_kind)
 
 /* ---------------------------------------------------------------------------------------------------------
- * Paired sums: inventory_turnover(cogs, inventory_value), sell_through_rate(sold, received).
- * Each column skips its own NULLs, exactly like sum(a) / avg(b) and sum(a) / sum(b) in plain SQL.
+ * Paired sums: inventory_turnover(cogs, inventory_value), each column skipping its own NULLs exactly like
+ * sum(cogs) / avg(inventory_value) in plain SQL (COGS and stock come from different rows); and
+ * sell_through_rate, whose rows (like fill_rate's) count only with every value known.
  * --------------------------------------------------------------------------------------------------------- */
 
-/* Shared transition of the two paired-sum states: adds each non-NULL, non-negative value to its sum. */
+/* Transition of the paired sums (inventory_turnover): adds each non-NULL, non-negative value to its sum. */
 static Datum
 SmPairedSumsTransition(FunctionCallInfo fcinfo, const SmFixedKind *kind, const char *name_a, const char *name_b)
 {
@@ -208,12 +209,58 @@ inventory_turnover_final(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(s->floats[0] / avg_inventory);
 }
 
+/*
+ * Adds one row of sell_through_rate to its state: units sold and units available for sale (received, plus the
+ * opening stock in the three-argument form). Rows with a NULL argument never reach here.
+ */
+static Datum
+SmSellThroughAdd(FunctionCallInfo fcinfo, float8 sold, float8 available)
+{
+	SmFixedState *s = SmFixedStateForUpdate(fcinfo, &sm_sell_through_kind);
+
+	SmIncrement(&s->ints[0]);
+	SmIncrement(&s->ints[1]);
+	s->floats[0] = SmAddChecked(s->floats[0], sold);
+	s->floats[1] = SmAddChecked(s->floats[1], available);
+	SM_RETURN_STATE(s);
+}
+
 PG_FUNCTION_INFO_V1(sell_through_rate_transfn);
-/* sell_through_rate transition: sums units sold and units received, each skipping its own NULLs. */
+/*
+ * sell_through_rate(sold, received) transition: skips rows with a NULL (as fill_rate and PostgreSQL's
+ * two-argument aggregates do), sums units sold and units received.
+ */
 Datum
 sell_through_rate_transfn(PG_FUNCTION_ARGS)
 {
-	return SmPairedSumsTransition(fcinfo, &sm_sell_through_kind, "sold", "received");
+	float8		sold,
+				received;
+
+	if (!SmOptFloat8(fcinfo, 1, &sold) || !SmOptFloat8(fcinfo, 2, &received))
+		SM_SKIP_ROW();
+	SmCheckNonNegative(sold, "sold");
+	SmCheckNonNegative(received, "received");
+	return SmSellThroughAdd(fcinfo, sold, received);
+}
+
+PG_FUNCTION_INFO_V1(sell_through_rate_stock_transfn);
+/*
+ * sell_through_rate(sold, opening_stock, received) transition (the retail definition): skips rows with a
+ * NULL, sums units sold and units available = opening stock + received.
+ */
+Datum
+sell_through_rate_stock_transfn(PG_FUNCTION_ARGS)
+{
+	float8		sold,
+				opening,
+				received;
+
+	if (!SmOptFloat8(fcinfo, 1, &sold) || !SmOptFloat8(fcinfo, 2, &opening) || !SmOptFloat8(fcinfo, 3, &received))
+		SM_SKIP_ROW();
+	SmCheckNonNegative(sold, "sold");
+	SmCheckNonNegative(opening, "opening_stock");
+	SmCheckNonNegative(received, "received");
+	return SmSellThroughAdd(fcinfo, sold, SmAddChecked(opening, received));
 }
 
 PG_FUNCTION_INFO_V1(sell_through_state_combine);
@@ -225,7 +272,7 @@ sell_through_state_combine(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(sell_through_rate_final);
-/* Sell-through = units sold / units received; NULL when nothing was received. */
+/* Sell-through = units sold / units available (received, plus opening stock); NULL when none were available. */
 Datum
 sell_through_rate_final(PG_FUNCTION_ARGS)
 {
@@ -234,7 +281,7 @@ sell_through_rate_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	s = SmFixedStateArg(fcinfo, 0, &sm_sell_through_kind);
-	if (s->ints[0] == 0 || s->floats[1] == 0)
+	if (s->floats[1] == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(s->floats[0] / s->floats[1]);
 }

@@ -530,7 +530,7 @@ CREATE OR REPLACE FUNCTION supplymkt_internal.assoc_rules_state_combine(@extsche
 
 CREATE OR REPLACE FUNCTION @extschema@.evaluate_recommenders(source_schema text, cutoff timestamptz, k integer DEFAULT 10,
                                                   top_k integer DEFAULT 20,
-                                                  hybrid_weight double precision DEFAULT 0.7)
+                                                  hybrid_weight double precision DEFAULT 0.9)
     RETURNS TABLE (recommender text, users bigint, precision_at_k double precision, recall_at_k double precision,
                    ndcg_at_k double precision, hit_rate double precision, coverage double precision)
     LANGUAGE plpgsql STABLE
@@ -668,6 +668,8 @@ $q$, source_schema)
     USING cutoff, k, top_k, hybrid_weight;
 END;
 $$;
+COMMENT ON FUNCTION @extschema@.evaluate_recommenders(text, timestamptz, integer, integer, double precision) IS
+    'Offline evaluation of four recommenders on the canonical relations of source_schema, split by time: the order lines (orders.customer_id as user, order_items.product_id as item) before cutoff train, those from cutoff on test. Evaluated users: a train purchase and a test purchase of an item not in their train history; relevant items = those new test items. Each recommender gives every evaluated user k items outside the user''s train history (supplymkt.recommend): item_based = item_similarity(user, item, weight = order lines, top_k) (cosine) over all train interactions; content = item_content_similarity over the products listed before cutoff (first_listed NULL or earlier) with features = one-hot category (byte order of the names) followed by 0.5 x (cos(q pi/2), sin(q pi/2)), q = ln(unit_price) min-max scaled to 0..1 over those products ((0, 0) without a positive price), so two items'' cosine is ([same category] + 0.25 cos((q_i - q_j) pi/2)) / 1.25: same category 0.8..1, other categories 0..0.2, nearer prices more similar; hybrid = item_neighbors_blend(item_based, content, hybrid_weight, top_k); popularity = the most popular train items (distinct train users; ties: lower id): recommend(item_based model, empty history, k, exclude = history). Every recommender fills up with popular items when it has fewer than k similar ones (content and hybrid rank by their own model''s popularity: 0 for content-only items, ties by lower id). Per user: precision@k = hits / k, recall@k = hits / relevant items, NDCG@k = sum over hits of 1 / log2(rank + 1) divided by the same sum over ranks 1..min(k, relevant items) (binary relevance), hit = at least one hit; the columns are means over the evaluated users (NULL when there are none). coverage = distinct items recommended to the evaluated users / products listed before cutoff. Errors: 22004 NULL argument, 22023 infinite cutoff, k or top_k outside 1..1000 or hybrid_weight outside 0..1 (or NaN), 3F000 unknown schema, 42P01/42703 missing relation/column.';
 
 CREATE OR REPLACE FUNCTION supplymkt_internal.check_dashboard_target(target_schema text)
     RETURNS void
@@ -729,7 +731,8 @@ daily AS MATERIALIZED (
 snap_daily AS MATERIALIZED (
     SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
            CASE WHEN grouping(x.category) = 0 THEN x.category ELSE '(all)' END AS category, x.snapshot_date,
-           sum(x.inventory_value) AS inventory_value
+           sum(x.inventory_value) AS inventory_value,
+           sum(greatest(x.on_hand, 0)) AS on_hand
       FROM snap AS x
      GROUP BY GROUPING SETS ((x.category, x.snapshot_date), (x.snapshot_date))
 ),
@@ -792,15 +795,32 @@ received AS (
               FROM po WHERE received_date IS NOT NULL) AS x
      GROUP BY GROUPING SETS ((x.category, x.month), (x.month))
 ),
-sell_through AS (
-    SELECT g.scope, g.category, g.month, r.units_received,
-           @extschema@.sell_through_rate(t.sold, t.received) AS sell_through_rate
+stock_ends AS (
+    -- units on hand at the first and at the last snapshot of each month (a product's negative on_hand
+    -- counts as 0: a backorder does not cancel another product's stock)
+    SELECT scope, category, date_trunc('month', snapshot_date::timestamp)::date AS month,
+           (array_agg(on_hand ORDER BY snapshot_date))[1] AS first_on_hand,
+           (array_agg(on_hand ORDER BY snapshot_date DESC))[1] AS last_on_hand
+      FROM snap_daily
+     GROUP BY 1, 2, 3
+),
+opening AS (
+    -- opening stock: on hand at the last snapshot of the previous month, else at the month's first snapshot
+    SELECT g.scope, g.category, g.month,
+           COALESCE(lag(e.last_on_hand) OVER (PARTITION BY g.scope, g.category ORDER BY g.month), e.first_on_hand, 0)::bigint
+             AS opening_stock
       FROM grid AS g
+      LEFT JOIN stock_ends AS e USING (scope, category, month)
+),
+sell_through AS (
+    SELECT g.scope, g.category, g.month, op.opening_stock, r.units_received,
+           @extschema@.sell_through_rate(COALESCE(s.units_sold, 0)::float8, op.opening_stock::float8,
+                                         COALESCE(r.units_received, 0)::float8) AS sell_through_rate
+      FROM grid AS g
+      JOIN opening AS op USING (scope, category, month)
       LEFT JOIN sales AS s USING (scope, category, month)
       LEFT JOIN received AS r USING (scope, category, month)
-     CROSS JOIN LATERAL (VALUES (COALESCE(s.units_sold, 0)::float8, NULL::float8),
-                                (NULL, r.units_received::float8)) AS t(sold, received)
-     GROUP BY g.scope, g.category, g.month, r.units_received
+     GROUP BY g.scope, g.category, g.month, op.opening_stock, r.units_received
 ),
 assortment AS (
     SELECT CASE WHEN grouping(x.category) = 0 THEN 'category' ELSE 'overall' END AS scope,
@@ -879,6 +899,7 @@ joined AS (
            COALESCE(s.units_sold, 0) AS units_sold,
            COALESCE(s.revenue, 0) AS revenue,
            COALESCE(s.cogs, 0) AS cogs,
+           st.opening_stock,
            COALESCE(st.units_received, 0) AS units_received,
            COALESCE(rt.units_returned, 0) AS units_returned,
            i.avg_inventory_value,
@@ -908,7 +929,7 @@ joined AS (
       LEFT JOIN ratings AS ra USING (scope, category, month)
       LEFT JOIN category_abc AS a ON a.category = g.category AND g.scope = 'category'
 )
-SELECT j.scope, j.category, j.month, j.abc_class, j.units_sold, j.revenue, j.cogs, j.units_received,
+SELECT j.scope, j.category, j.month, j.abc_class, j.units_sold, j.revenue, j.cogs, j.opening_stock, j.units_received,
        j.units_returned, j.reviews, j.avg_inventory_value, j.inventory_turnover, j.annualized_turnover,
        j.stockout_rate, j.fill_rate, j.sell_through_rate, j.renewal_rate, j.demand_cv, j.diversity,
        j.on_time_rate, j.return_rate, j.mean_rating,
@@ -917,8 +938,26 @@ SELECT j.scope, j.category, j.month, j.abc_class, j.units_sold, j.revenue, j.cog
   FROM joined AS j
 $q$, source_schema, time_zone)
 $body$;
+COMMENT ON FUNCTION supplymkt_internal.supply_dashboard_query(text, text) IS
+    'The SELECT behind supply_dashboard_mv for a source schema and a time zone (used by create_dashboards; handy to read or EXPLAIN).';
 
-CREATE OR REPLACE FUNCTION supplymkt_internal.product_abc_xyz_query(source_schema text, time_zone text)
+-- Text of a CTE "cte(id, name)" with the names of an optional name column (customers.name, products.name):
+-- one row per key from source_schema.relation when with_names, else no rows (the dashboards then show NULL names).
+CREATE FUNCTION supplymkt_internal.names_cte(cte text, source_schema text, relation text, key_column text,
+                                             with_names boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN CASE WHEN with_names
+            THEN format('%I AS (SELECT DISTINCT ON (r.%I) r.%I::bigint AS id, r.name::text AS name FROM %I.%I AS r WHERE r.%I IS NOT NULL ORDER BY r.%I, r.name::text COLLATE "C")',
+                        cte, key_column, key_column, source_schema, relation, key_column, key_column)
+            ELSE format('%I AS (SELECT NULL::bigint AS id, NULL::text AS name WHERE false)', cte) END;
+COMMENT ON FUNCTION supplymkt_internal.names_cte(text, text, text, text, boolean) IS
+    'Text of a common table expression cte(id bigint, name text): the name column of source_schema.relation by key_column (one row per key, the first name in byte order when a key repeats) when with_names, else an empty relation of that shape, so the dashboards show NULL names for sources without the optional customers.name or products.name columns.';
+
+DROP FUNCTION supplymkt_internal.product_abc_xyz_query(text, text);
+-- Text of the product ABC/XYZ query for a source schema and a time zone; with_names reads products.name.
+CREATE FUNCTION supplymkt_internal.product_abc_xyz_query(source_schema text, time_zone text, with_names boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -959,8 +998,9 @@ totals AS (
     SELECT product_id, sum(quantity)::bigint AS units_sold, sum(revenue) AS revenue
       FROM lines
      GROUP BY product_id
-)
-SELECT pr.product_id, pr.category,
+),
+%3$s
+SELECT pr.product_id, pn.name, pr.category,
        COALESCE(t.units_sold, 0) AS units_sold,
        COALESCE(t.revenue, 0) AS revenue,
        @extschema@.abc_class(COALESCE(t.revenue, 0)::float8) OVER () AS abc_class,
@@ -970,8 +1010,12 @@ SELECT pr.product_id, pr.category,
   FROM prod AS pr
   LEFT JOIN totals AS t ON t.product_id = pr.product_id
   LEFT JOIN variability AS v ON v.product_id = pr.product_id
-$q$, source_schema, time_zone)
+  LEFT JOIN product_name AS pn ON pn.id = pr.product_id
+$q$, source_schema, time_zone,
+     supplymkt_internal.names_cte('product_name', source_schema, 'products', 'product_id', with_names))
 $body$;
+COMMENT ON FUNCTION supplymkt_internal.product_abc_xyz_query(text, text, boolean) IS
+    'The SELECT behind product_abc_xyz_mv for a source schema and a time zone, with products.name when with_names (used by create_dashboards; handy to read or EXPLAIN).';
 
 CREATE FUNCTION supplymkt_internal.customer_summary_ctes(source_schema text, time_zone text)
     RETURNS text
@@ -1010,7 +1054,8 @@ COMMENT ON FUNCTION supplymkt_internal.customer_summary_ctes(text, text) IS
     'The common table expressions (order_values, local, bounds, summary, flat) of the per-customer rfm_summary of source_schema as of its latest order, days in time_zone; shared by customer_dashboard_query and clv_model_query.';
 
 DROP FUNCTION supplymkt_internal.customer_dashboard_query(text, text, boolean);
-CREATE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, target_schema text, time_zone text)
+CREATE FUNCTION supplymkt_internal.customer_dashboard_query(source_schema text, target_schema text, time_zone text,
+                                                            with_names boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -1029,8 +1074,9 @@ model AS (
     SELECT cm.model AS m, cm.model::text::jsonb ->> 'model' AS purchase_model,
            cm.model IS NOT NULL AND cm.model::text::jsonb ? 'gamma' AS has_spend
       FROM %2$I.clv_model_mv AS cm WHERE cm.name = 'clv'
-)
-SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days,
+),
+%3$s
+SELECT s.customer_id, cn.name, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_bgnbd, s.age_days,
        round(s.monetary_mean::numeric, 2) AS monetary_mean, round(s.monetary_repeat_mean::numeric, 2) AS monetary_repeat_mean,
        round(s.monetary_total::numeric, 2) AS monetary_total, s.first_order, s.last_order,
        (s.sc).r AS r_score, (s.sc).f AS f_score, (s.sc).m AS m_score, (s.sc).code AS rfm_code,
@@ -1042,10 +1088,12 @@ SELECT s.customer_id, s.as_of, s.orders, s.frequency, s.recency_days, s.recency_
                                                 COALESCE(s.monetary_repeat_mean, 0), 365, 0)::numeric, 2)
        END AS clv_12m
   FROM scored AS s LEFT JOIN model AS md ON true
-$q$, supplymkt_internal.customer_summary_ctes(source_schema, time_zone), target_schema)
+  LEFT JOIN customer_name AS cn ON cn.id = s.customer_id
+$q$, supplymkt_internal.customer_summary_ctes(source_schema, time_zone), target_schema,
+     supplymkt_internal.names_cte('customer_name', source_schema, 'customers', 'customer_id', with_names))
 $body$;
-COMMENT ON FUNCTION supplymkt_internal.customer_dashboard_query(text, text, text) IS
-    'The SELECT behind customer_dashboard_mv for a source schema and a time zone: the rfm_summary, scores and segment of every customer, and p_alive, expected_purchases_12m and clv_12m under the CLV model of target_schema.clv_model_mv (used by create_dashboards; handy to read or EXPLAIN).';
+COMMENT ON FUNCTION supplymkt_internal.customer_dashboard_query(text, text, text, boolean) IS
+    'The SELECT behind customer_dashboard_mv for a source schema and a time zone: the rfm_summary, scores and segment of every customer, its name (customers.name when with_names, else NULL), and p_alive, expected_purchases_12m and clv_12m under the CLV model of target_schema.clv_model_mv (used by create_dashboards; handy to read or EXPLAIN).';
 
 CREATE OR REPLACE FUNCTION supplymkt_internal.customer_segments_query(target_schema text, with_clv boolean)
     RETURNS text
@@ -1099,7 +1147,7 @@ category_revenue AS (
       FROM spend AS s
      GROUP BY s.customer_id
 )
-SELECT f.customer_id, @extschema@.kmeans_assign(md.m, p.z) AS persona,
+SELECT f.customer_id, f.name, @extschema@.kmeans_assign(md.m, p.z) AS persona,
        @extschema@.kmeans_distance(md.m, p.z) AS persona_distance,
        f.rfm_segment, f.rfm_code, f.r_score, f.f_score, f.m_score, f.recency_days, f.orders, f.monetary_total%3$s,
        fc.category AS favourite_category, fh.channel AS favourite_channel,
@@ -1205,23 +1253,29 @@ COMMENT ON FUNCTION supplymkt_internal.persona_segments_query(text, boolean) IS
     'The SELECT behind persona_segments_mv: one row per persona of target_schema.customer_personas_mv with its size, customer and revenue shares, mean CLV (with_clv), centroid and plain means of recency, orders and monetary total, top category and a label from the persona''s place among the personas on value, frequency and recency (distinct for every persona) (used by create_dashboards).';
 
 DROP FUNCTION supplymkt_internal.item_neighbors_query(text);
-CREATE FUNCTION supplymkt_internal.item_neighbors_query(target_schema text)
+CREATE FUNCTION supplymkt_internal.item_neighbors_query(source_schema text, target_schema text, with_names boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $body$
 SELECT pg_catalog.format($q$
-SELECT n.item_id, n.rank, n.neighbor_id, n.score, n.support
-  FROM %1$I.recommend_models_mv AS md
+WITH
+%3$s
+SELECT n.item_id, pi.name AS item_name, n.rank, n.neighbor_id, pn.name AS neighbor_name, n.score, n.support
+  FROM %2$I.recommend_models_mv AS md
  CROSS JOIN LATERAL @extschema@.neighbors(md.model::@extschema@.item_neighbors) AS n
+  LEFT JOIN product_name AS pi ON pi.id = n.item_id
+  LEFT JOIN product_name AS pn ON pn.id = n.neighbor_id
  WHERE md.name = 'item_neighbors'
-$q$, target_schema)
+$q$, source_schema, target_schema,
+     supplymkt_internal.names_cte('product_name', source_schema, 'products', 'product_id', with_names))
 $body$;
-COMMENT ON FUNCTION supplymkt_internal.item_neighbors_query(text) IS
-    'The SELECT behind item_neighbors_mv: neighbors() of the item_neighbors model of target_schema.recommend_models_mv (item_similarity over every order line, cosine, top 20 per item), one row per (item, neighbour) (used by create_dashboards; handy to read or EXPLAIN).';
+COMMENT ON FUNCTION supplymkt_internal.item_neighbors_query(text, text, boolean) IS
+    'The SELECT behind item_neighbors_mv: neighbors() of the item_neighbors model of target_schema.recommend_models_mv (item_similarity over every order line, cosine, top 20 per item), one row per (item, neighbour), with the products'' names from source_schema.products.name when with_names (used by create_dashboards; handy to read or EXPLAIN).';
 
 DROP FUNCTION supplymkt_internal.user_recommendations_query(text);
-CREATE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text, target_schema text)
+CREATE FUNCTION supplymkt_internal.user_recommendations_query(source_schema text, target_schema text,
+                                                              with_names boolean)
     RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -1243,17 +1297,48 @@ customer AS (
       FROM (SELECT DISTINCT o.customer_id FROM %1$I.orders AS o WHERE o.customer_id IS NOT NULL) AS c
       LEFT JOIN (SELECT l.customer_id, array_agg(DISTINCT l.product_id ORDER BY l.product_id) AS items
                    FROM line AS l GROUP BY l.customer_id) AS h ON h.customer_id = c.customer_id
-)
-SELECT c.customer_id, r.rank, r.item_id, r.score, r.source, r.because,
-       CASE WHEN r.source = 'similar' THEN 'because you bought ' || array_to_string(r.because, ', ')
+),
+%3$s
+SELECT c.customer_id, r.rank, r.item_id, pn.name AS item_name, r.score, r.source, r.because,
+       CASE WHEN r.source = 'similar'
+            THEN 'because you bought ' || (SELECT string_agg(COALESCE(bn.name, b.id::text), ', ' ORDER BY b.position)
+                                             FROM unnest(r.because) WITH ORDINALITY AS b(id, position)
+                                             LEFT JOIN product_name AS bn ON bn.id = b.id)
             ELSE 'popular' END AS reason
   FROM customer AS c
  CROSS JOIN model AS md
  CROSS JOIN LATERAL @extschema@.recommend(md.m, c.history, 10) AS r
-$q$, source_schema, target_schema)
+  LEFT JOIN product_name AS pn ON pn.id = r.item_id
+$q$, source_schema, target_schema,
+     supplymkt_internal.names_cte('product_name', source_schema, 'products', 'product_id', with_names))
 $body$;
-COMMENT ON FUNCTION supplymkt_internal.user_recommendations_query(text, text) IS
-    'The SELECT behind user_recommendations_mv: for every customer with an order in source_schema, recommend(model, the products the customer bought, 10) with the item_neighbors model of target_schema.recommend_models_mv (cosine over every order line, top 20 neighbours per item), purchased products excluded, popular products filling up; reason spells out the because column (used by create_dashboards; handy to read or EXPLAIN).';
+COMMENT ON FUNCTION supplymkt_internal.user_recommendations_query(text, text, boolean) IS
+    'The SELECT behind user_recommendations_mv: for every customer with an order in source_schema, recommend(model, the products the customer bought, 10) with the item_neighbors model of target_schema.recommend_models_mv (cosine over every order line, top 20 neighbours per item), purchased products excluded, popular products filling up; reason spells out the because column, by products.name when with_names (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the association rules query: rules() of the assoc_rules model of target_schema.recommend_models_mv,
+-- one row per rule; with_names reads products.name of source_schema for the antecedent and consequent names.
+CREATE FUNCTION supplymkt_internal.product_rules_query(source_schema text, target_schema text, with_names boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%3$s
+SELECT r.antecedent, r.consequent,
+       (SELECT array_agg(n.name ORDER BY a.position) FROM unnest(r.antecedent) WITH ORDINALITY AS a(id, position)
+          LEFT JOIN product_name AS n ON n.id = a.id) AS antecedent_names,
+       (SELECT array_agg(n.name ORDER BY c.position) FROM unnest(r.consequent) WITH ORDINALITY AS c(id, position)
+          LEFT JOIN product_name AS n ON n.id = c.id) AS consequent_names,
+       r.support, r.confidence, r.lift, r.leverage, r.conviction, r.count
+  FROM %2$I.recommend_models_mv AS md
+ CROSS JOIN LATERAL @extschema@.rules(md.model::@extschema@.assoc_rules_model) AS r
+ WHERE md.name = 'assoc_rules'
+$q$, source_schema, target_schema,
+     supplymkt_internal.names_cte('product_name', source_schema, 'products', 'product_id', with_names))
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.product_rules_query(text, text, boolean) IS
+    'The SELECT behind product_rules_mv: rules() of the assoc_rules model of target_schema.recommend_models_mv (the orders of source_schema as baskets, min_support 0.002, min_confidence 0.1), one row per rule, with the products'' names from source_schema.products.name when with_names (used by create_dashboards; handy to read or EXPLAIN).';
 
 -- Dashboards from a catalog: each family registers its dashboards; create_dashboards, refresh_dashboards and
 -- the new drop_dashboards loop over it.
@@ -1267,6 +1352,7 @@ RETURN EXISTS (SELECT 1 FROM pg_attribute AS a
                   AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped);
 COMMENT ON FUNCTION supplymkt_internal.source_has_column(text, text, text) IS
     'True when relation source_schema.relation exists and has a column column_name; false otherwise (also for NULL arguments). Used for optional canonical columns, e.g. orders.channel for the personas.';
+
 
 -- The dashboard catalog: what create_dashboards builds.  Each family's SQL file registers its dashboards here
 -- with register_dashboard (one row per dashboard, its columns' descriptions in dashboard_columns); the
@@ -1567,7 +1653,7 @@ CREATE FUNCTION supplymkt_internal.persona_points_ctes(source_schema text, targe
 AS $body$
 SELECT pg_catalog.format($q$
 customer AS MATERIALIZED (
-    SELECT d.customer_id, d.as_of, d.segment AS rfm_segment, d.rfm_code, d.r_score, d.f_score, d.m_score,
+    SELECT d.customer_id, d.name, d.as_of, d.segment AS rfm_segment, d.rfm_code, d.r_score, d.f_score, d.m_score,
            d.recency_days, d.orders, d.monetary_total%4$s
       FROM %2$I.customer_dashboard_mv AS d
 ),
@@ -1661,6 +1747,23 @@ $body$;
 COMMENT ON FUNCTION supplymkt_internal.persona_model_query(text, text, integer) IS
     'The SELECT behind persona_model_mv: one row (name personas) with the k-means model of the personas, kmeans_fit(scaled features, least(segments, distinct customers), 0, 10, 300, 1e-4, false) over every customer of target_schema.customer_dashboard_mv (used by create_dashboards; handy to read or EXPLAIN).';
 
+-- sell_through_rate: rows with a NULL left out (as fill_rate); the retail form with opening stock
+COMMENT ON TYPE @extschema@.sell_through_state IS 'Partial-aggregate state of both sell_through_rate forms: rows counted (n_sold = n_received) and the sums of units sold and of units available (sum_received: received, plus opening stock in the three-argument form). Text form is exact JSON (Citus ships it between nodes).';
+COMMENT ON FUNCTION supplymkt_internal.sell_through_rate_transfn(@extschema@.sell_through_state, double precision, double precision) IS 'Transition function of sell_through_rate(sold, received).';
+COMMENT ON FUNCTION supplymkt_internal.sell_through_rate_final(@extschema@.sell_through_state) IS 'Final function of both sell_through_rate forms: units sold / units available, NULL when none were available.';
+COMMENT ON AGGREGATE @extschema@.sell_through_rate(double precision, double precision) IS
+    'Sell-through for data without opening stock: sum(sold) / sum(received) over the rows where both are non-NULL (NULL rules as fill_rate: a row with a NULL is left out; pass 0, not NULL, for a row that only sells or only receives); can exceed 1 when stock on hand before the period is sold. NULL when nothing was received. Negative, NaN or infinite inputs raise 22023. The retail definition with opening stock is sell_through_rate(sold, opening_stock, received).';
+CREATE FUNCTION supplymkt_internal.sell_through_rate_stock_transfn(@extschema@.sell_through_state, double precision, double precision, double precision)
+    RETURNS @extschema@.sell_through_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.sell_through_rate(sold double precision, opening_stock double precision, received double precision) (
+    SFUNC = supplymkt_internal.sell_through_rate_stock_transfn, STYPE = @extschema@.sell_through_state,
+    COMBINEFUNC = supplymkt_internal.sell_through_state_combine, FINALFUNC = supplymkt_internal.sell_through_rate_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION supplymkt_internal.sell_through_rate_stock_transfn(@extschema@.sell_through_state, double precision, double precision, double precision) IS 'Transition function of sell_through_rate(sold, opening_stock, received).';
+COMMENT ON AGGREGATE @extschema@.sell_through_rate(double precision, double precision, double precision) IS
+    'Retail sell-through: sum(sold) / (sum(opening_stock) + sum(received)), units sold over units available for sale, over the rows where all three are non-NULL (NULL rules as fill_rate: a row with a NULL is left out; pass 0 for a value a row does not carry). In [0, 1] while stock counts and sales agree. NULL when no units were available. Negative, NaN or infinite inputs raise 22023.';
+
 -- dashboard supply_dashboard
 SELECT supplymkt_internal.register_dashboard(
     name => 'supply_dashboard', family => 'supply', build_order => 100,
@@ -1677,6 +1780,7 @@ SELECT supplymkt_internal.register_dashboard(
         ['units_sold', 'Units sold in the month: sum(order_items.quantity) of orders placed in the month. 0 without sales.'],
         ['revenue', 'Revenue of the month: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'],
         ['cogs', 'Cost of goods sold in the month: sum(quantity * products.unit_cost), in the currency of the source data. 0 without sales.'],
+        ['opening_stock', 'Units on hand when the month opened: the sum of on_hand (negative counts as 0) at the last inventory snapshot of the previous month, or at the month''s first snapshot when the previous month has none (the first month of the data). 0 without snapshots.'],
         ['units_received', 'Units received from suppliers in the month: sum(purchase_orders.received_quantity) by received_date. 0 without receipts.'],
         ['units_returned', 'Units returned from the orders placed in the month (returns attributed to their order''s month). 0 without returns.'],
         ['reviews', 'Number of reviews written in the month. 0 without reviews.'],
@@ -1685,7 +1789,7 @@ SELECT supplymkt_internal.register_dashboard(
         ['annualized_turnover', 'inventory_turnover * 365 / days in the month: turns per year at this month''s pace (the scale the score uses). NULL when inventory_turnover is.'],
         ['stockout_rate', 'Share 0..1 of the month''s inventory snapshots with on_hand <= 0 (stockout_rate). NULL without snapshots.'],
         ['fill_rate', 'Supplier unit fill rate 0..1 of the purchase orders placed in the month (fill_rate(quantity, received_quantity); over-delivery counts as filled). Lines not yet received (NULL received_quantity) are left out; NULL when none remain.'],
-        ['sell_through_rate', 'units_sold / units_received of the month (sell_through_rate); can exceed 1 when stock on hand is sold. NULL when nothing was received.'],
+        ['sell_through_rate', 'Retail sell-through of the month: units_sold / (opening_stock + units_received) (sell_through_rate(sold, opening_stock, received)), 0..1 while stock counts and sales agree. NULL when no units were available (no opening stock and nothing received).'],
         ['renewal_rate', 'Share 0..1 of the assortment (products listed by the month''s end; unknown first_listed counts as long listed) first listed in the month (renewal_rate). NULL when the assortment is empty.'],
         ['demand_cv', 'Coefficient of variation of daily units sold in the month (demand_cv), zero-sale days included, over the days from the first to the last order day of the data. NULL with fewer than 2 days or no sales.'],
         ['diversity', 'Evenness 0..1 (Pielou) of the category mix of the products listed by the month''s end (assortment_diversity(category).evenness). Defined on overall rows only: NULL on category rows (a single category has no mix) and with a single category.'],
@@ -1697,7 +1801,7 @@ SELECT supplymkt_internal.register_dashboard(
 -- dashboard product_abc_xyz
 SELECT supplymkt_internal.register_dashboard(
     name => 'product_abc_xyz', family => 'supply', build_order => 110,
-    query_call => 'supplymkt_internal.product_abc_xyz_query(%1$L, %3$L)',
+    query_call => 'supplymkt_internal.product_abc_xyz_query(%1$L, %3$L, supplymkt_internal.source_has_column(%1$L, ''products'', ''name''))',
     unique_key => ARRAY['product_id'],
     source_columns => ARRAY['products.product_id', 'products.category', 'products.first_listed', 'orders.order_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'order_items.unit_price'],
     title => 'Product ABC/XYZ classification',
@@ -1705,6 +1809,7 @@ SELECT supplymkt_internal.register_dashboard(
     mv_comment => 'Product ABC/XYZ classification built by supplymkt.create_dashboards from schema %1$s (weeks in time zone %3$s): one row per product over the whole period. Refresh with supplymkt.refresh_dashboards(%2$L). Query the view product_abc_xyz.',
     columns => ARRAY[
         ['product_id', 'Product (products.product_id).'],
+        ['name', 'The product''s name (products.name, an optional column of the canonical model); NULL when the source has no such column.'],
         ['category', 'Product category; NULL categories are reported as ''(uncategorized)''.'],
         ['units_sold', 'Units sold over the whole period. 0 without sales.'],
         ['revenue', 'Revenue over the whole period: sum(quantity * order_items.unit_price), in the currency of the source data. 0 without sales.'],
@@ -1716,13 +1821,14 @@ SELECT supplymkt_internal.register_dashboard(
 -- dashboard customer_dashboard
 SELECT supplymkt_internal.register_dashboard(
     name => 'customer_dashboard', family => 'customers', build_order => 200,
-    query_call => 'supplymkt_internal.customer_dashboard_query(%1$L, %2$L, %3$L)',
+    query_call => 'supplymkt_internal.customer_dashboard_query(%1$L, %2$L, %3$L, supplymkt_internal.source_has_column(%1$L, ''customers'', ''name''))',
     unique_key => ARRAY['customer_id'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'orders.order_time', 'order_items.order_id', 'order_items.quantity', 'order_items.unit_price'],
     title => 'Customer dashboard',
     mv_comment => 'Customer dashboard built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one row per customer with orders, as of the latest order in the data: the rfm_summary of the customer''s orders (order value = sum(quantity * unit_price) of its items), the R, F and M scores, code and named segment from rfm_breaks over all customers of the refresh and supplymkt.rfm_segments, and p_alive, expected purchases and CLV over the next 365 days from the CLV model of %2$I.clv_model_mv (the purchase model with the lowest holdout error, plus Gamma-Gamma spend), fitted on all customers by the same refresh. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index customer_dashboard_mv_key). Query the view customer_dashboard.',
     columns => ARRAY[
         ['customer_id', 'Customer (orders.customer_id): every customer with at least one order with a finite order_time.'],
+        ['name', 'The customer''s name (customers.name, an optional column of the canonical model); NULL when the source has no such column or no row for the customer.'],
         ['as_of', 'The time the summary is taken at: the latest order_time in the data at refresh time (a refresh of unchanged data gives the same numbers; with live data it is about now).'],
         ['orders', 'Orders of the customer (the RFM frequency the scores use).'],
         ['frequency', 'BG/NBD frequency: distinct purchase days after the first (calendar days in the dashboard time zone). 0 for customers who bought on one day only.'],
@@ -1823,6 +1929,7 @@ SELECT supplymkt_internal.register_dashboard(
     mv_comment => 'Customer personas built by supplymkt.create_dashboards from %2$I.customer_dashboard_mv and the orders of schema %1$s: one row per customer of the customer dashboard with its k-means persona. Features: [recency_days, ln(1 + orders), ln(1 + monetary_total), then the share of the customer''s revenue in each category, categories in byte order of their names]; orders and monetary_total enter through ln(1 + x) because both are heavy-tailed (on the raw scale a few big spenders would pull whole clusters). Each feature is z-scored over all customers (population standard deviation) and each share further divided by sqrt(number of categories), so the category mix as a whole weighs as much as recency, frequency or monetary value alone (unweighted, the many share features would outvote the three RFM features and a lone buyer of a rare category would become a persona of its own). The model is supplymkt.kmeans_fit(scaled features, k, 0, 10, 300, 1e-4, false) (seed 0, n_init 10) over all customers with k = least(%4$s, distinct customers), fitted by persona_model_mv in the same refresh; the fixed seed keeps the persona numbers stable while the data does not change (clusters are numbered by descending size). Category revenue and channels come from the orders up to the dashboard''s as_of. refresh_dashboards(%2$L) refreshes it after customer_dashboard_mv (in build order); refreshing it alone reads the customer dashboard as last refreshed. Query the view customer_personas.',
     columns => ARRAY[
         ['customer_id', 'Customer (customer_dashboard_mv.customer_id).'],
+        ['name', 'The customer''s name (customer_dashboard_mv.name; NULL when the source has no customers.name).'],
         ['persona', 'k-means persona 1..k: kmeans_assign(model, scaled features), the nearest centroid of the model fitted on all customers of this refresh (see the comment on customer_personas_mv for the scaling). Personas are numbered by descending size (ties: lexicographic order of the centroid). See persona_segments for what each one looks like.'],
         ['persona_distance', 'Euclidean distance from the customer''s scaled features to the persona''s centroid, in the space the model was fitted in (z-scores, shares weighted by 1/sqrt(number of categories); kmeans_distance): small = typical of the persona.'],
         ['rfm_segment', 'Named RFM segment (customer_dashboard_mv.segment).'],
@@ -1886,22 +1993,24 @@ SELECT supplymkt_internal.register_dashboard(
 -- dashboard item_neighbors
 SELECT supplymkt_internal.register_dashboard(
     name => 'item_neighbors', family => 'recommend', build_order => 400,
-    query_call => 'supplymkt_internal.item_neighbors_query(%2$L)',
+    query_call => 'supplymkt_internal.item_neighbors_query(%1$L, %2$L, supplymkt_internal.source_has_column(%1$L, ''products'', ''name''))',
     unique_key => ARRAY['item_id', 'rank'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
     title => 'Item neighbours',
     mv_comment => 'Item neighbours built by supplymkt.create_dashboards from schema %1$s: supplymkt.neighbors of supplymkt.item_similarity(orders.customer_id, order_items.product_id) over every order line (cosine of the customers'' purchase vectors, weight = order lines of the product per customer, the 20 most similar products per product, pairs without a common customer left out): one row per (product, neighbour). Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index item_neighbors_mv_key). Query the view item_neighbors.',
     columns => ARRAY[
         ['item_id', 'Product (order_items.product_id) bought by at least one customer.'],
+        ['item_name', 'The product''s name (products.name, an optional column of the canonical model); NULL when the source has no such column or no row for the product.'],
         ['rank', 'Rank of the neighbour among the product''s neighbours, 1 = most similar (ties: lower neighbor_id first); at most 20 per product.'],
         ['neighbor_id', 'A product bought by some customer who also bought item_id.'],
+        ['neighbor_name', 'The neighbour''s name (products.name); NULL like item_name.'],
         ['score', 'Cosine similarity 0..1 of the two products'' customer vectors (each customer''s number of order lines of the product): sum over customers of w(c, item) w(c, neighbour) / (||w_item|| ||w_neighbour||). 1 = bought by exactly the same customers in the same proportions.'],
         ['support', 'Customers who bought both products (the evidence behind score).']]);
 
 -- dashboard user_recommendations
 SELECT supplymkt_internal.register_dashboard(
     name => 'user_recommendations', family => 'recommend', build_order => 410,
-    query_call => 'supplymkt_internal.user_recommendations_query(%1$L, %2$L)',
+    query_call => 'supplymkt_internal.user_recommendations_query(%1$L, %2$L, supplymkt_internal.source_has_column(%1$L, ''products'', ''name''))',
     unique_key => ARRAY['customer_id', 'rank'],
     source_columns => ARRAY['orders.order_id', 'orders.customer_id', 'order_items.order_id', 'order_items.product_id'],
     title => 'Per-customer recommendations',
@@ -1910,10 +2019,31 @@ SELECT supplymkt_internal.register_dashboard(
         ['customer_id', 'Customer (orders.customer_id) with at least one order.'],
         ['rank', 'Rank 1..10 of the recommendation, 1 = best: the similar products by score (ties: lower item_id), then the popular ones.'],
         ['item_id', 'Recommended product (never one the customer has bought).'],
+        ['item_name', 'The recommended product''s name (products.name, an optional column of the canonical model); NULL when the source has no such column or no row for the product.'],
         ['score', 'For source ''similar'': the sum of the product''s similarities (item_neighbors.score) to the products the customer bought. For source ''popular'': the number of customers who bought it.'],
         ['source', '''similar'' when the product is a neighbour of one of the customer''s purchases, ''popular'' when it fills the list from the most bought products.'],
         ['because', 'The customer''s purchases that made the product similar, largest contribution first (ties: lower id), at most 3; empty for popular products.'],
-        ['reason', 'Readable explanation: ''because you bought '' and the because ids (e.g. ''because you bought 12, 7''), or ''popular''.']]);
+        ['reason', 'Readable explanation: ''because you bought '' and the because products by name (by id where a product has no name, e.g. ''because you bought 12, 7''), or ''popular''.']]);
+
+-- dashboard product_rules
+SELECT supplymkt_internal.register_dashboard(
+    name => 'product_rules', family => 'recommend', build_order => 420,
+    query_call => 'supplymkt_internal.product_rules_query(%1$L, %2$L, supplymkt_internal.source_has_column(%1$L, ''products'', ''name''))',
+    unique_key => ARRAY['antecedent', 'consequent'],
+    source_columns => ARRAY['orders.order_id', 'order_items.order_id', 'order_items.product_id'],
+    title => 'Product association rules',
+    mv_comment => 'Association rules built by supplymkt.create_dashboards from schema %1$s: supplymkt.rules of the assoc_rules model of recommend_models_mv (the orders as baskets of order_items.product_id, itemsets of at most 3 products in at least 0.2%% of the orders, confidence >= 0.1), one row per rule antecedent -> consequent, with the products'' names. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index product_rules_mv_key). Query the view product_rules, e.g. ORDER BY lift DESC.',
+    columns => ARRAY[
+        ['antecedent', 'The products already in the basket (ids ascending).'],
+        ['consequent', 'The products the rule predicts (ids ascending; disjoint from antecedent).'],
+        ['antecedent_names', 'The antecedent''s product names in the same order (products.name; NULL elements, or all NULL, when the source has no names).'],
+        ['consequent_names', 'The consequent''s product names in the same order (like antecedent_names).'],
+        ['support', 'Share 0..1 of the orders that contain antecedent and consequent together.'],
+        ['confidence', 'support / share of the orders containing antecedent: how often the consequent is bought when the antecedent is.'],
+        ['lift', 'confidence / share of the orders containing consequent: > 1 means bought together more often than by chance.'],
+        ['leverage', 'support - supp(antecedent) x supp(consequent): the co-occurrence beyond independence, as a share of the orders.'],
+        ['conviction', '(1 - supp(consequent)) / (1 - confidence); Infinity when confidence is 1.'],
+        ['count', 'Orders containing antecedent and consequent together.']]);
 
 -- Drops the objects registered for target_schema in supplymkt.dashboards (views first, then the materialized
 -- views in reverse build order, so a dashboard goes before the ones it reads) and deletes their registry
@@ -2527,8 +2657,8 @@ DECLARE
                                'purchase_orders', 'shipments', 'returns', 'reviews', 'depots', 'marketing_spend',
                                'touchpoints', 'events', 'experiments'];
     spec_columns text[] := ARRAY[
-        'customer_id,signup_date,region,lat,lon',
-        'product_id,category,first_listed,unit_cost,unit_price,supplier_id',
+        'customer_id,signup_date,region,lat,lon,name',
+        'product_id,category,first_listed,unit_cost,unit_price,supplier_id,name',
         'order_id,customer_id,order_time,channel',
         'order_id,product_id,quantity,unit_price',
         'snapshot_date,product_id,on_hand,inventory_value',
@@ -2543,8 +2673,8 @@ DECLARE
         'customer_id,event_time,event_type,product_id',
         'customer_id,experiment,variant,assigned_at'];
     spec_types text[] := ARRAY[
-        'bigint,date,text,float8,float8',
-        'bigint,text,date,numeric,numeric,bigint',
+        'bigint,date,text,float8,float8,text',
+        'bigint,text,date,numeric,numeric,bigint,text',
         'bigint,bigint,timestamptz,text',
         'bigint,bigint,integer,numeric',
         'date,bigint,integer,numeric',
@@ -2680,4 +2810,4 @@ COMMENT ON FUNCTION @extschema@.generate_demo_data(text, integer, integer, integ
 'customers x days <= 3,660,000,000.';
 
 -- item_neighbors_blend normalises each model's list by its best score.
-COMMENT ON FUNCTION @extschema@.item_neighbors_blend(@extschema@.item_neighbors, @extschema@.item_neighbors, double precision, integer) IS 'Hybrid neighbours: for every item of either model, score = weight_a x score_a / best_a + (1 - weight_a) x score_b / best_b over the union of its neighbour lists, best_a and best_b being the item''s best score in each model (so neither model''s scale swamps the other''s; a missing score counts as 0), top_k kept (default: the larger top_k). Popularity comes from a (b for items only b knows); a neighbour''s support from a''s list when a lists it, else from b''s. Blend collaborative with content neighbours so that new items without interactions can be recommended.';
+COMMENT ON FUNCTION @extschema@.item_neighbors_blend(@extschema@.item_neighbors, @extschema@.item_neighbors, double precision, integer) IS 'Hybrid neighbours: for every item of either model, score = (weight_a x score_a / sum_a + (1 - weight_a) x score_b / sum_b) x the weighted mean of sum_a and sum_b over the models that list the item, over the union of its neighbour lists, sum_a and sum_b being the sum of the item''s scores in each model (each neighbour''s share of the item''s similarity mass, so neither model''s scale or flatness swamps the other; weight 1 gives a''s scores, 0 b''s; a missing score counts as 0), top_k kept (default: the larger top_k). Popularity comes from a (b for items only b knows); a neighbour''s support from a''s list when a lists it, else from b''s. Blend collaborative with content neighbours so that new items without interactions can be recommended.';
