@@ -36,6 +36,8 @@ CREATE FUNCTION @extschema@.generate_demo_data(target_schema text, customers int
     RETURNS TABLE(relation text, rows bigint)
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
+    -- ANALYZE samples 300 x 10 rows per table: a third of the run at the default 100, the same dashboard plans
+    SET default_statistics_target = 10
 AS $fn$
 #variable_conflict use_variable
 DECLARE
@@ -168,7 +170,9 @@ COMMENT ON FUNCTION @extschema@.generate_demo_data(text, integer, integer, integ
 'Creates the 15 relations of the canonical data model (DESIGN.md) as tables in target_schema (created if missing) '
 'and returns the row count of each; same arguments, same data. Raises duplicate_table (42P07) if any of them already '
 'exists unless replace => true, which drops and recreates just those relations. Primary keys on customers, products, '
-'orders, suppliers, depots, purchase_orders and inventory_snapshots (snapshot_date, product_id); tables are ANALYZEd. '
+'orders, suppliers, depots, purchase_orders and inventory_snapshots (snapshot_date, product_id); tables are ANALYZEd '
+'with statistics target 10 (the dashboards plan the same as with the default 100, in a third of the time; ANALYZE '
+'the schema again for finer statistics). '
 'Timestamps are in UTC over [start_date, start_date + days). '
 'Generating process (time in days): customers sign up uniformly over the period in 5 regional lat/lon clusters. '
 '12% of the customers sign up and never buy. Purchases are MBG/NBD: lambda ~ Gamma(shape r = 0.75, rate alpha = 20 days) purchases per day, dropout '
