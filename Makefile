@@ -9,7 +9,7 @@ CORE_OBJS = src/supplymkt.o $(patsubst %.c,%.o,$(sort $(wildcard src/core/*.c)))
 NUMERIC_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/numeric/*.c)))
 # One word per family: its C is src/<family>/*.c, its SQL src/sql/<family>.sql (installed in this order: a
 # family's SQL may use the families before it). Adding a family adds its word here, nothing else.
-FAMILIES = supply demo customers clv kmeans recommend inventory
+FAMILIES = supply demo customers clv kmeans recommend inventory forecast
 FAMILY_OBJS = $(patsubst %.c,%.o,$(foreach f,$(FAMILIES),$(sort $(wildcard src/$(f)/*.c))))
 OBJS = $(CORE_OBJS) $(NUMERIC_OBJS) $(FAMILY_OBJS)
 

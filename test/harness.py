@@ -642,6 +642,35 @@ AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
              [("1", "2", "6", "10.5", f"{SCHEMA}.clv_options(unit => 'weeks')")],
              notes="clv_options: same model as the positional form", where="grp % 5 = 0"),
      "double precision, double precision, double precision, double precision, supplymkt.clv_options"),
+] + [
+    (AggCase("demand_forecast", ["day", "qty", "7", "'ANN'"][:n], 0.0,
+             "the final function sorts the rows by day and sums each day in that order before fitting, so the same "
+             "rows give a bit-identical model in any order (serial, parallel, Citus)",
+             [r[:n] for r in [("date '2024-01-01'", "3", "7", "'ANN'"), ("date '2024-01-02'", "0", "7", "'ANN'"),
+                              ("date '2024-01-02'", "4.5", "7", "'ANN'"), ("date '2024-01-05'", "1", "7", "'ANN'"),
+                              ("NULL", "2", "7", "'ANN'"), ("date '2024-01-06'", "NULL", "7", "'ANN'"),
+                              ("date '2024-01-09'", "6", "7", "'ANN'"), ("date '2024-01-10'", "2", "7", "'ANN'")]],
+             notes="returns forecast_model (compared as its JSON text); grp 4 (qty 0) is a constant series (the mean "
+                   "method); negative qty and infinite days raise 22023",
+             where="grp % 5 = 0"),
+     ", ".join(["date", "double precision", "integer", "text"][:n]))
+    for n in range(2, 5)
+] + [
+    (AggCase("demand_forecast", ["day", "qty", f"{SCHEMA}.forecast_options(season_length => 7, method => 'ANN')"],
+             0.0, "sorted and summed per day before fitting, as in the positional form",
+             [("date '2024-01-01'", "3", f"{SCHEMA}.forecast_options(season_length => 7, method => 'ANN')")],
+             notes="forecast_options: same model as the positional form", where="grp % 5 = 0"),
+     "date, double precision, supplymkt.forecast_options"),
+] + [
+    (AggCase("forecast_accuracy", ["qty", "amount", "2.5"][:n], 1e-12,
+             "the final function sorts the (actual, predicted) rows before summing, so the sums do not depend on "
+             "the row order up to the last bit",
+             [r[:n] for r in [("3", "2.5", "2.5"), ("0", "1", "2.5"), ("NULL", "4", "2.5"), ("10", "12", "2.5"),
+                              ("0", "0", "2.5")]],
+             notes="returns forecast_accuracy (compared as JSON); mape NULL when every actual is 0, mase NULL "
+                   "without a scale or with scale 0"),
+     ", ".join(["double precision"] * n))
+    for n in (2, 3)
 ]}
 
 # The options forms are fed the sample rows of their positional twins (the tuning columns replaced by the one
@@ -654,7 +683,9 @@ for _opt_sig, _pos_sig, _keep in (
         ("assoc_rules(bigint, bigint, supplymkt.assoc_rules_options)",
          "assoc_rules(bigint, bigint, double precision, double precision)", 2),
         ("clv_fit(double precision, double precision, double precision, double precision, supplymkt.clv_options)",
-         "clv_fit(double precision, double precision, double precision, double precision)", 4)):
+         "clv_fit(double precision, double precision, double precision, double precision)", 4),
+        ("demand_forecast(date, double precision, supplymkt.forecast_options)",
+         "demand_forecast(date, double precision)", 2)):
     _opt = AGGREGATES[_opt_sig]
     _opt.sample_rows = [tuple(r[:_keep]) + (_opt.sample_rows[0][-1],) for r in AGGREGATES[_pos_sig].sample_rows]
 
@@ -684,6 +715,8 @@ TYPE_VALUES = {
                                      f"{SCHEMA}.similarity_options(1000, 'SHRUNK_COSINE', 2147483647)"],
     "supplymkt.assoc_rules_options": [f"{SCHEMA}.assoc_rules_options(1, 0)", f"{SCHEMA}.assoc_rules_options(1e-300, 1, 10)"],
     "supplymkt.clv_options": [f"{SCHEMA}.clv_options()", f"{SCHEMA}.clv_options('pnbd', 'weeks')"],
+    "supplymkt.forecast_options": [f"{SCHEMA}.forecast_options()",
+                                   f"{SCHEMA}.forecast_options(366, 'tsb', 1, 0.001, 100000, 2147483647)"],
 }
 
 # Optional grid overrides for the hostile sweep: function name -> {argument name or 0-based index: [SQL

@@ -17,7 +17,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = [os.path.join(ROOT, 'src/sql', f) for f in ('header.sql', 'common.sql', 'dashboards.sql', 'supply.sql', 'demo.sql',
-                                                   'customers.sql', 'clv.sql', 'kmeans.sql', 'recommend.sql', 'inventory.sql')]
+                                                   'customers.sql', 'clv.sql', 'kmeans.sql', 'recommend.sql', 'inventory.sql', 'forecast.sql')]
 UP = os.path.join(ROOT, 'src/sql/versions/supplymkt--0.1.0--0.2.0.sql')
 
 

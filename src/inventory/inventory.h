@@ -19,8 +19,9 @@ typedef enum InvDistribution
 	INV_POISSON
 } InvDistribution;
 
-/* Largest Poisson mean the exact Poisson formulas accept (GSL's Poisson CDF counts in unsigned int). */
-#define INV_POISSON_MAX_MEAN 1e9
+/* Largest Poisson mean accepted: above it GSL's Poisson CDF loses accuracy below the mean (and the normal
+ * approximation is then within 0.05 sd of the Poisson quantiles). */
+#define INV_POISSON_MAX_MEAN 1e6
 
 extern double InvNormalLoss(double z);
 
