@@ -79,7 +79,7 @@ typedef struct FcModel
 	double		level,
 				trend;			/* states after the last day (trend NaN without) */
 	double		seasonal[FC_MAX_SEASON];	/* seasonal states, seasonal[0] for the day after last_day */
-	double		sigma2;			/* one-step error variance (relative for M errors): SSE / (n - k) */
+	double		sigma2;			/* one-step error variance (relative for M errors): SSE / (n - (k - 1)) */
 	double		loglik,
 				aic,
 				aicc,
