@@ -329,7 +329,8 @@ FcSimplex(const FcEtsProblem *pb, double *theta, double step_size, double tol, i
 	gsl_vector *x = gsl_vector_alloc(pb->ntheta);
 	gsl_vector *step = gsl_vector_alloc(pb->ntheta);
 	int			nsmooth = 1 + (pb->trend != 'N') + (pb->trend == 'D') + (pb->season != 'N');
-	double		best;
+	double		best,
+				checkpoint;
 	int			status = GSL_CONTINUE;
 
 	if (s == NULL || x == NULL || step == NULL)
@@ -341,13 +342,25 @@ FcSimplex(const FcEtsProblem *pb, double *theta, double step_size, double tol, i
 		gsl_vector_set(step, i, (i < nsmooth ? 1.0 : 0.1) * step_size);
 	}
 	gsl_multimin_fminimizer_set(s, &f, x, step);
-	for (int iter = 0; iter < max_iter && status == GSL_CONTINUE; iter++)
+	checkpoint = HUGE_VAL;		/* s->fval is set by the first iteration, not by set */
+	for (int iter = 1; iter <= max_iter && status == GSL_CONTINUE; iter++)
 	{
 		if ((iter & 63) == 0)
 			CHECK_FOR_INTERRUPTS();
 		if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS)
 			break;
 		status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), tol);
+		/*
+		 * also stop when the best value has stalled over the last 20 x dim iterations: a parameter running
+		 * off to its bound (a logit towards -inf) keeps the simplex from shrinking long after the likelihood
+		 * stopped changing
+		 */
+		if (iter % (20 * pb->ntheta) == 0)
+		{
+			if (checkpoint - s->fval < 1e-9 * (1 + fabs(s->fval)))
+				break;
+			checkpoint = s->fval;
+		}
 	}
 	for (int i = 0; i < pb->ntheta; i++)
 		theta[i] = gsl_vector_get(s->x, i);
@@ -372,6 +385,7 @@ FcFitEts(const double *y, int n, int method, int m, FcModel *out)
 	double		scale = 0,
 				mean = 0,
 				f,
+				f2,
 				sse,
 				logsum,
 				level,
@@ -405,7 +419,8 @@ FcFitEts(const double *y, int n, int method, int m, FcModel *out)
 	if (n <= k + 1)
 		return false;
 	f = FcSimplex(&pb, theta, 1.0, 1e-4, 3000);
-	f = Min(f, FcSimplex(&pb, theta, 0.1, 1e-6, 2000));	/* a restart: Nelder-Mead stalls in many dims */
+	f2 = FcSimplex(&pb, theta, 0.1, 1e-6, 2000);	/* a restart: Nelder-Mead stalls in many dims */
+	f = Min(f, f2);
 	if (!(f < FC_BAD))
 		return false;
 	FcParamsFromTheta(&pb, theta, &p);
