@@ -30,7 +30,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-f
 ifdef WERROR
 PG_CPPFLAGS += -Werror
 endif
-SHLIB_LINK += $(GSL_LIBS) -lpthread
+SHLIB_LINK += $(GSL_LIBS) -lglpk -lpthread
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -76,3 +76,37 @@ SELECT pg_temp.error_of(s) FROM unnest(ARRAY[
     'SELECT supplymkt.newsvendor_quantity_by_cost(100, 20, 0, 6)',
     'SELECT supplymkt.expected_inventory_cost(-1, 100, 20, 3, 6)',
     'SELECT supplymkt.normal_loss(''Infinity'')']) AS s;
+
+-- replenishment_plan: six products, on hand 20, holding 0.5 and shortage 4 per unit
+CREATE TABLE plan_products AS
+SELECT i::bigint AS product_id, 50.0 + i AS demand_mean, 10.0 + i / 2.0 AS demand_sd, 20.0::float8 AS on_hand,
+       2.0 + i % 5 AS unit_cost FROM generate_series(1, 6) AS i;
+-- no budget: every product's newsvendor order (critical ratio 4 / 4.5)
+SELECT o.product_id, round(o.order_qty::numeric, 4) AS order_qty,
+       round((supplymkt.newsvendor_quantity_by_cost(p.demand_mean, p.demand_sd, 0.5, 4) - 20)::numeric, 4) AS newsvendor_order
+  FROM supplymkt.replenishment_orders((SELECT supplymkt.replenishment_plan(product_id, demand_mean, demand_sd, on_hand, unit_cost, 0.5, 4, NULL)
+                                         FROM plan_products)) AS o
+  JOIN plan_products AS p USING (product_id) ORDER BY 1;
+-- a budget of 300: spent in full, the cheaper products first where it saves most; its shadow price is the
+-- expected cost saved per unit of extra budget
+SELECT j ->> 'status' AS status, j -> 'binding' AS binding, round((j ->> 'budget_used')::numeric, 6) AS used,
+       round((j ->> 'budget_shadow_price')::numeric, 3) AS shadow_price,
+       (j ->> 'expected_cost')::float8 < (j ->> 'cost_without_orders')::float8 AS saves,
+       abs((j ->> 'objective')::float8 - (j ->> 'expected_cost')::float8) < 0.01 * (j ->> 'expected_cost')::float8 AS chords_close
+  FROM (SELECT supplymkt.replenishment_plan(product_id, demand_mean, demand_sd, on_hand, unit_cost, 0.5, 4, 300) AS j
+          FROM plan_products) AS t;
+-- packs of 12 and minimum orders of 30 (a MIP): whole packs, 0 or at least 30
+SELECT j ->> 'solver' LIKE 'GLPK % MIP' AS mip, j ->> 'status' AS status,
+       (SELECT bool_and(o.order_qty::numeric % 12 = 0 AND (o.order_qty = 0 OR o.order_qty >= 30))
+          FROM supplymkt.replenishment_orders(j) AS o) AS packs_and_minimums,
+       (j ->> 'budget_used')::float8 <= 300 AS within_budget, (j ->> 'capacity_used')::float8 <= 400 AS within_capacity
+  FROM (SELECT supplymkt.replenishment_plan(product_id, demand_mean, demand_sd, on_hand, unit_cost, 0.5, 4, 12, 30, 1,
+                                            supplymkt.replenishment_options(budget => 300, capacity => 400)) AS j
+          FROM plan_products) AS t;
+SELECT pg_temp.error_of(s) FROM unnest(ARRAY[
+    'SELECT supplymkt.replenishment_plan(product_id, demand_mean, demand_sd, on_hand, unit_cost, 0.5, 4, NULL) FROM plan_products, generate_series(1, 2)',
+    'SELECT supplymkt.replenishment_plan(product_id, demand_mean, -1, on_hand, unit_cost, 0.5, 4, NULL) FROM plan_products',
+    'SELECT supplymkt.replenishment_plan(product_id, demand_mean, demand_sd, on_hand, unit_cost, 0, 4, NULL) FROM plan_products',
+    'SELECT supplymkt.replenishment_plan(product_id, demand_mean, demand_sd, on_hand, unit_cost, 0.5, 4, -5) FROM plan_products',
+    'SELECT supplymkt.replenishment_plan(product_id, demand_mean, demand_sd, on_hand, unit_cost, 0.5, 4, 0, 0, 1, supplymkt.replenishment_options(capacity => 10)) FROM plan_products',
+    'SELECT supplymkt.replenishment_options(segments => 1)']) AS s;

@@ -671,6 +671,26 @@ AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
                    "without a scale or with scale 0"),
      ", ".join(["double precision"] * n))
     for n in (2, 3)
+] + [
+    (AggCase("replenishment_plan", ["rid", "sold", "received / 10", "demanded", "1 + cogs / 1000", "0.5", "2", "500"],
+             0.0, "the final function sorts the products by id before building the LP, and GLPK is deterministic, so "
+             "the same rows give the same plan (as jsonb) in any order",
+             [("1", "50", "10", "20", "3", "0.5", "2", "500"), ("2", "30", "5", "0", "1.5", "0.5", "2", "500"),
+              ("3", "NULL", "5", "0", "1", "0.5", "2", "500"), ("4", "0", "0", "5", "2", "0.5", "2", "500")],
+             notes="returns jsonb (the plan); a product twice, negative inputs and shortage without holding cost "
+                   "raise 22023", where="rid % 100 = 0"),
+     "bigint, double precision, double precision, double precision, double precision, double precision, "
+     "double precision, double precision"),
+    (AggCase("replenishment_plan", ["rid", "sold", "received / 10", "demanded", "1 + cogs / 1000", "0.5", "2", "6", "0",
+                                    "1", f"{SCHEMA}.replenishment_options(budget => 500, capacity => 100000)"],
+             0.0, "sorted by product before the MIP; GLPK is deterministic",
+             [("1", "50", "10", "20", "3", "0.5", "2", "6", "0", "1",
+               f"{SCHEMA}.replenishment_options(budget => 500, capacity => 100000)"),
+              ("2", "30", "5", "0", "1.5", "0.5", "2", "6", "12", "1",
+               f"{SCHEMA}.replenishment_options(budget => 500, capacity => 100000)")],
+             notes="returns jsonb (the plan, a MIP with packs of 6)", where="rid % 500 = 0"),
+     "bigint, double precision, double precision, double precision, double precision, double precision, "
+     "double precision, double precision, double precision, double precision, supplymkt.replenishment_options"),
 ]}
 
 # The options forms are fed the sample rows of their positional twins (the tuning columns replaced by the one
@@ -715,6 +735,8 @@ TYPE_VALUES = {
                                      f"{SCHEMA}.similarity_options(1000, 'SHRUNK_COSINE', 2147483647)"],
     "supplymkt.assoc_rules_options": [f"{SCHEMA}.assoc_rules_options(1, 0)", f"{SCHEMA}.assoc_rules_options(1e-300, 1, 10)"],
     "supplymkt.clv_options": [f"{SCHEMA}.clv_options()", f"{SCHEMA}.clv_options('pnbd', 'weeks')"],
+    "supplymkt.replenishment_options": [f"{SCHEMA}.replenishment_options()",
+                                        f"{SCHEMA}.replenishment_options(0, 1e300, 200, 100, 0.5)"],
     "supplymkt.forecast_options": [f"{SCHEMA}.forecast_options()",
                                    f"{SCHEMA}.forecast_options(366, 'tsb', 1, 0.001, 100000, 2147483647)"],
 }

@@ -5,7 +5,7 @@
 SM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SM_PG_BIN=/usr/lib/postgresql/15/bin
 SM_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap postgresql-15-cron
-	libtap-parser-sourcehandler-pgtap-perl libgsl-dev make gcc clang-14 llvm-14 python3 python3-numpy python3-scipy python3-sklearn
+	libtap-parser-sourcehandler-pgtap-perl libgsl-dev libglpk-dev make gcc clang-14 llvm-14 python3 python3-numpy python3-scipy python3-sklearn
 	python3-statsmodels
 	python3-psycopg2 ca-certificates)
 

@@ -24,5 +24,7 @@ typedef enum InvDistribution
 #define INV_POISSON_MAX_MEAN 1e6
 
 extern double InvNormalLoss(double z);
+extern void InvExpectedShortage(InvDistribution dist, float8 mean, float8 sd, float8 q, float8 *shortage,
+								float8 *leftover);
 
 #endif							/* SUPPLYMKT_INVENTORY_H */

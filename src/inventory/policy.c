@@ -197,7 +197,7 @@ InvPoissonTailFrom(double j, double mu)
  * in the textbook formulas).  Poisson: with k the smallest integer above q, E[(D - q)+] = mean P(D >= k - 1)
  * - q P(D >= k), from d p(d) = mean p(d - 1).  Leftover = q - mean + shortage in both.
  */
-static void
+void
 InvExpectedShortage(InvDistribution dist, float8 mean, float8 sd, float8 q, float8 *shortage, float8 *leftover)
 {
 	if (dist == INV_POISSON)

@@ -71,3 +71,99 @@ CREATE FUNCTION @extschema@.normal_loss(z double precision)
     RETURNS double precision AS 'MODULE_PATHNAME', 'inventory_normal_loss' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.normal_loss(double precision) IS
     'Standard normal loss function G(z) = E[(Z - z)+] = phi(z) - z (1 - Phi(z)): the expected units short per unit of sd when z sds of safety stock are held. G(0) = 0.398942; G(-z) = G(z) + z. NaN or infinity raise 22023.';
+
+-- ===========================================================================================================
+-- replenishment_plan (src/inventory/plan.c): the assortment's orders under a budget and a capacity, by GLPK
+-- ===========================================================================================================
+
+CREATE TYPE @extschema@.replenishment_plan_state;
+CREATE FUNCTION supplymkt_internal.replenishment_plan_state_in(cstring, oid, integer) RETURNS @extschema@.replenishment_plan_state
+    AS 'MODULE_PATHNAME', 'replenishment_plan_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.replenishment_plan_state_out(@extschema@.replenishment_plan_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'replenishment_plan_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.replenishment_plan_state_recv(internal, oid, integer) RETURNS @extschema@.replenishment_plan_state
+    AS 'MODULE_PATHNAME', 'replenishment_plan_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.replenishment_plan_state_send(@extschema@.replenishment_plan_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'replenishment_plan_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.replenishment_plan_state (
+    INPUT = supplymkt_internal.replenishment_plan_state_in, OUTPUT = supplymkt_internal.replenishment_plan_state_out,
+    RECEIVE = supplymkt_internal.replenishment_plan_state_recv, SEND = supplymkt_internal.replenishment_plan_state_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.replenishment_plan_state IS 'Partial-aggregate state of replenishment_plan: one row per product (product_id, demand_mean, demand_sd, on_hand, unit_cost, holding_cost, shortage_cost, pack_size, min_order, volume) and the call''s parameters. Text form is exact JSON (Citus ships it between nodes).';
+COMMENT ON FUNCTION supplymkt_internal.replenishment_plan_state_in(cstring, oid, integer) IS 'Text input of replenishment_plan_state (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.replenishment_plan_state_out(@extschema@.replenishment_plan_state) IS 'Text output of replenishment_plan_state (exact JSON).';
+COMMENT ON FUNCTION supplymkt_internal.replenishment_plan_state_recv(internal, oid, integer) IS 'Binary input of replenishment_plan_state (validated).';
+COMMENT ON FUNCTION supplymkt_internal.replenishment_plan_state_send(@extschema@.replenishment_plan_state) IS 'Binary output of replenishment_plan_state.';
+
+CREATE TYPE @extschema@.replenishment_options;
+CREATE FUNCTION supplymkt_internal.replenishment_options_in(cstring, oid, integer) RETURNS @extschema@.replenishment_options
+    AS 'MODULE_PATHNAME', 'replenishment_options_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.replenishment_options_out(@extschema@.replenishment_options) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'replenishment_options_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.replenishment_options_recv(internal, oid, integer) RETURNS @extschema@.replenishment_options
+    AS 'MODULE_PATHNAME', 'replenishment_options_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION supplymkt_internal.replenishment_options_send(@extschema@.replenishment_options) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'replenishment_options_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.replenishment_options (
+    INPUT = supplymkt_internal.replenishment_options_in, OUTPUT = supplymkt_internal.replenishment_options_out,
+    RECEIVE = supplymkt_internal.replenishment_options_recv, SEND = supplymkt_internal.replenishment_options_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.replenishment_options IS 'Options of replenishment_plan (budget -1 = none, capacity -1 = none, segments 24, time_limit_ms 60000, mip_gap 1e-4), made by supplymkt.replenishment_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON FUNCTION supplymkt_internal.replenishment_options_in(cstring, oid, integer) IS 'Text input of replenishment_options (validated JSON).';
+COMMENT ON FUNCTION supplymkt_internal.replenishment_options_out(@extschema@.replenishment_options) IS 'Text output of replenishment_options (exact JSON).';
+COMMENT ON FUNCTION supplymkt_internal.replenishment_options_recv(internal, oid, integer) IS 'Binary input of replenishment_options (validated).';
+COMMENT ON FUNCTION supplymkt_internal.replenishment_options_send(@extschema@.replenishment_options) IS 'Binary output of replenishment_options.';
+CREATE FUNCTION @extschema@.replenishment_options(budget double precision DEFAULT -1, capacity double precision DEFAULT -1,
+                                                  segments integer DEFAULT 24, time_limit_ms integer DEFAULT 60000,
+                                                  mip_gap double precision DEFAULT 1e-4)
+    RETURNS @extschema@.replenishment_options AS 'MODULE_PATHNAME', 'replenishment_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.replenishment_options(double precision, double precision, integer, integer, double precision) IS 'Options of replenishment_plan by name, validated now (22023 / 22004): budget (total unit_cost x order; -1, the default, for none), capacity (total volume x (on_hand + order) after the orders arrive; -1 for none), segments 2..200 (chords per product up to its newsvendor order: more is closer to the exact cost, slower), time_limit_ms 100..3600000 for the solver (the plan found so far is returned with status ''time limit''), mip_gap 0..0.5 (relative gap at which the MIP search stops).';
+
+CREATE FUNCTION supplymkt_internal.replenishment_plan_state_combine(@extschema@.replenishment_plan_state, @extschema@.replenishment_plan_state)
+    RETURNS @extschema@.replenishment_plan_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.replenishment_plan_state_combine(@extschema@.replenishment_plan_state, @extschema@.replenishment_plan_state) IS 'Combines two partial replenishment_plan_state values of the same parameters.';
+CREATE FUNCTION supplymkt_internal.replenishment_plan_final(@extschema@.replenishment_plan_state)
+    RETURNS jsonb AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.replenishment_plan_final(@extschema@.replenishment_plan_state) IS 'Final function of replenishment_plan: builds and solves the LP / MIP.';
+CREATE FUNCTION supplymkt_internal.replenishment_plan_transfn(@extschema@.replenishment_plan_state, bigint, double precision, double precision, double precision, double precision, double precision, double precision, double precision)
+    RETURNS @extschema@.replenishment_plan_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.replenishment_plan_transfn(@extschema@.replenishment_plan_state, bigint, double precision, double precision, double precision, double precision, double precision, double precision, double precision) IS 'Transition function of replenishment_plan(product_id, demand_mean, demand_sd, on_hand, unit_cost, holding_cost, shortage_cost, budget).';
+CREATE FUNCTION supplymkt_internal.replenishment_plan_options_transfn(@extschema@.replenishment_plan_state, bigint, double precision, double precision, double precision, double precision, double precision, double precision, double precision, double precision, double precision, @extschema@.replenishment_options)
+    RETURNS @extschema@.replenishment_plan_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION supplymkt_internal.replenishment_plan_options_transfn(@extschema@.replenishment_plan_state, bigint, double precision, double precision, double precision, double precision, double precision, double precision, double precision, double precision, double precision, @extschema@.replenishment_options) IS 'Transition function of replenishment_plan(product_id, ..., pack_size, min_order, volume, options).';
+CREATE AGGREGATE @extschema@.replenishment_plan(product_id bigint, demand_mean double precision, demand_sd double precision,
+                                               on_hand double precision, unit_cost double precision,
+                                               holding_cost double precision, shortage_cost double precision,
+                                               budget double precision) (
+    SFUNC = supplymkt_internal.replenishment_plan_transfn, STYPE = @extschema@.replenishment_plan_state,
+    COMBINEFUNC = supplymkt_internal.replenishment_plan_state_combine, FINALFUNC = supplymkt_internal.replenishment_plan_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.replenishment_plan(bigint, double precision, double precision, double precision, double precision, double precision, double precision, double precision) IS
+    'Order quantities for the whole assortment (one row per product) minimising the expected holding + shortage cost of the period, solved with GLPK: product_id, demand_mean and demand_sd of the demand the order must cover (normal; e.g. the forecast over lead time + review period), on_hand, unit_cost (what the budget counts), holding_cost per unit left and shortage_cost per unit short at the end of the period. Each product''s cost C(q) = holding E[(on_hand + q - D)+] + shortage E[(D - on_hand - q)+] is convex; the plan replaces it by its chords between `segments` breakpoints up to the newsvendor order (a breakpoint) and solves the LP (a MIP with pack sizes or minimum orders) of the lowest total under sum unit_cost x order <= budget and sum volume x (on_hand + order) <= capacity. Without a budget or capacity every product gets its newsvendor order. Returns jsonb: status (optimal; within mip_gap: a MIP whose plan is within mip_gap of the best bound; time limit: the best plan found in time_limit_ms), solver, objective (the piecewise-linear total), expected_cost (the exact total at the plan), cost_without_orders, budget, budget_used, budget_shadow_price (expected cost saved per unit of extra budget; for a MIP from the LP with the integer choices fixed), capacity, capacity_used, capacity_shadow_price, binding (the constraints at their limit), products, segments and orders [{product_id, order_qty, order_up_to, newsvendor_qty, expected_cost}] by product_id; read them with replenishment_orders(plan). Rows with a NULL are skipped; negative or non-finite inputs raise 22023, a product twice 22023, a shortage cost without a holding cost 22023 (unbounded). This form: no pack sizes, minimum orders or capacity; budget the same on every row, NULL for none.';
+CREATE AGGREGATE @extschema@.replenishment_plan(product_id bigint, demand_mean double precision, demand_sd double precision,
+                                               on_hand double precision, unit_cost double precision,
+                                               holding_cost double precision, shortage_cost double precision,
+                                               pack_size double precision, min_order double precision,
+                                               volume double precision, options @extschema@.replenishment_options) (
+    SFUNC = supplymkt_internal.replenishment_plan_options_transfn, STYPE = @extschema@.replenishment_plan_state,
+    COMBINEFUNC = supplymkt_internal.replenishment_plan_state_combine, FINALFUNC = supplymkt_internal.replenishment_plan_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.replenishment_plan(bigint, double precision, double precision, double precision, double precision, double precision, double precision, double precision, double precision, double precision, @extschema@.replenishment_options) IS
+    'Order quantities for the whole assortment (one row per product) minimising the expected holding + shortage cost of the period, solved with GLPK: product_id, demand_mean and demand_sd of the demand the order must cover (normal; e.g. the forecast over lead time + review period), on_hand, unit_cost (what the budget counts), holding_cost per unit left and shortage_cost per unit short at the end of the period. Each product''s cost C(q) = holding E[(on_hand + q - D)+] + shortage E[(D - on_hand - q)+] is convex; the plan replaces it by its chords between `segments` breakpoints up to the newsvendor order (a breakpoint) and solves the LP (a MIP with pack sizes or minimum orders) of the lowest total under sum unit_cost x order <= budget and sum volume x (on_hand + order) <= capacity. Without a budget or capacity every product gets its newsvendor order. Returns jsonb: status (optimal; within mip_gap: a MIP whose plan is within mip_gap of the best bound; time limit: the best plan found in time_limit_ms), solver, objective (the piecewise-linear total), expected_cost (the exact total at the plan), cost_without_orders, budget, budget_used, budget_shadow_price (expected cost saved per unit of extra budget; for a MIP from the LP with the integer choices fixed), capacity, capacity_used, capacity_shadow_price, binding (the constraints at their limit), products, segments and orders [{product_id, order_qty, order_up_to, newsvendor_qty, expected_cost}] by product_id; read them with replenishment_orders(plan). Rows with a NULL are skipped; negative or non-finite inputs raise 22023, a product twice 22023, a shortage cost without a holding cost 22023 (unbounded). This form adds per product pack_size (orders are whole packs; 0 for none), min_order (an order is 0 or at least this; 0 for none) and volume (space per unit, for the capacity), and the options (budget, capacity, segments, time limit, MIP gap).';
+
+CREATE FUNCTION @extschema@.replenishment_orders(plan jsonb, OUT product_id bigint, OUT order_qty double precision,
+                                                 OUT order_up_to double precision, OUT newsvendor_qty double precision,
+                                                 OUT expected_cost double precision)
+    RETURNS SETOF record
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT o.product_id, o.order_qty, o.order_up_to, o.newsvendor_qty, o.expected_cost
+  FROM jsonb_to_recordset(plan -> 'orders') AS o(product_id bigint, order_qty float8, order_up_to float8,
+                                                 newsvendor_qty float8, expected_cost float8)
+$$;
+COMMENT ON FUNCTION @extschema@.replenishment_orders(jsonb) IS 'The orders of a replenishment_plan, one row per product: order_qty, order_up_to (on_hand + order_qty), newsvendor_qty (the order without budget or capacity) and expected_cost (the exact expected holding + shortage cost at the order).';
