@@ -751,6 +751,17 @@ SELECT (SELECT bool_and(d.name IS NOT DISTINCT FROM c.name) AND bool_and(d.name 
        (SELECT count(*) = 0 FROM dash.customer_dashboard WHERE name IS NOT NULL)
        AND (SELECT count(*) = 0 FROM dash.item_neighbors WHERE item_name IS NOT NULL OR neighbor_name IS NOT NULL)
        AND (SELECT count(*) = 0 FROM dash.user_recommendations WHERE item_name IS NOT NULL OR reason ~ '[a-z]{3,} [A-Z]') AS fixture_without_names;
+-- replenishment: the advice follows its own columns and the stored demand models
+SELECT count(*) > 0 AS products,
+       bool_and(r.order_now = (r.inventory_position <= r.reorder_point)) AS order_now_rule,
+       bool_and(r.suggested_order = 0 OR r.order_now) AS orders_only_when_due,
+       bool_and(r.suggested_order >= 0 AND r.safety_stock <= r.reorder_point + 1e-9) AS non_negative,
+       bool_and(abs(r.lead_time_demand - greatest((SELECT sum(p.forecast) FROM supplymkt.forecast_points(m.model, greatest(1, ceil(r.lead_time_days::float8))::int) AS p), 0)) < 0.01)
+         AS lead_time_demand_from_model,
+       bool_and(r.method = m.method) AS same_method
+  FROM dash_demo.replenishment AS r JOIN dash_demo.demand_models AS m USING (product_id);
+SELECT count(*) AS methods, bool_and(days = products * 28) AS days_per_product, bool_and(mae >= 0 AND rmse >= mae) AS sane
+  FROM dash_demo.forecast_accuracy;
 -- the rules view equals rules() of the stored assoc_rules model
 SELECT (SELECT count(*) FROM dash_demo.product_rules)
        = (SELECT count(*) FROM dash_demo.models m, supplymkt.rules(m.model::supplymkt.assoc_rules_model) WHERE m.name = 'assoc_rules')

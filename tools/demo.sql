@@ -41,6 +41,18 @@ SELECT (supplymkt.assortment_diversity(category)).* FROM shop.products;
 SELECT abc_class, xyz_class, count(*) AS products, round(sum(revenue)) AS revenue
   FROM dash.product_abc_xyz GROUP BY 1, 2 ORDER BY 1, 2;
 \echo
+\echo '== Replenishment: products to order now, most urgent first (dash.replenishment, 95% service level)'
+SELECT product_id, name, method, daily_forecast, lead_time_days, safety_stock, reorder_point,
+       inventory_position, suggested_order
+  FROM dash.replenishment WHERE order_now ORDER BY inventory_position - reorder_point, product_id LIMIT 10;
+SELECT count(*) FILTER (WHERE order_now) AS to_order_now, count(*) AS products,
+       sum(suggested_order) AS units_suggested FROM dash.replenishment;
+\echo
+\echo '== Forecast accuracy on the last 28 days, models fitted before them (dash.forecast_accuracy)'
+SELECT method, products, round(mae::numeric, 4) AS mae, round(rmse::numeric, 4) AS rmse,
+       round(bias::numeric, 4) AS bias, round(mase::numeric, 3) AS mase
+  FROM dash.forecast_accuracy ORDER BY mae;
+\echo
 \echo '== The models the dashboards fitted (dash.models): the CLV model was chosen by holdout error'
 SELECT name, model_type, note FROM dash.models ORDER BY name;
 \echo

@@ -3154,3 +3154,250 @@ SELECT o.product_id, o.order_qty, o.order_up_to, o.newsvendor_qty, o.expected_co
                                                  newsvendor_qty float8, expected_cost float8)
 $$;
 COMMENT ON FUNCTION @extschema@.replenishment_orders(jsonb) IS 'The orders of a replenishment_plan, one row per product: order_qty, order_up_to (on_hand + order_qty), newsvendor_qty (the order without budget or capacity) and expected_cost (the exact expected holding + shortage cost at the order).';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Dashboards of this family: demand models per product, the replenishment advice, forecast accuracy
+-- ---------------------------------------------------------------------------------------------------------
+
+-- Text of the common table expressions line (order lines: product, day in time_zone, units; negative lines
+-- left out) and bounds (the last day with an order) over source_schema; shared by the forecast dashboards.
+CREATE FUNCTION supplymkt_internal.demand_lines_ctes(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+RETURN format($q$line AS MATERIALIZED (
+    SELECT oi.product_id, (o.order_time AT TIME ZONE %2$L)::date AS day, sum(oi.quantity)::float8 AS qty
+      FROM %1$I.order_items AS oi
+      JOIN %1$I.orders AS o ON o.order_id = oi.order_id
+     WHERE oi.product_id IS NOT NULL AND o.order_time IS NOT NULL AND isfinite(o.order_time) AND oi.quantity >= 0
+     GROUP BY 1, 2
+),
+bounds AS (
+    SELECT max(day) AS last_day FROM line
+)$q$, source_schema, time_zone);
+COMMENT ON FUNCTION supplymkt_internal.demand_lines_ctes(text, text) IS
+    'The common table expressions line (units sold per product and day, days in time_zone; order lines with a negative quantity left out) and bounds (the last day with an order) over source_schema, shared by demand_models_query, replenishment_query and forecast_accuracy_query.';
+
+-- Text of the demand models query: demand_forecast (auto) of every product's daily units, each series running
+-- to the last day with an order in the data.
+CREATE FUNCTION supplymkt_internal.demand_models_query(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%1$s,
+series AS (
+    SELECT product_id, day, qty FROM line
+    UNION ALL
+    -- a zero on the last day for every product, so that each series ends where the data ends
+    SELECT p.product_id, b.last_day, 0 FROM (SELECT DISTINCT product_id FROM line) AS p CROSS JOIN bounds AS b
+)
+SELECT f.product_id, f.model, (f.model::text::jsonb) ->> 'method' AS method,
+       ((f.model::text::jsonb) ->> 'last_day')::date AS last_day, now() AS fitted_at
+  FROM (SELECT s.product_id, @extschema@.demand_forecast(s.day, s.qty) AS model FROM series AS s GROUP BY s.product_id) AS f
+$q$, supplymkt_internal.demand_lines_ctes(source_schema, time_zone))
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.demand_models_query(text, text) IS
+    'The SELECT behind demand_models_mv: one forecast_model per product (demand_forecast, method auto, season length 7) of its daily units sold in source_schema, each series running to the last day with an order (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the replenishment query: per product, the forecast over the lead time, safety stock, reorder point,
+-- stock position and the suggested order, from target_schema.demand_models_mv and the stock and purchase
+-- orders of source_schema; with_names reads products.name.
+CREATE FUNCTION supplymkt_internal.replenishment_query(source_schema text, target_schema text, time_zone text,
+                                                       with_names boolean)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%4$s,
+model AS MATERIALIZED (
+    SELECT product_id, model, method, last_day FROM %2$I.demand_models_mv
+),
+as_of AS (
+    SELECT max(last_day) AS day FROM model
+),
+lead_rows AS (
+    SELECT po.product_id, (po.received_date - po.order_date)::float8 AS days
+      FROM %1$I.purchase_orders AS po
+     WHERE po.received_date IS NOT NULL AND po.order_date IS NOT NULL AND po.received_date >= po.order_date
+),
+lead_product AS (
+    SELECT product_id, avg(days) AS lead_time, COALESCE(stddev_samp(days), 0) AS lead_time_sd FROM lead_rows GROUP BY 1
+),
+lead_all AS (
+    SELECT COALESCE(avg(days), 7) AS lead_time, COALESCE(stddev_samp(days), 0) AS lead_time_sd FROM lead_rows
+),
+on_hand AS (
+    SELECT DISTINCT ON (s.product_id) s.product_id, greatest(s.on_hand, 0)::float8 AS on_hand
+      FROM %1$I.inventory_snapshots AS s, as_of AS a
+     WHERE s.snapshot_date <= a.day
+     ORDER BY s.product_id, s.snapshot_date DESC
+),
+on_order AS (
+    SELECT po.product_id, sum(po.quantity)::float8 AS on_order
+      FROM %1$I.purchase_orders AS po, as_of AS a
+     WHERE po.order_date <= a.day AND (po.received_date IS NULL OR po.received_date > a.day)
+     GROUP BY 1
+),
+recent AS (
+    -- daily demand sd over the last 91 days (days without sales count as 0)
+    SELECT m.product_id,
+           sqrt(greatest((COALESCE(sum(d.qty * d.qty), 0) - COALESCE(sum(d.qty), 0) ^ 2 / 91) / 90, 0)) AS daily_sd
+      FROM model AS m CROSS JOIN as_of AS a
+      LEFT JOIN line AS d ON d.product_id = m.product_id AND d.day > a.day - 91 AND d.day <= a.day
+     GROUP BY m.product_id
+),
+%3$s,
+plan AS (
+    SELECT m.product_id, m.method, COALESCE(lp.lead_time, la.lead_time) AS lead_time,
+           COALESCE(lp.lead_time_sd, la.lead_time_sd) AS lead_time_sd, r.daily_sd,
+           COALESCE(oh.on_hand, 0) AS on_hand, COALESCE(oo.on_order, 0) AS on_order,
+           (SELECT sum(fp.forecast) FROM @extschema@.forecast_points(m.model, greatest(1, ceil(COALESCE(lp.lead_time, la.lead_time))::int)) AS fp)
+             AS lead_time_demand,
+           greatest(1, ceil(COALESCE(lp.lead_time, la.lead_time)))::int AS lead_days
+      FROM model AS m CROSS JOIN lead_all AS la
+      LEFT JOIN lead_product AS lp ON lp.product_id = m.product_id
+      LEFT JOIN on_hand AS oh ON oh.product_id = m.product_id
+      LEFT JOIN on_order AS oo ON oo.product_id = m.product_id
+      JOIN recent AS r ON r.product_id = m.product_id
+),
+policy AS (
+    SELECT p.*, greatest(p.lead_time_demand / p.lead_days, 0) AS daily_forecast
+      FROM plan AS p
+)
+SELECT p.product_id, pn.name, pr.category, p.method, round(p.daily_forecast::numeric, 3) AS daily_forecast,
+       round(p.lead_time::numeric, 2) AS lead_time_days, round(p.lead_time_sd::numeric, 2) AS lead_time_sd,
+       round(greatest(p.lead_time_demand, 0)::numeric, 2) AS lead_time_demand,
+       round(@extschema@.safety_stock(p.daily_forecast, p.daily_sd, p.lead_time, p.lead_time_sd, 0.95)::numeric, 2) AS safety_stock,
+       round(@extschema@.reorder_point(p.daily_forecast, p.daily_sd, p.lead_time, p.lead_time_sd, 0.95)::numeric, 2) AS reorder_point,
+       p.on_hand, p.on_order, p.on_hand + p.on_order AS inventory_position,
+       p.on_hand + p.on_order <= @extschema@.reorder_point(p.daily_forecast, p.daily_sd, p.lead_time, p.lead_time_sd, 0.95) AS order_now,
+       round(@extschema@.order_up_to_level(p.daily_forecast, p.daily_sd, 7, p.lead_time, p.lead_time_sd, 0.95)::numeric, 2) AS order_up_to,
+       CASE WHEN p.on_hand + p.on_order <= @extschema@.reorder_point(p.daily_forecast, p.daily_sd, p.lead_time, p.lead_time_sd, 0.95)
+            THEN ceil(greatest(@extschema@.order_up_to_level(p.daily_forecast, p.daily_sd, 7, p.lead_time, p.lead_time_sd, 0.95)
+                               - p.on_hand - p.on_order, 0))
+            ELSE 0 END AS suggested_order
+  FROM policy AS p
+  LEFT JOIN product_name AS pn ON pn.id = p.product_id
+  LEFT JOIN %1$I.products AS pr ON pr.product_id = p.product_id
+$q$, source_schema, target_schema,
+     supplymkt_internal.names_cte('product_name', source_schema, 'products', 'product_id', with_names),
+     supplymkt_internal.demand_lines_ctes(source_schema, time_zone))
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.replenishment_query(text, text, text, boolean) IS
+    'The SELECT behind replenishment_mv: per product of target_schema.demand_models_mv, the lead time (purchase_orders of source_schema), the forecast over it, safety stock and reorder point at a 95% cycle service level, the stock position (last snapshot + open purchase orders) and the suggested order up to the periodic-review level (review every 7 days) when the position is at or below the reorder point (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- Text of the forecast accuracy query: per method, the forecasts of the last 28 days of the data from models
+-- fitted on the days before, against the units sold.
+CREATE FUNCTION supplymkt_internal.forecast_accuracy_query(source_schema text, time_zone text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $body$
+SELECT pg_catalog.format($q$
+WITH
+%1$s,
+cut AS (
+    SELECT last_day - 27 AS holdout_start, last_day FROM bounds
+),
+products AS (
+    SELECT DISTINCT l.product_id FROM line AS l, cut AS c WHERE l.day < c.holdout_start
+),
+train AS (
+    SELECT l.product_id, l.day, l.qty FROM line AS l, cut AS c WHERE l.day < c.holdout_start
+    UNION ALL
+    SELECT p.product_id, c.holdout_start - 1, 0 FROM products AS p, cut AS c
+),
+method AS (
+    SELECT unnest(ARRAY['auto', 'ANN', 'AAdN', 'croston', 'sba', 'tsb']) AS method
+),
+fit AS (
+    SELECT m.method, t.product_id, @extschema@.demand_forecast(t.day, t.qty, 7, m.method) AS model
+      FROM train AS t CROSS JOIN method AS m
+     GROUP BY m.method, t.product_id
+),
+naive AS (
+    -- the in-sample MAE of the naive forecast (yesterday's units), over every product's training days
+    SELECT avg(abs(d.qty - d.prev)) AS scale
+      FROM (SELECT g.product_id, g.day, COALESCE(l.qty, 0) AS qty,
+                   lag(COALESCE(l.qty, 0)) OVER (PARTITION BY g.product_id ORDER BY g.day) AS prev
+              FROM (SELECT p.product_id, d::date AS day
+                      FROM products AS p, cut AS c,
+                           generate_series((SELECT min(day) FROM line), c.holdout_start - 1, interval '1 day') AS d) AS g
+              LEFT JOIN line AS l ON l.product_id = g.product_id AND l.day = g.day) AS d
+     WHERE d.prev IS NOT NULL
+)
+SELECT x.method, x.products, (x.acc).n AS days, (x.acc).mae, (x.acc).rmse, (x.acc).smape, (x.acc).bias, (x.acc).mase
+  FROM (SELECT f.method, count(DISTINCT f.product_id) AS products,
+               @extschema@.forecast_accuracy(COALESCE(l.qty, 0), p.forecast, (SELECT COALESCE(scale, 0) FROM naive)) AS acc
+          FROM fit AS f
+         CROSS JOIN LATERAL @extschema@.forecast_points(f.model, 28) AS p
+          LEFT JOIN line AS l ON l.product_id = f.product_id AND l.day = p.day
+         GROUP BY f.method) AS x
+$q$, supplymkt_internal.demand_lines_ctes(source_schema, time_zone))
+$body$;
+COMMENT ON FUNCTION supplymkt_internal.forecast_accuracy_query(text, text) IS
+    'The SELECT behind forecast_accuracy_mv: for methods auto, ANN, AAdN, croston, sba and tsb, models of every product fitted on the days before the last 28 days of source_schema''s orders, their 28-day forecasts against the units sold, pooled over products and days (forecast_accuracy; MASE scaled by the in-sample naive MAE over all products) (used by create_dashboards; handy to read or EXPLAIN).';
+
+-- dashboard demand_models
+SELECT supplymkt_internal.register_dashboard(
+    name => 'demand_models', family => 'forecast', build_order => 120,
+    query_call => 'supplymkt_internal.demand_models_query(%1$L, %3$L)',
+    unique_key => ARRAY['product_id'],
+    source_columns => ARRAY['orders.order_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity'],
+    title => 'Demand models',
+    mv_comment => 'Demand models built by supplymkt.create_dashboards from schema %1$s (days in time zone %3$s): one supplymkt.forecast_model per product, demand_forecast (method auto, season length 7) of its daily units sold, the days without sales counted as 0 and every series running to the last day with an order. Refresh with supplymkt.refresh_dashboards(%2$L) (CONCURRENTLY: unique index demand_models_mv_key). Query the view demand_models; supplymkt.forecast_points(model, horizon) reads the forecasts.',
+    columns => ARRAY[
+        ['product_id', 'Product (order_items.product_id) with at least one order line.'],
+        ['model', 'The fitted supplymkt.forecast_model (JSON text form; see forecast_points).'],
+        ['method', 'The method auto chose: an ETS model (ANN, AAN, AAdN, ANA, AAA, AAdA, MAM, MAdM) by AICc, sba for intermittent demand, mean for a constant or too short series.'],
+        ['last_day', 'The last day of the series: the last day with an order in the data (the forecasts start the day after).'],
+        ['fitted_at', 'When this create or refresh fitted it.']]);
+
+-- dashboard replenishment
+SELECT supplymkt_internal.register_dashboard(
+    name => 'replenishment', family => 'forecast', build_order => 130,
+    query_call => 'supplymkt_internal.replenishment_query(%1$L, %2$L, %3$L, supplymkt_internal.source_has_column(%1$L, ''products'', ''name''))',
+    unique_key => ARRAY['product_id'],
+    source_columns => ARRAY['products.product_id', 'products.category', 'orders.order_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity', 'inventory_snapshots.snapshot_date', 'inventory_snapshots.product_id', 'inventory_snapshots.on_hand', 'purchase_orders.product_id', 'purchase_orders.order_date', 'purchase_orders.quantity', 'purchase_orders.received_date'],
+    title => 'Replenishment',
+    mv_comment => 'Replenishment advice built by supplymkt.create_dashboards from schema %1$s and %2$I.demand_models_mv: per product, as of the last day with an order, the forecast over the lead time, the safety stock and reorder point of a continuous-review policy at a 95%% cycle service level, the stock position, and, when the position is at or below the reorder point, the order up to the periodic-review level (review every 7 days). Refresh with supplymkt.refresh_dashboards(%2$L) (after demand_models_mv, in build order). Query the view replenishment, e.g. WHERE order_now.',
+    columns => ARRAY[
+        ['product_id', 'Product of demand_models_mv.'],
+        ['name', 'The product''s name (products.name; NULL without the optional column).'],
+        ['category', 'products.category.'],
+        ['method', 'The demand model''s method (demand_models_mv.method).'],
+        ['daily_forecast', 'Mean daily units the model forecasts over the lead time: lead_time_demand / lead time in whole days.'],
+        ['lead_time_days', 'Mean days from order_date to received_date of the product''s received purchase orders (all products'' mean when it has none; 7 without any).'],
+        ['lead_time_sd', 'Sample sd of those lead times (0 with fewer than two).'],
+        ['lead_time_demand', 'Units the model forecasts for the lead time rounded up to whole days (sum of forecast_points), at least 0.'],
+        ['safety_stock', 'safety_stock(daily_forecast, daily sd, lead_time_days, lead_time_sd, 0.95): the daily sd is that of the units sold over the last 91 days (days without sales as 0).'],
+        ['reorder_point', 'reorder_point(same): daily_forecast x lead_time_days + safety_stock.'],
+        ['on_hand', 'Units on hand at the last inventory snapshot on or before the as-of day (negative counted as 0; 0 without a snapshot).'],
+        ['on_order', 'Units of purchase orders placed by the as-of day and not received by it.'],
+        ['inventory_position', 'on_hand + on_order.'],
+        ['order_now', 'True when the inventory position is at or below the reorder point.'],
+        ['order_up_to', 'order_up_to_level(daily_forecast, daily sd, 7, lead_time_days, lead_time_sd, 0.95): the level a weekly review orders up to.'],
+        ['suggested_order', 'When order_now: order_up_to - inventory_position rounded up (at least 0); else 0. For a budget or pack sizes across the assortment use supplymkt.replenishment_plan.']]);
+
+-- dashboard forecast_accuracy
+SELECT supplymkt_internal.register_dashboard(
+    name => 'forecast_accuracy', family => 'forecast', build_order => 140,
+    query_call => 'supplymkt_internal.forecast_accuracy_query(%1$L, %3$L)',
+    unique_key => ARRAY['method'],
+    source_columns => ARRAY['orders.order_id', 'orders.order_time', 'order_items.order_id', 'order_items.product_id', 'order_items.quantity'],
+    title => 'Forecast accuracy',
+    mv_comment => 'Forecast accuracy built by supplymkt.create_dashboards from schema %1$s: for methods auto, ANN, AAdN, croston, sba and tsb, a model per product fitted on the days before the last 28 days with an order, its 28 daily forecasts against the units sold (0 on days without sales), pooled over products and days. Refresh with supplymkt.refresh_dashboards(%2$L). Query the view forecast_accuracy.',
+    columns => ARRAY[
+        ['method', 'The demand_forecast method.'],
+        ['products', 'Products with sales before the holdout period.'],
+        ['days', 'Product-days compared (products x 28).'],
+        ['mae', 'Mean absolute error in units per product-day.'],
+        ['rmse', 'Root mean squared error.'],
+        ['smape', 'Mean 2|a - f| / (|a| + |f|) over product-days where not both are 0.'],
+        ['bias', 'Mean forecast - actual: positive = over-forecast.'],
+        ['mase', 'mae / the in-sample MAE of the naive forecast (yesterday''s units) over every product''s training days: below 1 beats the naive forecast. NULL when that is 0.']]);
