@@ -23,9 +23,10 @@
 #                         CREATE TABLE models AS SELECT product_id, supplymkt.demand_forecast(day, qty) AS m
 #                         FROM demand GROUP BY product_id
 #   supplymkt, parallel:  the same with max_parallel_workers_per_gather = 2, parallel_setup_cost = 0,
-#                         parallel_tuple_cost = 0, min_parallel_table_scan_size = 0 (a parallel plan:
-#                         Finalize HashAggregate <- Gather <- Partial HashAggregate: the fits, in the final
-#                         function, all run in the leader above the Gather)
+#                         parallel_tuple_cost = 0, min_parallel_table_scan_size = 0 (a parallel plan, at the
+#                         default size Finalize GroupAggregate <- Gather Merge <- Sort <- Partial HashAggregate
+#                         <- Parallel Seq Scan: the workers only collect rows; the fits, in the final function,
+#                         all run in the leader above the Gather)
 #   supplymkt, partitionwise: the same settings and enable_partitionwise_aggregate = on, FROM demand_p:
 #                         Gather <- Parallel Append of one whole HashAggregate per partition, the fits in
 #                         the workers (SM_BENCH_PARTITIONWISE=0 skips it)
@@ -37,14 +38,18 @@
 #                         the lowest aicc kept, and its 14-day forecast.  The fit time is extrapolated linearly
 #                         to all SKUs per branch of that loop (intermittent or constant / positive / with zero
 #                         days: the sample's mean time per SKU of each branch x the number of SKUs in it).
-# It checks that the three supplymkt runs made the same models (text-equal) for every SKU, compares, on the
-# sampled SKUs, the model each side chose (share of agreements, and the pairs) and the 14-day forecasts (per
-# SKU mean |supplymkt - statsmodels| / mean |statsmodels| over the 14 days, then the mean over SKUs), and prints
+# It checks that the supplymkt runs made the same models (text-equal) for every SKU (exit status 1 if not),
+# compares, on the sampled SKUs, the model each side chose (share of agreements, and the pairs) and the 14-day
+# forecasts (per SKU mean |supplymkt - statsmodels| / mean |statsmodels| over the 14 days, then the mean over
+# SKUs; statsmodels' aicc counts m initial seasonal states, supplymkt's m - 1: each side picks by its own), and
+# prints
 #     | SKUs x days | supplymkt serial s | supplymkt parallel s | ms/series/core | export + statsmodels s
 #     (extrapolated) | ratio | same model chosen | forecast diff |
-# ms/series/core is the serial wall time / SKUs.  SM_BENCH_KEEP=1 leaves the cluster running.  Takes about
-# 6 minutes on 2 cores at 1,000 SKUs; SM_BENCH_SKUS=10000 (the issue's size) about 35 minutes (the supplymkt
-# runs and the export grow with the SKUs, the statsmodels sample does not).
+# ms/series/core is the serial wall time / SKUs.  Prints the load average after every timed step (the
+# machine is shared).  SM_BENCH_KEEP=1 leaves the cluster running.  Takes about 7 minutes on 2 cores at 1,000
+# SKUs (the three supplymkt runs 2.3 + 2.3 + 1.6 min, statsmodels 0.5 min; SM_BENCH_PARTITIONWISE=0 saves 1.6);
+# SM_BENCH_SKUS=10000 (the issue's size) about an hour: the supplymkt runs and the export grow with the SKUs,
+# the statsmodels sample does not.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
