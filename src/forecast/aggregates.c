@@ -268,19 +268,36 @@ FcChoose(const double *y, int n, int m, int method, double alpha, double beta, F
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("method %s needs positive demand on every day", fc_methods[use].code),
 							 errhint("Multiplicative models divide by the forecast: use 'AAA' or method => 'auto' for series with days of zero demand.")));
-		if (!FcFitEts(y, n, use, m, out))
+		if (!FcFitEts(y, n, use, m, true, out))
 			FcFitMean(y, n, out);
 	}
 	else
 	{
 		FcModel		cand;
 		bool		found = false;
+		double		first_aicc[FC_NMETHODS];
+		double		best_first = HUGE_VAL;
 
+		/*
+		 * a coarse fit of every candidate, then the full fit of those whose coarse AICc is within 20 of the
+		 * best: the full fit lowers an AICc by a few units at most, so the others cannot win
+		 */
 		for (int code = FC_ANN; code <= FC_MADM; code++)
 		{
+			first_aicc[code] = HUGE_VAL;
 			if (fc_methods[code].season != 'N' && !have_seasons)
 				continue;
-			if (FcFitEts(y, n, code, m, &cand) && isfinite(cand.aicc) && (!found || cand.aicc < out->aicc))
+			if (FcFitEts(y, n, code, m, false, &cand) && isfinite(cand.aicc))
+			{
+				first_aicc[code] = cand.aicc;
+				best_first = Min(best_first, cand.aicc);
+			}
+		}
+		for (int code = FC_ANN; code <= FC_MADM; code++)
+		{
+			if (!(first_aicc[code] <= best_first + 20))
+				continue;
+			if (FcFitEts(y, n, code, m, true, &cand) && isfinite(cand.aicc) && (!found || cand.aicc < out->aicc))
 			{
 				*out = cand;
 				found = true;

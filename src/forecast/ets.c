@@ -373,10 +373,13 @@ FcSimplex(const FcEtsProblem *pb, double *theta, double step_size, double tol, i
 
 /*
  * Fits ETS model `method` (season length m) to y[0..n) by maximum likelihood; false when it cannot be fitted
- * (too few observations for its parameters, or no admissible point for a multiplicative model).
+ * (too few observations for its parameters, or no admissible point for a multiplicative model).  refine: the
+ * full fit, a Nelder-Mead run and a second, finer one from its end (that gains a few tenths of a log-likelihood
+ * unit); without it, one coarse run of 40 iterations per parameter, which auto uses to choose the models
+ * worth the full fit.
  */
 bool
-FcFitEts(const double *y, int n, int method, int m, FcModel *out)
+FcFitEts(const double *y, int n, int method, int m, bool refine, FcModel *out)
 {
 	const FcMethodInfo *info = &fc_methods[method];
 	FcEtsProblem pb;
@@ -418,9 +421,14 @@ FcFitEts(const double *y, int n, int method, int m, FcModel *out)
 	k = pb.ntheta + 1;			/* + the error variance */
 	if (n <= k + 1)
 		return false;
-	f = FcSimplex(&pb, theta, 1.0, 1e-4, 3000);
-	f2 = FcSimplex(&pb, theta, 0.1, 1e-6, 2000);	/* a restart: Nelder-Mead stalls in many dims */
-	f = Min(f, f2);
+	if (!refine)
+		f = FcSimplex(&pb, theta, 1.0, 1e-3, 40 * pb.ntheta);	/* a quick look, for choosing */
+	else
+	{
+		f = FcSimplex(&pb, theta, 1.0, 1e-4, 3000);
+		f2 = FcSimplex(&pb, theta, 0.1, 1e-6, 2000);	/* a restart: Nelder-Mead stalls in many dims */
+		f = Min(f, f2);
+	}
 	if (!(f < FC_BAD))
 		return false;
 	FcParamsFromTheta(&pb, theta, &p);

@@ -100,7 +100,7 @@ extern Datum FcModelGetDatum(const FcModel *m);
 extern void FcModelFromArg(FunctionCallInfo fcinfo, int argno, FcModel *m);
 
 /* ets.c */
-extern bool FcFitEts(const double *y, int n, int method, int m, FcModel *out);
+extern bool FcFitEts(const double *y, int n, int method, int m, bool refine, FcModel *out);
 extern void FcEtsForecast(const FcModel *model, int horizon, double *mean, double *var);
 extern void FcEtsSimulate(const FcModel *model, int horizon, int paths, uint64 seed, double *lo80, double *hi80,
 						  double *lo95, double *hi95);
