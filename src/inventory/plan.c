@@ -40,6 +40,9 @@
 #include "core/validate.h"
 #include "inventory/inventory.h"
 
+/* Largest magnitude of an input (the solver works in double precision with fixed tolerances). */
+#define RP_MAX_VALUE 1e12
+
 /* Row layout: product_id (int64), then the float8 inputs. */
 enum
 {
@@ -76,7 +79,7 @@ static const SmOptionsKind sm_replenishment_options_kind = {
 		[RPO_TIME_LIMIT] = {.name = "time_limit_ms", .type = SM_OPT_INT, .min = 100, .max = 3600000,
 		.has_default = true, .default_value = 60000},
 		[RPO_GAP] = {.name = "mip_gap", .type = SM_OPT_FLOAT, .min = 0, .max = 0.5, .has_default = true,
-		.default_value = 1e-4},
+		.default_value = 1e-3},
 	},
 };
 
@@ -92,6 +95,11 @@ RpArg(FunctionCallInfo fcinfo, int argno, const char *name, bool positive_or_zer
 		SmCheckNonNegative(v, name);
 	else
 		SmCheckFinite(v, name);
+	if (fabs(v) > RP_MAX_VALUE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("replenishment_plan: %s %g is out of range (at most 1e12)", name, v),
+				 errhint("The LP solver needs numbers of moderate size: use thousands as the unit.")));
 	return v;
 }
 
@@ -132,11 +140,8 @@ replenishment_plan_transfn(PG_FUNCTION_ARGS)
 	float8		budget = -1;
 
 	if (!PG_ARGISNULL(8))
-	{
-		budget = PG_GETARG_FLOAT8(8);
-		SmCheckNonNegative(budget, "budget");
-	}
-	return RpCollect(fcinfo, RP_SHORT + 1, budget, -1, 24, 60000, 1e-4);
+		budget = RpArg(fcinfo, 8, "budget", true);
+	return RpCollect(fcinfo, RP_SHORT + 1, budget, -1, 24, 60000, 1e-3);
 }
 
 PG_FUNCTION_INFO_V1(replenishment_plan_options_transfn);
@@ -255,7 +260,8 @@ RpSolve(const RpProblem *pb, StringInfo outbuf)
 			   *qmax;
 	int			budget_row = 0,
 				capacity_row = 0;
-	bool		mip;
+	bool		mip,
+				rounded = false;
 	const char *status;
 	double		obj,
 				budget_dual = NAN,
@@ -464,10 +470,18 @@ RpSolve(const RpProblem *pb, StringInfo outbuf)
 			else if (glp_mip_status(lp) == GLP_FEAS)
 				status = ret == GLP_ETMLIM ? "time limit" : ret == GLP_EMIPGAP ? "within mip_gap" : "feasible";
 			else
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("replenishment_plan: no plan meets the pack sizes and minimum orders within %d ms", time_limit),
-						 errhint("Raise time_limit_ms or mip_gap.")));
+			{
+				/*
+				 * no whole-pack plan found in time: the LP's orders rounded down to whole packs, and those below
+				 * their minimum to 0, always fit the budget and the capacity
+				 */
+				status = "rounded LP";
+				mip = false;
+				rounded = true;
+			}
+		}
+		if (mip)
+		{
 			obj = glp_mip_obj_val(lp);
 			/* shadow prices of the LP with the integer choices fixed */
 			for (int64 i = 0; i < n; i++)
@@ -514,6 +528,13 @@ RpSolve(const RpProblem *pb, StringInfo outbuf)
 				q += (mip ? glp_mip_col_val(lp, first_col[i] + k) : glp_get_col_prim(lp, first_col[i] + k));
 			if (r[RP_PACK] > 0 && mip)
 				q = r[RP_PACK] * round(q / r[RP_PACK]);	/* exact multiple, as the integer column says */
+			if (rounded)
+			{
+				if (r[RP_PACK] > 0)
+					q = r[RP_PACK] * floor(q / r[RP_PACK] + 1e-9);
+				if (q < r[RP_MOQ])
+					q = 0;
+			}
 			q = Max(q, 0);
 			budget_used += r[RP_COST] * q;
 			capacity_used += r[RP_VOLUME] * (r[RP_ON_HAND] + q);
@@ -552,8 +573,9 @@ RpSolveGuarded(const RpProblem *pb, StringInfo out)
 
 	if (sigsetjmp(jb, 0) != 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("replenishment_plan: the GLPK solver failed")));
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("replenishment_plan: the GLPK solver failed on these numbers"),
+				 errhint("Keep demands, stocks, costs and limits within about 1e12 of each other (use thousands as the unit).")));
 	glp_error_hook(RpGlpkErrorHook, &jb);
 	RpSolve(pb, out);
 }

@@ -149,6 +149,13 @@ CREATE TYPE @extschema@.forecast_accuracy AS (n bigint, mae double precision, rm
                                               mape double precision, smape double precision,
                                               bias double precision, mase double precision);
 COMMENT ON TYPE @extschema@.forecast_accuracy IS 'Result of forecast_accuracy: n rows; mae, rmse; mape (mean |actual - predicted| / |actual| over rows with actual <> 0, a fraction: 0.12 = 12%; NULL without); smape (mean 2 |a - p| / (|a| + |p|) over rows where not both are 0, 0..2); bias (mean predicted - actual: positive = over-forecast); mase (mae / scale, NULL without a scale or when it is 0).';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.n IS 'Rows compared (both values known).';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.mae IS 'Mean absolute error |actual - predicted|.';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.rmse IS 'Root mean squared error.';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.mape IS 'Mean |actual - predicted| / |actual| over rows with actual <> 0, a fraction (0.12 = 12%); NULL without such rows.';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.smape IS 'Mean 2 |a - p| / (|a| + |p|) over rows where not both are 0, 0..2; NULL without such rows.';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.bias IS 'Mean predicted - actual: positive = over-forecast.';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.mase IS 'mae / scale (the in-sample MAE of the naive forecast); NULL without a scale or when it is 0.';
 CREATE FUNCTION supplymkt_internal.forecast_accuracy_state_combine(@extschema@.forecast_accuracy_state, @extschema@.forecast_accuracy_state)
     RETURNS @extschema@.forecast_accuracy_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION supplymkt_internal.forecast_accuracy_state_combine(@extschema@.forecast_accuracy_state, @extschema@.forecast_accuracy_state) IS 'Combines two partial forecast_accuracy_state values of the same scale.';

@@ -110,16 +110,16 @@ CREATE TYPE @extschema@.replenishment_options (
     RECEIVE = supplymkt_internal.replenishment_options_recv, SEND = supplymkt_internal.replenishment_options_send,
     INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
-COMMENT ON TYPE @extschema@.replenishment_options IS 'Options of replenishment_plan (budget -1 = none, capacity -1 = none, segments 24, time_limit_ms 60000, mip_gap 1e-4), made by supplymkt.replenishment_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON TYPE @extschema@.replenishment_options IS 'Options of replenishment_plan (budget -1 = none, capacity -1 = none, segments 24, time_limit_ms 60000, mip_gap 1e-3), made by supplymkt.replenishment_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
 COMMENT ON FUNCTION supplymkt_internal.replenishment_options_in(cstring, oid, integer) IS 'Text input of replenishment_options (validated JSON).';
 COMMENT ON FUNCTION supplymkt_internal.replenishment_options_out(@extschema@.replenishment_options) IS 'Text output of replenishment_options (exact JSON).';
 COMMENT ON FUNCTION supplymkt_internal.replenishment_options_recv(internal, oid, integer) IS 'Binary input of replenishment_options (validated).';
 COMMENT ON FUNCTION supplymkt_internal.replenishment_options_send(@extschema@.replenishment_options) IS 'Binary output of replenishment_options.';
 CREATE FUNCTION @extschema@.replenishment_options(budget double precision DEFAULT -1, capacity double precision DEFAULT -1,
                                                   segments integer DEFAULT 24, time_limit_ms integer DEFAULT 60000,
-                                                  mip_gap double precision DEFAULT 1e-4)
+                                                  mip_gap double precision DEFAULT 1e-3)
     RETURNS @extschema@.replenishment_options AS 'MODULE_PATHNAME', 'replenishment_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.replenishment_options(double precision, double precision, integer, integer, double precision) IS 'Options of replenishment_plan by name, validated now (22023 / 22004): budget (total unit_cost x order; -1, the default, for none), capacity (total volume x (on_hand + order) after the orders arrive; -1 for none), segments 2..200 (chords per product up to its newsvendor order: more is closer to the exact cost, slower), time_limit_ms 100..3600000 for the solver (the plan found so far is returned with status ''time limit''), mip_gap 0..0.5 (relative gap at which the MIP search stops).';
+COMMENT ON FUNCTION @extschema@.replenishment_options(double precision, double precision, integer, integer, double precision) IS 'Options of replenishment_plan by name, validated now (22023 / 22004): budget (total unit_cost x order; -1, the default, for none), capacity (total volume x (on_hand + order) after the orders arrive; -1 for none), segments 2..200 (chords per product up to its newsvendor order: more is closer to the exact cost, slower), time_limit_ms 100..3600000 for the solver (the plan found so far is returned with status ''time limit''), mip_gap 0..0.5 (relative gap to the best bound at which the MIP search stops; the default 1e-3 is about the error of the chords themselves, and GLPK''s search can take minutes for a much smaller gap).';
 
 CREATE FUNCTION supplymkt_internal.replenishment_plan_state_combine(@extschema@.replenishment_plan_state, @extschema@.replenishment_plan_state)
     RETURNS @extschema@.replenishment_plan_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;

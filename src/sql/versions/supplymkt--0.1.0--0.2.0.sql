@@ -3034,6 +3034,13 @@ CREATE TYPE @extschema@.forecast_accuracy AS (n bigint, mae double precision, rm
                                               mape double precision, smape double precision,
                                               bias double precision, mase double precision);
 COMMENT ON TYPE @extschema@.forecast_accuracy IS 'Result of forecast_accuracy: n rows; mae, rmse; mape (mean |actual - predicted| / |actual| over rows with actual <> 0, a fraction: 0.12 = 12%; NULL without); smape (mean 2 |a - p| / (|a| + |p|) over rows where not both are 0, 0..2); bias (mean predicted - actual: positive = over-forecast); mase (mae / scale, NULL without a scale or when it is 0).';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.n IS 'Rows compared (both values known).';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.mae IS 'Mean absolute error |actual - predicted|.';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.rmse IS 'Root mean squared error.';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.mape IS 'Mean |actual - predicted| / |actual| over rows with actual <> 0, a fraction (0.12 = 12%); NULL without such rows.';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.smape IS 'Mean 2 |a - p| / (|a| + |p|) over rows where not both are 0, 0..2; NULL without such rows.';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.bias IS 'Mean predicted - actual: positive = over-forecast.';
+COMMENT ON COLUMN @extschema@.forecast_accuracy.mase IS 'mae / scale (the in-sample MAE of the naive forecast); NULL without a scale or when it is 0.';
 CREATE FUNCTION supplymkt_internal.forecast_accuracy_state_combine(@extschema@.forecast_accuracy_state, @extschema@.forecast_accuracy_state)
     RETURNS @extschema@.forecast_accuracy_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION supplymkt_internal.forecast_accuracy_state_combine(@extschema@.forecast_accuracy_state, @extschema@.forecast_accuracy_state) IS 'Combines two partial forecast_accuracy_state values of the same scale.';
@@ -3097,16 +3104,16 @@ CREATE TYPE @extschema@.replenishment_options (
     RECEIVE = supplymkt_internal.replenishment_options_recv, SEND = supplymkt_internal.replenishment_options_send,
     INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
-COMMENT ON TYPE @extschema@.replenishment_options IS 'Options of replenishment_plan (budget -1 = none, capacity -1 = none, segments 24, time_limit_ms 60000, mip_gap 1e-4), made by supplymkt.replenishment_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
+COMMENT ON TYPE @extschema@.replenishment_options IS 'Options of replenishment_plan (budget -1 = none, capacity -1 = none, segments 24, time_limit_ms 60000, mip_gap 1e-3), made by supplymkt.replenishment_options(...). Text form is JSON with every field; input may leave out fields that have a default.';
 COMMENT ON FUNCTION supplymkt_internal.replenishment_options_in(cstring, oid, integer) IS 'Text input of replenishment_options (validated JSON).';
 COMMENT ON FUNCTION supplymkt_internal.replenishment_options_out(@extschema@.replenishment_options) IS 'Text output of replenishment_options (exact JSON).';
 COMMENT ON FUNCTION supplymkt_internal.replenishment_options_recv(internal, oid, integer) IS 'Binary input of replenishment_options (validated).';
 COMMENT ON FUNCTION supplymkt_internal.replenishment_options_send(@extschema@.replenishment_options) IS 'Binary output of replenishment_options.';
 CREATE FUNCTION @extschema@.replenishment_options(budget double precision DEFAULT -1, capacity double precision DEFAULT -1,
                                                   segments integer DEFAULT 24, time_limit_ms integer DEFAULT 60000,
-                                                  mip_gap double precision DEFAULT 1e-4)
+                                                  mip_gap double precision DEFAULT 1e-3)
     RETURNS @extschema@.replenishment_options AS 'MODULE_PATHNAME', 'replenishment_options_make' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.replenishment_options(double precision, double precision, integer, integer, double precision) IS 'Options of replenishment_plan by name, validated now (22023 / 22004): budget (total unit_cost x order; -1, the default, for none), capacity (total volume x (on_hand + order) after the orders arrive; -1 for none), segments 2..200 (chords per product up to its newsvendor order: more is closer to the exact cost, slower), time_limit_ms 100..3600000 for the solver (the plan found so far is returned with status ''time limit''), mip_gap 0..0.5 (relative gap at which the MIP search stops).';
+COMMENT ON FUNCTION @extschema@.replenishment_options(double precision, double precision, integer, integer, double precision) IS 'Options of replenishment_plan by name, validated now (22023 / 22004): budget (total unit_cost x order; -1, the default, for none), capacity (total volume x (on_hand + order) after the orders arrive; -1 for none), segments 2..200 (chords per product up to its newsvendor order: more is closer to the exact cost, slower), time_limit_ms 100..3600000 for the solver (the plan found so far is returned with status ''time limit''), mip_gap 0..0.5 (relative gap to the best bound at which the MIP search stops; the default 1e-3 is about the error of the chords themselves, and GLPK''s search can take minutes for a much smaller gap).';
 
 CREATE FUNCTION supplymkt_internal.replenishment_plan_state_combine(@extschema@.replenishment_plan_state, @extschema@.replenishment_plan_state)
     RETURNS @extschema@.replenishment_plan_state AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
