@@ -284,13 +284,13 @@ inventory_eoq_total_cost(PG_FUNCTION_ARGS)
  * Safety stock, reorder point, order-up-to level
  * --------------------------------------------------------------------------------------------------------- */
 
-PG_FUNCTION_INFO_V1(inventory_safety_stock);
 /*
- * safety_stock(demand_mean, demand_sd, lead_time_mean, lead_time_sd, service_level): z(service_level) x the sd
- * of the lead-time demand, for a cycle service level (probability of no stockout in a replenishment cycle).
+ * Reads the arguments (demand_mean, demand_sd, lead_time_mean, lead_time_sd, service_level) shared by
+ * safety_stock and reorder_point; returns the cycle-service safety stock z(service_level) x the sd of the
+ * lead-time demand and sets *lead_time_demand to its mean d L.
  */
-Datum
-inventory_safety_stock(PG_FUNCTION_ARGS)
+static float8
+InvCycleSafetyStock(FunctionCallInfo fcinfo, float8 *lead_time_demand)
 {
 	float8		d = PG_GETARG_FLOAT8(0);
 	float8		sd = PG_GETARG_FLOAT8(1);
@@ -300,7 +300,21 @@ inventory_safety_stock(PG_FUNCTION_ARGS)
 
 	InvCheckLeadTimeDemand(d, sd, lt, lt_sd);
 	InvCheckServiceLevel(level, "service_level");
-	PG_RETURN_FLOAT8(InvResult(gsl_cdf_ugaussian_Pinv(level) * InvIntervalSd(d, sd, lt, lt_sd)));
+	*lead_time_demand = d * lt;		/* checked by reorder_point, which uses it */
+	return InvResult(gsl_cdf_ugaussian_Pinv(level) * InvIntervalSd(d, sd, lt, lt_sd));
+}
+
+PG_FUNCTION_INFO_V1(inventory_safety_stock);
+/*
+ * safety_stock(demand_mean, demand_sd, lead_time_mean, lead_time_sd, service_level): z(service_level) x the sd
+ * of the lead-time demand, for a cycle service level (probability of no stockout in a replenishment cycle).
+ */
+Datum
+inventory_safety_stock(PG_FUNCTION_ARGS)
+{
+	float8		mean;
+
+	PG_RETURN_FLOAT8(InvCycleSafetyStock(fcinfo, &mean));
 }
 
 PG_FUNCTION_INFO_V1(inventory_safety_stock_fill_rate);
@@ -334,15 +348,10 @@ PG_FUNCTION_INFO_V1(inventory_reorder_point);
 Datum
 inventory_reorder_point(PG_FUNCTION_ARGS)
 {
-	float8		d = PG_GETARG_FLOAT8(0);
-	float8		sd = PG_GETARG_FLOAT8(1);
-	float8		lt = PG_GETARG_FLOAT8(2);
-	float8		lt_sd = PG_GETARG_FLOAT8(3);
-	float8		level = PG_GETARG_FLOAT8(4);
+	float8		mean;
+	float8		ss = InvCycleSafetyStock(fcinfo, &mean);
 
-	InvCheckLeadTimeDemand(d, sd, lt, lt_sd);
-	InvCheckServiceLevel(level, "service_level");
-	PG_RETURN_FLOAT8(InvResult(d * lt + gsl_cdf_ugaussian_Pinv(level) * InvIntervalSd(d, sd, lt, lt_sd)));
+	PG_RETURN_FLOAT8(InvResult(mean + ss));
 }
 
 PG_FUNCTION_INFO_V1(inventory_order_up_to_level);
