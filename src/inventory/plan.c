@@ -458,7 +458,6 @@ RpSolve(const RpProblem *pb, StringInfo outbuf)
 			glp_init_iocp(&ip);
 			ip.msg_lev = GLP_MSG_OFF;
 			ip.mip_gap = gap;
-			ip.fp_heur = GLP_ON;	/* feasibility pump: a good plan early */
 			ip.mir_cuts = GLP_ON;
 			ip.gmi_cuts = GLP_ON;
 			ip.tm_lim = Max(time_limit - used, 100);
