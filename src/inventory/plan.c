@@ -33,6 +33,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/fmgrprotos.h"
+#include "utils/timestamp.h"
 
 #include "core/json.h"
 #include "core/options.h"
@@ -430,18 +431,28 @@ RpSolve(const RpProblem *pb, StringInfo outbuf)
 		glp_smcp sp;
 		int			ret,
 					used = 0;
+		TimestampTz start = GetCurrentTimestamp();
 
 		glp_init_smcp(&sp);
 		sp.msg_lev = GLP_MSG_OFF;
 		sp.presolve = GLP_OFF;
+		/*
+		 * in slices of 2,000 simplex iterations (not of time: slices of time would make the pivots, and so
+		 * the duals of a degenerate LP, depend on the machine's load); cancel and statement_timeout are
+		 * checked between them
+		 */
 		do
 		{
-			sp.tm_lim = 250;
+			long		secs;
+			int			usecs;
+
+			sp.it_lim = 2000;
 			ret = glp_simplex(lp, &sp);
-			used += 250;
 			CHECK_FOR_INTERRUPTS();
-		} while (ret == GLP_ETMLIM && used < time_limit);
-		if (ret != 0 && ret != GLP_ETMLIM)
+			TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
+			used = (int) Min(secs * 1000 + usecs / 1000, (long) PG_INT32_MAX);
+		} while (ret == GLP_EITLIM && used < time_limit);
+		if (ret != 0 && ret != GLP_EITLIM)
 			ereport(ERROR,
 					(errcode(ERRCODE_INTERNAL_ERROR),
 					 errmsg("replenishment_plan: GLPK simplex failed (code %d)", ret)));
@@ -500,7 +511,7 @@ RpSolve(const RpProblem *pb, StringInfo outbuf)
 					glp_set_col_bnds(lp, bin_col[i], GLP_FX, v, v);
 				}
 			}
-			sp.tm_lim = 10000;
+			sp.it_lim = PG_INT32_MAX;
 			if (glp_simplex(lp, &sp) == 0 && glp_get_status(lp) == GLP_OPT)
 			{
 				budget_dual = budget_row ? -glp_get_row_dual(lp, budget_row) : NAN;
