@@ -308,7 +308,8 @@ FcChoose(const double *y, int n, int m, int method, double alpha, double beta, F
 		flags |= FC_FLAG_AUTO;
 	}
 	out->flags = flags;
-	FcDemandClass(y, n, &out->adi, &out->cv2);
+	out->adi = adi;				/* computed above */
+	out->cv2 = cv2;
 }
 
 PG_FUNCTION_INFO_V1(demand_forecast_final);

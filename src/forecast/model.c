@@ -304,7 +304,6 @@ forecast_model_in(PG_FUNCTION_ARGS)
 			m.method = i;
 	if (m.method < 0)
 		SmErrorInvalidValue("forecast_model", "unknown method");
-	(void) SmJsonFind(obj, "method_name", false);
 	if (SmJsonFind(obj, "method_name", false) != NULL &&
 		strcmp(SmJsonGetString(obj, "method_name"), fc_methods[m.method].name) != 0)
 		SmErrorInvalidValue("forecast_model", "method_name does not match method");

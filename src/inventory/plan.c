@@ -88,14 +88,11 @@ SM_OPTIONS_FUNCTIONS(replenishment_options, sm_replenishment_options_kind)
 
 /* Reads a float argument that may not be NULL on a row that takes part (NULL rows are skipped earlier). */
 static float8
-RpArg(FunctionCallInfo fcinfo, int argno, const char *name, bool positive_or_zero)
+RpArg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	float8		v = PG_GETARG_FLOAT8(argno);
 
-	if (positive_or_zero)
-		SmCheckNonNegative(v, name);
-	else
-		SmCheckFinite(v, name);
+	SmCheckNonNegative(v, name);
 	if (fabs(v) > RP_MAX_VALUE)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -120,9 +117,8 @@ RpCollect(FunctionCallInfo fcinfo, int nrowargs, double budget, double capacity,
 			SM_SKIP_ROW();
 	SmSlotSetInt(&row[RP_ID], PG_GETARG_INT64(1));
 	for (int c = RP_MEAN; c <= nrowargs - 1 && c < RP_NCOLS; c++)
-		row[c] = RpArg(fcinfo, c + 1, names[c], true) + 0.0;
-	if (nrowargs < RP_NCOLS)
-		row[RP_VOLUME] = 0;		/* the short form: no pack, no minimum order, no capacity */
+		row[c] = RpArg(fcinfo, c + 1, names[c]) + 0.0;
+	/* the short form leaves pack, minimum order and volume at 0 (row starts zeroed) */
 	buf = SmRowBufferForUpdate(fcinfo, &sm_replenishment_kind);
 	params[RPP_BUDGET] = budget;
 	params[RPP_CAPACITY] = capacity;
@@ -141,7 +137,7 @@ replenishment_plan_transfn(PG_FUNCTION_ARGS)
 	float8		budget = -1;
 
 	if (!PG_ARGISNULL(8))
-		budget = RpArg(fcinfo, 8, "budget", true);
+		budget = RpArg(fcinfo, 8, "budget");
 	return RpCollect(fcinfo, RP_SHORT + 1, budget, -1, 24, 60000, 1e-3);
 }
 
@@ -152,7 +148,7 @@ replenishment_plan_options_transfn(PG_FUNCTION_ARGS)
 {
 	const SmOptions *o;
 
-	for (int i = 1; i <= RP_NCOLS; i++)
+	for (int i = 1; i <= RP_NCOLS; i++)	/* before reading the options: a skipped row needs none */
 		if (PG_ARGISNULL(i))
 			SM_SKIP_ROW();
 	o = SmOptionsArg(fcinfo, RP_NCOLS + 1, &sm_replenishment_options_kind);
