@@ -268,12 +268,12 @@ FcChoose(const double *y, int n, int m, int method, double alpha, double beta, F
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("method %s needs positive demand on every day", fc_methods[use].code),
 							 errhint("Multiplicative models divide by the forecast: use 'AAA' or method => 'auto' for series with days of zero demand.")));
-		if (!FcFitEts(y, n, use, m, true, out))
+		if (!FcFitEts(y, n, use, m, false, NULL, out))
 			FcFitMean(y, n, out);
 	}
 	else
 	{
-		FcModel		cand;
+		FcModel    *cand = palloc(sizeof(FcModel) * FC_NMETHODS);
 		bool		found = false;
 		double		first_aicc[FC_NMETHODS];
 		double		best_first = HUGE_VAL;
@@ -284,25 +284,31 @@ FcChoose(const double *y, int n, int m, int method, double alpha, double beta, F
 		 */
 		for (int code = FC_ANN; code <= FC_MADM; code++)
 		{
+			int			additive = FcAdditiveCounterpart(code);
+
 			first_aicc[code] = HUGE_VAL;
 			if (fc_methods[code].season != 'N' && !have_seasons)
 				continue;
-			if (FcFitEts(y, n, code, m, false, &cand) && isfinite(cand.aicc))
+			/* a multiplicative model starts from its additive counterpart, fitted before it */
+			if (FcFitEts(y, n, code, m, true, additive != code && first_aicc[additive] < HUGE_VAL ? &cand[additive] : NULL,
+						 &cand[code]) && isfinite(cand[code].aicc))
 			{
-				first_aicc[code] = cand.aicc;
-				best_first = Min(best_first, cand.aicc);
+				first_aicc[code] = cand[code].aicc;
+				best_first = Min(best_first, cand[code].aicc);
 			}
 		}
 		for (int code = FC_ANN; code <= FC_MADM; code++)
 		{
-			if (!(first_aicc[code] <= best_first + 20))
-				continue;
-			if (FcFitEts(y, n, code, m, true, &cand) && isfinite(cand.aicc) && (!found || cand.aicc < out->aicc))
+			if (!(first_aicc[code] < HUGE_VAL && first_aicc[code] <= best_first + 20))
+				continue;		/* not fitted (cand[code] is unset), or out of the running */
+			if (FcRefineEts(y, n, &cand[code]) && isfinite(cand[code].aicc) &&
+				(!found || cand[code].aicc < out->aicc))
 			{
-				*out = cand;
+				*out = cand[code];
 				found = true;
 			}
 		}
+		pfree(cand);
 		if (!found)
 			FcFitMean(y, n, out);
 		flags |= FC_FLAG_AUTO;

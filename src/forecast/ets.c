@@ -4,6 +4,16 @@
  * initial states with GSL's Nelder-Mead simplex, point forecasts with the analytic forecast variance of the
  * linear (additive-error) models, and seeded simulation for the multiplicative ones.
  *
+ * Additive-error models with a season of at most FC_CONC_MAX_SEASON are fitted with their initial states
+ * concentrated out: for fixed smoothing parameters their one-step errors are linear in the initial states
+ * (e = e(0) + E c, the columns of E the filter's response to each unit initial state), so the states that
+ * maximise the likelihood (minimise the SSE) are a least-squares solution and the simplex searches only the
+ * smoothing parameters (at most four), from the best point of a small grid.  This is the exact profile
+ * likelihood, not an approximation.  The multiplicative models, and longer seasons (whose least squares costs
+ * n (m + 1)^2 per trial), search the initial states too: a short simplex run from each of two or three starts
+ * (the heuristic states, their best grid point, and for MAM / MAdM the additive counterpart's fit), then
+ * Levenberg-Marquardt from the best (the likelihood written as a sum of squares, see FcResiduals).
+ *
  * Parameter region ("usual" region of Hyndman et al., as statsmodels and R's forecast::ets use): alpha in
  * (1e-4, 0.9999), beta = alpha beta* and gamma = (1 - alpha) gamma* with beta*, gamma* in (1e-4, 0.9999), phi in
  * [0.8, 0.98]; the fit works on logits of these, so every trial point is admissible.  Initial seasonal states:
@@ -14,6 +24,7 @@
 #include <math.h>
 
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -23,6 +34,7 @@
 
 #include "core/validate.h"
 #include "forecast/forecast.h"
+#include "numeric/optimize.h"
 
 #define FC_PAR_LO 1e-4
 #define FC_PAR_HI 0.9999
@@ -30,6 +42,8 @@
 #define FC_PHI_HI 0.98
 #define FC_BAD 1e300			/* objective of an inadmissible point (a multiplicative forecast <= 0) */
 #define FC_MAX_THETA (4 + FC_MAX_SEASON)
+#define FC_CONC_MAX_SEASON 24	/* longest season whose initial states are concentrated out (R's ets limit) */
+#define FC_CONC_MAX_STATES (2 + FC_CONC_MAX_SEASON - 1)
 
 const FcMethodInfo fc_methods[FC_NMETHODS] = {
 	{"mean", "historical mean", 0, 'N', 'N'},
@@ -56,6 +70,10 @@ typedef struct FcEtsProblem
 				trend,
 				season;
 	int			ntheta;
+	int			nsmooth;		/* smoothing parameters: the first nsmooth entries of theta */
+	int			nstates;		/* free initial states (level, trend, m - 1 seasonal) */
+	bool		concentrated;	/* initial states by least squares, theta holds only the smoothing parameters */
+	double	   *scratch;		/* n one-step errors, for FcResiduals */
 	double		unit;			/* states enter theta divided by this (the series' scale), so all of theta is O(1) */
 	double		sse_floor;
 } FcEtsProblem;
@@ -103,6 +121,8 @@ FcParamsFromTheta(const FcEtsProblem *pb, const double *theta, FcEtsParams *p)
 		p->phi = FcLogistic(theta[i++], FC_PHI_LO, FC_PHI_HI);
 	if (pb->season != 'N')
 		p->gamma = (1 - p->alpha) * FcLogistic(theta[i++], FC_PAR_LO, FC_PAR_HI);
+	if (pb->concentrated)
+		return;					/* the states come from FcConcentratedStates */
 	p->l0 = theta[i++] * pb->unit;
 	p->b0 = pb->trend != 'N' ? theta[i++] * pb->unit : 0;
 	if (pb->season == 'A')
@@ -145,6 +165,8 @@ FcThetaFromParams(const FcEtsProblem *pb, const FcEtsParams *p, double *theta)
 		theta[i++] = FcLogit(p->phi, FC_PHI_LO, FC_PHI_HI);
 	if (pb->season != 'N')
 		theta[i++] = FcLogit(p->gamma / (1 - p->alpha), FC_PAR_LO, FC_PAR_HI);
+	if (pb->concentrated)
+		return i;
 	theta[i++] = p->l0 / pb->unit;
 	if (pb->trend != 'N')
 		theta[i++] = p->b0 / pb->unit;
@@ -160,17 +182,19 @@ FcThetaFromParams(const FcEtsProblem *pb, const FcEtsParams *p, double *theta)
 /*
  * Runs the filter over the series: returns the sum of squared (relative, for M errors) one-step errors, adds
  * sum log |forecast| to *logsum, leaves the states after the last day in *level, *trend and ring[] (ring[j]
- * the seasonal state of the days t with t mod m = j), and false when a multiplicative forecast is not positive.
+ * the seasonal state of the days t with t mod m = j), the one-step errors in errors[0..n) unless it is NULL,
+ * and false when a multiplicative forecast is not positive.
  */
 static bool
 FcFilter(const FcEtsProblem *pb, const FcEtsParams *p, double *sse, double *logsum, double *level, double *trend,
-		 double *ring)
+		 double *ring, double *errors)
 {
 	double		l = p->l0,
 				b = p->b0,
 				s2 = 0,
-				lsum = 0;
-	int			m = pb->m;
+				prod = 1;		/* the product of the forecasts, as prod 2^scale: one log at the end */
+	int			m = pb->m,
+				scale = 0;
 
 	for (int j = 0; j < m; j++)
 		ring[j] = pb->season == 'N' ? (pb->error == 'M' ? 1 : 0) : p->s0[j];
@@ -184,12 +208,16 @@ FcFilter(const FcEtsProblem *pb, const FcEtsParams *p, double *sse, double *logs
 		if (pb->error == 'M')
 		{
 			double		e;
+			int			exponent;
 
 			if (!(mu > 0))
 				return false;
 			e = (pb->y[t] - mu) / mu;
+			if (errors)
+				errors[t] = e;
 			s2 += e * e;
-			lsum += log(mu);
+			prod = frexp(prod * mu, &exponent);
+			scale += exponent;
 			l = lb * (1 + p->alpha * e);
 			b = p->phi * b + p->beta * lb * e;
 			if (pb->season == 'M')
@@ -199,6 +227,8 @@ FcFilter(const FcEtsProblem *pb, const FcEtsParams *p, double *sse, double *logs
 		{
 			double		e = pb->y[t] - mu;
 
+			if (errors)
+				errors[t] = e;
 			s2 += e * e;
 			l = lb + p->alpha * e;
 			b = p->phi * b + p->beta * e;
@@ -207,10 +237,100 @@ FcFilter(const FcEtsProblem *pb, const FcEtsParams *p, double *sse, double *logs
 		}
 	}
 	*sse = s2;
-	*logsum = lsum;
+	*logsum = log(prod) + scale * M_LN2;
 	*level = l;
 	*trend = b;
 	return isfinite(s2) && isfinite(l) && isfinite(b);
+}
+
+/*
+ * For an additive-error model and the smoothing parameters in *p: sets the initial states of *p to those
+ * minimising the SSE and returns that SSE (a least-squares solution, see the head of the file).  Runs the
+ * filter once for the data with zero initial states (errors e0) and once per free initial state with zero data
+ * (errors e_i), all in one pass, accumulating E'E, E'e0 and e0'e0, in units of the series' scale.  Returns NaN
+ * when the normal equations are singular or not finite.
+ */
+static double
+FcConcentratedStates(const FcEtsProblem *pb, FcEtsParams *p)
+{
+	enum
+	{
+		K_MAX = FC_CONC_MAX_STATES + 1
+	};
+	int			ns = pb->nstates,
+				nk = ns + 1,	/* system 0: the data; system i: free initial state i - 1 */
+				m = pb->m,
+				i0 = 2 + (pb->trend != 'N');	/* system of the first seasonal state */
+	double		l[K_MAX],
+				b[K_MAX],
+				e[K_MAX],
+				ring[FC_CONC_MAX_SEASON * K_MAX];
+	double		ee[FC_CONC_MAX_STATES * FC_CONC_MAX_STATES],
+				ey[FC_CONC_MAX_STATES],
+				yy = 0,
+				sse;
+
+	memset(l, 0, sizeof(double) * nk);
+	memset(b, 0, sizeof(double) * nk);
+	memset(ring, 0, sizeof(double) * m * nk);
+	memset(ee, 0, sizeof(double) * ns * ns);
+	memset(ey, 0, sizeof(double) * ns);
+	l[1] = 1;
+	if (pb->trend != 'N')
+		b[2] = 1;
+	if (pb->season == 'A')
+		for (int j = 0; j < m - 1; j++)
+		{
+			ring[j * nk + i0 + j] = 1;	/* s0[j] = 1 and, for the sum to stay 0, s0[m - 1] = -1 */
+			ring[(m - 1) * nk + i0 + j] = -1;
+		}
+	for (int t = 0; t < pb->n; t++)
+	{
+		double	   *s = ring + (t % m) * nk;
+
+		for (int k = 0; k < nk; k++)
+		{
+			double		lb = l[k] + p->phi * b[k];
+
+			e[k] = (k == 0 ? pb->y[t] / pb->unit : 0) - lb - s[k];
+			l[k] = lb + p->alpha * e[k];
+			b[k] = p->phi * b[k] + p->beta * e[k];
+			s[k] += p->gamma * e[k];
+		}
+		yy += e[0] * e[0];
+		for (int i = 0; i < ns; i++)
+		{
+			double		ei = e[i + 1];
+
+			ey[i] -= ei * e[0];
+			for (int j = 0; j <= i; j++)
+				ee[i * ns + j] += ei * e[j + 1];
+		}
+	}
+	for (int i = 0; i < ns; i++)
+		for (int j = 0; j < i; j++)
+			ee[j * ns + i] = ee[i * ns + j];
+	/* the states c minimise |e0 + E c|^2: E'E c = -E'e0, and the SSE left is e0'e0 + c'E'e0 */
+	memcpy(e, ey, sizeof(double) * ns);
+	if (!SmSolveSpd(ee, ns, e))
+		return NAN;
+	sse = yy;
+	for (int i = 0; i < ns; i++)
+		sse -= e[i] * ey[i];
+	p->l0 = e[0] * pb->unit;
+	p->b0 = pb->trend != 'N' ? e[1] * pb->unit : 0;
+	if (pb->season == 'A')
+	{
+		double		sum = 0;
+
+		for (int j = 0; j < m - 1; j++)
+		{
+			p->s0[j] = e[i0 + j - 1] * pb->unit;
+			sum += p->s0[j];
+		}
+		p->s0[m - 1] = -sum;
+	}
+	return Max(sse, 0) * pb->unit * pb->unit;
 }
 
 /* Log-likelihood of the concentrated Gaussian model (statsmodels' and Hyndman's form). */
@@ -237,7 +357,14 @@ FcObjective(const gsl_vector *v, void *arg)
 	double		f;
 
 	FcParamsFromTheta(pb, v->data, &p);
-	if (!FcFilter(pb, &p, &sse, &logsum, &l, &b, ring))
+	if (pb->concentrated)
+	{
+		sse = FcConcentratedStates(pb, &p);
+		logsum = 0;
+		if (isnan(sse))
+			return FC_BAD;
+	}
+	else if (!FcFilter(pb, &p, &sse, &logsum, &l, &b, ring, NULL))
 		return FC_BAD;
 	f = -FcLogLik(pb, sse, logsum);
 	return isfinite(f) ? f : FC_BAD;
@@ -320,6 +447,55 @@ FcStartingParams(const FcEtsProblem *pb, FcEtsParams *p)
 	}
 }
 
+/*
+ * A starting point for the simplex: the best of theta and a grid of smoothing parameters (alpha 0.05, 0.2,
+ * 0.5, 0.85; beta* 0.01, 0.2; gamma* 0.05, 0.4, 0.9; phi and the initial states as in theta), written into
+ * theta; returns its objective.  The likelihood of a seasonal model often has a second optimum (the airline
+ * series' AAA one at alpha -> 1, gamma -> 0, its MAM one at gamma = 1 - alpha); one objective evaluation
+ * per grid point keeps the simplex out of the worse one.
+ */
+static double
+FcGridStart(const FcEtsProblem *pb, double *theta)
+{
+	static const double alphas[] = {0.05, 0.2, 0.5, 0.85};
+	static const double betas[] = {0.01, 0.2};
+	static const double gammas[] = {0.05, 0.4, 0.9};
+	int			nb = pb->trend != 'N' ? 2 : 1,
+				ng = pb->season != 'N' ? 3 : 1;
+	double		best[FC_MAX_THETA],
+				try[FC_MAX_THETA];
+	double		fbest;
+	gsl_vector_view v = gsl_vector_view_array(theta, pb->ntheta);
+
+	fbest = FcObjective(&v.vector, (void *) pb);
+	memcpy(best, theta, pb->ntheta * sizeof(double));
+	for (int a = 0; a < 4; a++)
+		for (int b = 0; b < nb; b++)
+			for (int g = 0; g < ng; g++)
+			{
+				int			i = 0;
+				double		f;
+				gsl_vector_view tv = gsl_vector_view_array(try, pb->ntheta);
+
+				memcpy(try, theta, pb->ntheta * sizeof(double));
+				try[i++] = FcLogit(alphas[a], FC_PAR_LO, FC_PAR_HI);
+				if (pb->trend != 'N')
+					try[i++] = FcLogit(betas[b], FC_PAR_LO, FC_PAR_HI);
+				if (pb->trend == 'D')
+					i++;		/* phi: as in theta */
+				if (pb->season != 'N')
+					try[i++] = FcLogit(gammas[g], FC_PAR_LO, FC_PAR_HI);
+				f = FcObjective(&tv.vector, (void *) pb);
+				if (f < fbest)
+				{
+					fbest = f;
+					memcpy(best, try, pb->ntheta * sizeof(double));
+				}
+			}
+	memcpy(theta, best, pb->ntheta * sizeof(double));
+	return fbest;
+}
+
 /* One Nelder-Mead run from theta (updated in place); returns the objective reached. */
 static double
 FcSimplex(const FcEtsProblem *pb, double *theta, double step_size, double tol, int max_iter)
@@ -328,7 +504,6 @@ FcSimplex(const FcEtsProblem *pb, double *theta, double step_size, double tol, i
 	gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, pb->ntheta);
 	gsl_vector *x = gsl_vector_alloc(pb->ntheta);
 	gsl_vector *step = gsl_vector_alloc(pb->ntheta);
-	int			nsmooth = 1 + (pb->trend != 'N') + (pb->trend == 'D') + (pb->season != 'N');
 	double		best,
 				checkpoint;
 	int			status = GSL_CONTINUE;
@@ -339,7 +514,7 @@ FcSimplex(const FcEtsProblem *pb, double *theta, double step_size, double tol, i
 	{
 		gsl_vector_set(x, i, theta[i]);
 		/* logits move by 1, states (in units of the series' scale) and log seasonal ratios by a tenth */
-		gsl_vector_set(step, i, (i < nsmooth ? 1.0 : 0.1) * step_size);
+		gsl_vector_set(step, i, (i < pb->nsmooth ? 1.0 : 0.1) * step_size);
 	}
 	gsl_multimin_fminimizer_set(s, &f, x, step);
 	checkpoint = HUGE_VAL;		/* s->fval is set by the first iteration, not by set */
@@ -351,13 +526,13 @@ FcSimplex(const FcEtsProblem *pb, double *theta, double step_size, double tol, i
 			break;
 		status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), tol);
 		/*
-		 * also stop when the best value has stalled over the last 20 x dim iterations: a parameter running
+		 * also stop when the best value has stalled over the last 10 x dim iterations: a parameter running
 		 * off to its bound (a logit towards -inf) keeps the simplex from shrinking long after the likelihood
 		 * stopped changing
 		 */
-		if (iter % (20 * pb->ntheta) == 0)
+		if (iter % (10 * pb->ntheta) == 0)
 		{
-			if (checkpoint - s->fval < 1e-9 * (1 + fabs(s->fval)))
+			if (checkpoint - s->fval < 1e-3)
 				break;
 			checkpoint = s->fval;
 		}
@@ -372,91 +547,308 @@ FcSimplex(const FcEtsProblem *pb, double *theta, double step_size, double tol, i
 }
 
 /*
- * Fits ETS model `method` (season length m) to y[0..n) by maximum likelihood; false when it cannot be fitted
- * (too few observations for its parameters, or no admissible point for a multiplicative model).  refine: the
- * full fit, a Nelder-Mead run and a second, finer one from its end (that gains a few tenths of a log-likelihood
- * unit); without it, one coarse run of 40 iterations per parameter, which auto uses to choose the models
- * worth the full fit.
+ * Residuals of the likelihood as a least-squares problem, for Levenberg-Marquardt: r_t = e_t g with g the
+ * geometric mean of the forecasts for M errors (1 for A errors), since n/2 log sum e_t^2 + sum log mu_t =
+ * n/2 log sum (e_t g)^2: minimising sum r_t^2 maximises the likelihood.  An inadmissible point (a forecast
+ * <= 0) gets large residuals, which the trust region rejects.
  */
-bool
-FcFitEts(const double *y, int n, int method, int m, bool refine, FcModel *out)
+static int
+FcResiduals(const gsl_vector *x, void *arg, gsl_vector *r)
+{
+	const FcEtsProblem *pb = arg;
+	FcEtsParams p;
+	double		sse,
+				logsum,
+				l,
+				b,
+				g,
+				ring[FC_MAX_SEASON];
+
+	FcParamsFromTheta(pb, x->data, &p);
+	if (!FcFilter(pb, &p, &sse, &logsum, &l, &b, ring, pb->scratch) ||
+		!isfinite(g = pb->error == 'M' ? exp(logsum / pb->n) : 1) || !isfinite(sse * g * g))
+	{
+		for (int t = 0; t < pb->n; t++)
+			gsl_vector_set(r, t, 1e100 / pb->n);
+		return GSL_SUCCESS;
+	}
+	for (int t = 0; t < pb->n; t++)
+		gsl_vector_set(r, t, pb->scratch[t] * g / pb->unit);	/* r may be a strided column of the Jacobian */
+	return GSL_SUCCESS;
+}
+
+/*
+ * Levenberg-Marquardt (GSL's multifit_nlinear trust region, finite-difference Jacobian) on FcResiduals from
+ * theta, updated in place when it ends on a better point; returns the objective there.  Nelder-Mead needs
+ * thousands of evaluations in the 9 to 13 dimensions of a seasonal model with its initial states; this
+ * converges in tens of iterations of ntheta + 1 filter runs each.
+ */
+static double
+FcLevenbergMarquardt(const FcEtsProblem *problem, double *theta, int max_iter)
+{
+	FcEtsProblem lpb = *problem;
+	FcEtsProblem *pb = &lpb;
+	gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
+	gsl_multifit_nlinear_workspace *volatile w = NULL;
+	gsl_multifit_nlinear_fdf fdf;
+	gsl_vector_view x0 = gsl_vector_view_array(theta, pb->ntheta);
+	gsl_vector_view tv;
+	double		f0,
+				f;
+
+	f0 = FcObjective(&x0.vector, (void *) pb);
+	f = f0;
+	fdf.f = FcResiduals;
+	fdf.df = NULL;
+	fdf.fvv = NULL;
+	fdf.n = pb->n;
+	fdf.p = pb->ntheta;
+	fdf.params = (void *) pb;
+	pb->scratch = SmAllocArray(pb->n, sizeof(double));
+	PG_TRY();
+	{
+		int			info;
+
+		w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &params, pb->n, pb->ntheta);
+		if (w == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		if (gsl_multifit_nlinear_init(&x0.vector, &fdf, w) == GSL_SUCCESS)
+		{
+			for (int iter = 0; iter < max_iter; iter++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				if (gsl_multifit_nlinear_iterate(w) != GSL_SUCCESS ||
+					gsl_multifit_nlinear_test(1e-8, 1e-8, 0, &info, w) == GSL_SUCCESS)
+					break;
+			}
+			tv = gsl_vector_view_array(gsl_multifit_nlinear_position(w)->data, pb->ntheta);
+			f = FcObjective(&tv.vector, (void *) pb);
+			if (f < f0)
+				memcpy(theta, tv.vector.data, pb->ntheta * sizeof(double));
+		}
+	}
+	PG_FINALLY();
+	{
+		if (w)
+			gsl_multifit_nlinear_free(w);
+	}
+	PG_END_TRY();
+	pfree(pb->scratch);
+	return Min(f, f0);
+}
+
+/*
+ * Sets up the fit problem of ETS model `method` (season length m) on y[0..n); false when the model cannot be
+ * fitted (a season without two seasons of data, multiplicative errors on data that are not all positive, or
+ * fewer observations than its parameters need).
+ */
+static bool
+FcEtsSetup(const double *y, int n, int method, int m, FcEtsProblem *pb)
 {
 	const FcMethodInfo *info = &fc_methods[method];
-	FcEtsProblem pb;
-	FcEtsParams p;
-	double		theta[FC_MAX_THETA];
 	double		scale = 0,
-				mean = 0,
-				f,
-				f2,
-				sse,
-				logsum,
-				level,
-				trend,
-				ring[FC_MAX_SEASON];
-	int			k;
+				mean = 0;
 
-	pb.y = y;
-	pb.n = n;
-	pb.error = info->error;
-	pb.trend = info->trend;
-	pb.season = info->season;
-	pb.m = info->season == 'N' ? 1 : m;
-	if (pb.season != 'N' && (m < 2 || n < 2 * m))
+	pb->y = y;
+	pb->n = n;
+	pb->error = info->error;
+	pb->trend = info->trend;
+	pb->season = info->season;
+	pb->m = info->season == 'N' ? 1 : m;
+	if (pb->season != 'N' && (m < 2 || n < 2 * m))
 		return false;
 	for (int t = 0; t < n; t++)
 	{
 		mean += fabs(y[t]);
-		if (pb.error == 'M' && !(y[t] > 0))
+		if (pb->error == 'M' && !(y[t] > 0))
 			return false;		/* multiplicative errors need positive data */
 	}
 	mean /= n;
 	for (int t = 1; t < n; t++)
 		scale += fabs(y[t] - y[t - 1]);
 	scale = Max(scale / Max(n - 1, 1), mean * 0.01 + 1e-9);
-	pb.unit = scale;
-	pb.sse_floor = n * pow(1e-9 * (mean + 1e-9), 2);
-	FcStartingParams(&pb, &p);
-	pb.ntheta = FcThetaFromParams(&pb, &p, theta);
-	k = pb.ntheta + 1;			/* + the error variance */
-	if (n <= k + 1)
+	pb->unit = scale;
+	pb->sse_floor = n * pow(1e-9 * (mean + 1e-9), 2);
+	pb->nsmooth = 1 + (pb->trend != 'N') + (pb->trend == 'D') + (pb->season != 'N');
+	pb->nstates = 1 + (pb->trend != 'N') + (pb->season != 'N' ? pb->m - 1 : 0);
+	pb->concentrated = pb->error == 'A' && pb->m <= FC_CONC_MAX_SEASON;
+	pb->ntheta = pb->concentrated ? pb->nsmooth : pb->nsmooth + pb->nstates;
+	return n > pb->nsmooth + pb->nstates + 2;
+}
+
+/*
+ * Fills *out with the model at theta (the states after the last day, the likelihood and the criteria) and
+ * keeps theta in it for FcRefineEts; false when the filter fails there.
+ */
+static bool
+FcEtsFinish(const FcEtsProblem *pb, int method, const double *theta, bool final, FcModel *out)
+{
+	FcEtsParams p;
+	double		sse,
+				logsum,
+				level,
+				trend,
+				ring[FC_MAX_SEASON];
+	int			n = pb->n,
+				k = pb->nsmooth + pb->nstates + 1;	/* + the error variance */
+
+	FcParamsFromTheta(pb, theta, &p);
+	if (pb->concentrated && isnan(FcConcentratedStates(pb, &p)))
 		return false;
-	if (!refine)
-		f = FcSimplex(&pb, theta, 1.0, 1e-3, 40 * pb.ntheta);	/* a quick look, for choosing */
-	else
-	{
-		f = FcSimplex(&pb, theta, 1.0, 1e-4, 3000);
-		f2 = FcSimplex(&pb, theta, 0.1, 1e-6, 2000);	/* a restart: Nelder-Mead stalls in many dims */
-		f = Min(f, f2);
-	}
-	if (!(f < FC_BAD))
-		return false;
-	FcParamsFromTheta(&pb, theta, &p);
-	if (!FcFilter(&pb, &p, &sse, &logsum, &level, &trend, ring))
+	if (!FcFilter(pb, &p, &sse, &logsum, &level, &trend, ring, NULL))
 		return false;
 
 	memset(out, 0, sizeof(*out));
 	out->method = method;
-	out->season_length = pb.m;
+	out->season_length = pb->m;
 	out->n = n;
 	out->alpha = p.alpha;
-	out->beta = pb.trend != 'N' ? p.beta : NAN;
-	out->gamma = pb.season != 'N' ? p.gamma : NAN;
-	out->phi = pb.trend == 'D' ? p.phi : NAN;
+	out->beta = pb->trend != 'N' ? p.beta : NAN;
+	out->gamma = pb->season != 'N' ? p.gamma : NAN;
+	out->phi = pb->trend == 'D' ? p.phi : NAN;
 	out->level = level;
-	out->trend = pb.trend != 'N' ? trend : NAN;
-	for (int h = 0; h < pb.m; h++)
-		out->seasonal[h] = pb.season != 'N' ? ring[(n + h) % pb.m] : NAN;
+	out->trend = pb->trend != 'N' ? trend : NAN;
+	for (int h = 0; h < pb->m; h++)
+		out->seasonal[h] = pb->season != 'N' ? ring[(n + h) % pb->m] : NAN;
 	out->sse = sse;
 	out->nparams = k;
-	out->sigma2 = sse / (n - pb.ntheta);
-	out->loglik = FcLogLik(&pb, sse, logsum);
+	out->sigma2 = sse / (n - (k - 1));
+	out->loglik = FcLogLik(pb, sse, logsum);
 	out->aic = -2 * out->loglik + 2 * k;
 	out->aicc = out->aic + 2.0 * k * (k + 1) / (n - k - 1);
 	out->bic = -2 * out->loglik + k * log((double) n);
 	out->adi = out->cv2 = NAN;
 	out->intermittent_size = out->intermittent_interval = out->intermittent_probability = NAN;
+	out->fit_final = final;
+	out->fit_ntheta = pb->ntheta;
+	memcpy(out->fit_theta, theta, pb->ntheta * sizeof(double));
 	return isfinite(out->loglik) && isfinite(out->level);
+}
+
+/* The additive-error model with the trend and season of multiplicative model `method` (MAM -> AAA). */
+int
+FcAdditiveCounterpart(int method)
+{
+	return method == FC_MAM ? FC_AAA : method == FC_MADM ? FC_AADA : method;
+}
+
+/*
+ * Starting point of a multiplicative model from its fitted additive counterpart (see FcAdditiveCounterpart)
+ * when that fit had concentrated states: its smoothing parameters, level and trend, and the seasonal states as
+ * ratios (l0 + s0[j]) / l0 scaled to average 1.  False (leaving *p alone) when there is no usable fit.
+ */
+static bool
+FcStartFromAdditive(const double *y, int n, const FcModel *additive, FcEtsParams *p)
+{
+	FcEtsProblem apb;
+	FcEtsParams ap;
+	double		sum = 0;
+
+	if (additive == NULL || !FcEtsSetup(y, n, additive->method, additive->season_length, &apb) ||
+		!apb.concentrated || additive->fit_ntheta != apb.ntheta)
+		return false;
+	FcParamsFromTheta(&apb, additive->fit_theta, &ap);
+	if (isnan(FcConcentratedStates(&apb, &ap)) || !(ap.l0 > 0))
+		return false;
+	for (int j = 0; j < apb.m; j++)
+	{
+		ap.s0[j] = (ap.l0 + ap.s0[j]) / ap.l0;
+		if (!(ap.s0[j] > 0))
+			return false;
+		sum += ap.s0[j];
+	}
+	for (int j = 0; j < apb.m; j++)
+		ap.s0[j] *= apb.m / sum;
+	*p = ap;
+	return true;
+}
+
+/*
+ * Fits ETS model `method` (season length m) to y[0..n) by maximum likelihood; false when it cannot be fitted
+ * (see FcEtsSetup, or no admissible point for a multiplicative model).  A model with concentrated states
+ * (see the head of the file) gets its final fit, one Nelder-Mead run over its smoothing parameters.  Any
+ * other gets, with screen, one coarse run of 40 iterations per parameter, enough for auto to choose the
+ * models worth the full fit (FcRefineEts); without screen, the full fit.  A multiplicative model starts from
+ * its additive counterpart's fit (`additive`, fitted here when NULL), else from the heuristic states.
+ */
+bool
+FcFitEts(const double *y, int n, int method, int m, bool screen, const FcModel *additive, FcModel *out)
+{
+	FcEtsProblem pb;
+	FcEtsParams p;
+	double		starts[3][FC_MAX_THETA];
+	double		best[FC_MAX_THETA];
+	double		fbest = HUGE_VAL;
+	int			nstarts = 0;
+	FcModel    *own = NULL;
+
+	if (!FcEtsSetup(y, n, method, m, &pb))
+		return false;
+	FcStartingParams(&pb, &p);
+	FcThetaFromParams(&pb, &p, starts[0]);
+	if (pb.concentrated)
+		FcGridStart(&pb, starts[nstarts++]);
+	else
+	{
+		/* several starts, each run coarsely: the heuristic point, its best grid point, and for MAM / MAdM the
+		 * additive counterpart's states at their best grid point */
+		memcpy(starts[1], starts[0], pb.ntheta * sizeof(double));
+		FcGridStart(&pb, starts[1]);
+		nstarts = 2;
+		if (pb.season == 'M')
+		{
+			FcEtsParams ap;
+
+			if (additive == NULL)
+			{
+				own = palloc(sizeof(FcModel));
+				if (FcFitEts(y, n, FcAdditiveCounterpart(method), m, true, NULL, own))
+					additive = own;
+			}
+			if (FcStartFromAdditive(y, n, additive, &ap))
+			{
+				FcThetaFromParams(&pb, &ap, starts[2]);
+				FcGridStart(&pb, starts[nstarts++]);
+			}
+			if (own)
+				pfree(own);
+		}
+	}
+	for (int i = 0; i < nstarts; i++)
+	{
+		double		f = pb.concentrated ? FcSimplex(&pb, starts[i], 1.0, 1e-4, 100 * pb.ntheta)
+			: FcSimplex(&pb, starts[i], 1.0, 1e-3, 20 * pb.ntheta);
+
+		if (f < fbest)
+		{
+			fbest = f;
+			memcpy(best, starts[i], pb.ntheta * sizeof(double));
+		}
+	}
+	if (!(fbest < FC_BAD) || !FcEtsFinish(&pb, method, best, pb.concentrated, out))
+		return false;
+	return screen || FcRefineEts(y, n, out);
+}
+
+/*
+ * The full fit of a model FcFitEts screened: a Nelder-Mead restart from where the screening run ended, with a
+ * smaller simplex, until it converges or stops gaining a thousandth of a log-likelihood unit.  A model that
+ * had its final fit is left as it is.  False when the fit fails.
+ */
+bool
+FcRefineEts(const double *y, int n, FcModel *model)
+{
+	FcEtsProblem pb;
+	double		theta[FC_MAX_THETA];
+	double		f;
+
+	if (model->fit_final)
+		return true;
+	if (!FcEtsSetup(y, n, model->method, model->season_length, &pb) || pb.ntheta != model->fit_ntheta)
+		return false;
+	memcpy(theta, model->fit_theta, pb.ntheta * sizeof(double));
+	f = FcLevenbergMarquardt(&pb, theta, 40);
+	return f < FC_BAD && FcEtsFinish(&pb, model->method, theta, true, model);
 }
 
 /* phi + phi^2 + ... + phi^h (h for an undamped trend). */

@@ -93,6 +93,10 @@ typedef struct FcModel
 				intermittent_probability;	/* Croston / SBA / TSB states (NaN otherwise) */
 	int			sim_paths;		/* simulation of multiplicative models' intervals: paths and seed */
 	int64		sim_seed;
+	/* in memory only, not stored: where an ETS fit ended, for FcRefineEts */
+	bool		fit_final;		/* no refinement left to do */
+	int			fit_ntheta;
+	double		fit_theta[4 + FC_MAX_SEASON];
 } FcModel;
 
 /* model.c */
@@ -100,7 +104,10 @@ extern Datum FcModelGetDatum(const FcModel *m);
 extern void FcModelFromArg(FunctionCallInfo fcinfo, int argno, FcModel *m);
 
 /* ets.c */
-extern bool FcFitEts(const double *y, int n, int method, int m, bool refine, FcModel *out);
+extern bool FcFitEts(const double *y, int n, int method, int m, bool screen, const FcModel *additive,
+					 FcModel *out);
+extern int	FcAdditiveCounterpart(int method);
+extern bool FcRefineEts(const double *y, int n, FcModel *model);
 extern void FcEtsForecast(const FcModel *model, int horizon, double *mean, double *var);
 extern void FcEtsSimulate(const FcModel *model, int horizon, int paths, uint64 seed, double *lo80, double *hi80,
 						  double *lo95, double *hi95);

@@ -110,21 +110,19 @@ SmHessian(const SmOptProblem *pb, const double *theta, double *H)
 			H[i * d + j] = H[j * d + i] = (H[i * d + j] + H[j * d + i]) / 2;
 }
 
-/* Solves H x = b in place by Cholesky; false when H is not positive definite (or not finite). */
-static bool
-SmCholeskySolve(const double *H, int d, double *b, double *inverse)
+/*
+ * Solves A x = b for a symmetric positive definite d x d matrix a (row-major, overwritten by its Cholesky factor)
+ * with GSL's Cholesky decomposition; b becomes x.  False when a is not positive definite or not finite.
+ */
+bool
+SmSolveSpd(double *a, int d, double *b)
 {
-	double		a[SM_OPT_MAX_DIM * SM_OPT_MAX_DIM];
-	gsl_matrix_view mv;
+	gsl_matrix_view mv = gsl_matrix_view_array(a, d, d);
 	gsl_vector_view bv;
 
 	for (int i = 0; i < d * d; i++)
-	{
-		if (!isfinite(H[i]))
+		if (!isfinite(a[i]))
 			return false;
-		a[i] = H[i];
-	}
-	mv = gsl_matrix_view_array(a, d, d);
 	if (gsl_linalg_cholesky_decomp1(&mv.matrix) != GSL_SUCCESS)
 		return false;
 	for (int i = 0; i < d; i++)
@@ -136,6 +134,19 @@ SmCholeskySolve(const double *H, int d, double *b, double *inverse)
 		if (gsl_linalg_cholesky_svx(&mv.matrix, &bv.vector) != GSL_SUCCESS)
 			return false;
 	}
+	return true;
+}
+
+/* Solves H x = b in place by Cholesky (and inverts H into inverse when not NULL); false unless H is SPD. */
+static bool
+SmCholeskySolve(const double *H, int d, double *b, double *inverse)
+{
+	double		a[SM_OPT_MAX_DIM * SM_OPT_MAX_DIM];
+	gsl_matrix_view mv = gsl_matrix_view_array(a, d, d);
+
+	memcpy(a, H, d * d * sizeof(double));
+	if (!SmSolveSpd(a, d, b))
+		return false;
 	if (inverse)
 	{
 		if (gsl_linalg_cholesky_invert(&mv.matrix) != GSL_SUCCESS)

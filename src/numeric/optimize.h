@@ -2,7 +2,8 @@
  * numeric/optimize.h — a small smooth minimiser over log-parameters (at most SM_OPT_MAX_DIM of them): GSL's
  * BFGS (vector_bfgs2) from each start, Nelder-Mead and BFGS again when BFGS stalls, Newton steps on a Hessian
  * by central differences of the analytic gradient to finish, and standard errors of the natural parameters
- * (exp of the log-parameters) from the same Hessian.  Knows no model: the objective is a callback.
+ * (exp of the log-parameters) from the same Hessian.  Knows no model: the objective is a callback.  Also the
+ * Cholesky solve it uses, for any small symmetric positive definite system (SmSolveSpd).
  */
 #ifndef SUPPLYMKT_NUMERIC_OPTIMIZE_H
 #define SUPPLYMKT_NUMERIC_OPTIMIZE_H
@@ -38,5 +39,7 @@ typedef struct SmOptResult
 
 extern void SmMinimize(const SmOptProblem *pb, const double (*starts)[SM_OPT_MAX_DIM], int nstarts, double gtol,
 					   SmOptResult *best, double *params, double *se, bool *has_se);
+
+extern bool SmSolveSpd(double *a, int d, double *b);
 
 #endif							/* SUPPLYMKT_NUMERIC_OPTIMIZE_H */
