@@ -9,8 +9,10 @@ loaded into a temp table, one row per day, and fitted with supplymkt.demand_fore
 
 1. ETS against statsmodels: the 8 ETS methods (ANN AAN AAdN ANA AAA AAdA MAM MAdM) named explicitly on three
    seeded simulated daily series (730 days, weekly season m = 7: trend, level shift, additive or
-   multiplicative week, noise) and on the classic monthly airline passengers 1949-1960 (Box & Jenkins series G,
-   R's AirPassengers; 144 values, m = 12, given as 144 consecutive days; total 40363 checked).  Our loglik
+   multiplicative week, noise), on a year with a 30-day cycle (m = 30: a season longer than 24, whose initial
+   states the fit searches instead of concentrating them out: the other code path) and on the classic monthly
+   airline passengers 1949-1960 (Box & Jenkins series G, R's AirPassengers; 144 values, m = 12, given as 144
+   consecutive days; total 40363 checked).  Our loglik
    must be >= statsmodels' llf - 1% of |llf| (ours may be better: statsmodels' L-BFGS stops in local optima;
    when ours is better by more than 0.1% statsmodels is refitted from our smoothing parameters and the better
    of its two fits is the reference); the 14 forecasts within 2% of statsmodels' (the two optimisers stop at
@@ -250,10 +252,14 @@ sim_c = lvl + 1.5 * week_add[t % 7] + np.where(t >= 250, -8.0, 0.0) + rng.normal
 # D: A with a few zero days (still smooth, not positive: no multiplicative candidates)
 sim_d = sim_a.copy()
 sim_d[rng.choice(N2Y, 6, replace=False)] = 0.0
-for y in (sim_a, sim_b, sim_c):
+# E: a year with a 30-day cycle and a trend: a season longer than 24, whose initial states the fit searches
+# (not concentrated out), the other code path
+t1 = np.arange(365)
+sim_e = 80 + 0.03 * t1 + 9 * np.sin(2 * np.pi * t1 / 30) + rng.normal(0, 2, 365)
+for y in (sim_a, sim_b, sim_c, sim_e):
     assert y.min() > 0
 ETS_SERIES = {"airline": (np.array(AIR, float), 12), "sim_a": (sim_a, 7), "sim_b": (sim_b, 7),
-              "sim_c": (sim_c, 7)}
+              "sim_c": (sim_c, 7), "sim_e": (sim_e, 30)}
 for sid, (y, m) in ETS_SERIES.items():
     load(sid, y)
 load("sim_d", sim_d)
@@ -347,8 +353,8 @@ for sid, (y, m) in ETS_SERIES.items():
         if not ok:
             region_bad.append("%s: alpha %r beta %r gamma %r phi %r seasonal %r" % (tag, a, b, g, ph, j["seasonal"]))
 
-check(not ll_bad, "ETS loglik >= statsmodels' llf - 1%% on %d fits (8 methods x airline passengers m=12 and 3 "
-      "simulated 730-day series m=7)" % nfits, ll_bad + ["info: " + s for s in info_ll if "(refit)" in s])
+check(not ll_bad, "ETS loglik >= statsmodels' llf - 1%% on %d fits (8 methods x airline passengers m=12, 3 "
+      "simulated 730-day series m=7 and a 365-day series m=30)" % nfits, ll_bad + ["info: " + s for s in info_ll if "(refit)" in s])
 check(not fc_bad, "ETS 14-step forecasts within 2% of statsmodels' on the same fits", fc_bad)
 check(not alpha_bad, "ETS alpha within 0.05 of statsmodels' where both reach the same optimum", alpha_bad)
 check(not ident_bad, "our nparams (smoothing + initial states + m-1 seasonal + 1), aic, aicc, bic, sigma2 = "

@@ -62,14 +62,30 @@ InvResult(float8 r)
 	return r;
 }
 
-/* Checks the demand and lead-time arguments shared by the safety-stock family. */
-static void
-InvCheckLeadTimeDemand(float8 demand_mean, float8 demand_sd, float8 lead_time_mean, float8 lead_time_sd)
+/* The demand and lead-time arguments shared by the safety-stock family. */
+typedef struct InvDemandArgs
 {
-	SmCheckNonNegative(demand_mean, "demand_mean");
-	SmCheckNonNegative(demand_sd, "demand_sd");
-	SmCheckNonNegative(lead_time_mean, "lead_time_mean");
-	SmCheckNonNegative(lead_time_sd, "lead_time_sd");
+	float8		d;				/* demand_mean, per period */
+	float8		sd;				/* demand_sd */
+	float8		lt;				/* lead_time_mean, in periods */
+	float8		lt_sd;			/* lead_time_sd */
+} InvDemandArgs;
+
+/*
+ * Reads and checks demand_mean and demand_sd (arguments 0 and 1) and lead_time_mean and lead_time_sd (arguments
+ * lt_argno and lt_argno + 1).
+ */
+static void
+InvReadDemandArgs(FunctionCallInfo fcinfo, int lt_argno, InvDemandArgs *a)
+{
+	a->d = PG_GETARG_FLOAT8(0);
+	a->sd = PG_GETARG_FLOAT8(1);
+	a->lt = PG_GETARG_FLOAT8(lt_argno);
+	a->lt_sd = PG_GETARG_FLOAT8(lt_argno + 1);
+	SmCheckNonNegative(a->d, "demand_mean");
+	SmCheckNonNegative(a->sd, "demand_sd");
+	SmCheckNonNegative(a->lt, "lead_time_mean");
+	SmCheckNonNegative(a->lt_sd, "lead_time_sd");
 }
 
 /* Standard deviation of the demand over a protection interval of mean t (sd t_sd) periods. */
@@ -292,16 +308,13 @@ inventory_eoq_total_cost(PG_FUNCTION_ARGS)
 static float8
 InvCycleSafetyStock(FunctionCallInfo fcinfo, float8 *lead_time_demand)
 {
-	float8		d = PG_GETARG_FLOAT8(0);
-	float8		sd = PG_GETARG_FLOAT8(1);
-	float8		lt = PG_GETARG_FLOAT8(2);
-	float8		lt_sd = PG_GETARG_FLOAT8(3);
+	InvDemandArgs a;
 	float8		level = PG_GETARG_FLOAT8(4);
 
-	InvCheckLeadTimeDemand(d, sd, lt, lt_sd);
+	InvReadDemandArgs(fcinfo, 2, &a);
 	InvCheckServiceLevel(level, "service_level");
-	*lead_time_demand = d * lt;		/* checked by reorder_point, which uses it */
-	return InvResult(gsl_cdf_ugaussian_Pinv(level) * InvIntervalSd(d, sd, lt, lt_sd));
+	*lead_time_demand = a.d * a.lt;	/* checked by reorder_point, which uses it */
+	return InvResult(gsl_cdf_ugaussian_Pinv(level) * InvIntervalSd(a.d, a.sd, a.lt, a.lt_sd));
 }
 
 PG_FUNCTION_INFO_V1(inventory_safety_stock);
@@ -326,18 +339,15 @@ PG_FUNCTION_INFO_V1(inventory_safety_stock_fill_rate);
 Datum
 inventory_safety_stock_fill_rate(PG_FUNCTION_ARGS)
 {
-	float8		d = PG_GETARG_FLOAT8(0);
-	float8		sd = PG_GETARG_FLOAT8(1);
-	float8		lt = PG_GETARG_FLOAT8(2);
-	float8		lt_sd = PG_GETARG_FLOAT8(3);
+	InvDemandArgs a;
 	float8		fill = PG_GETARG_FLOAT8(4);
 	float8		q = PG_GETARG_FLOAT8(5);
 	float8		sigma;
 
-	InvCheckLeadTimeDemand(d, sd, lt, lt_sd);
+	InvReadDemandArgs(fcinfo, 2, &a);
 	InvCheckServiceLevel(fill, "fill_rate");
 	InvCheckPositive(q, "order_quantity", "The fill rate is the share of each order cycle's demand met from stock: give the order quantity per cycle (e.g. the EOQ).");
-	sigma = InvIntervalSd(d, sd, lt, lt_sd);
+	sigma = InvIntervalSd(a.d, a.sd, a.lt, a.lt_sd);
 	if (sigma == 0)
 		PG_RETURN_FLOAT8(0.0);
 	PG_RETURN_FLOAT8(InvResult(InvInverseLoss(InvResult((1 - fill) * q / sigma)) * sigma));
@@ -362,19 +372,16 @@ PG_FUNCTION_INFO_V1(inventory_order_up_to_level);
 Datum
 inventory_order_up_to_level(PG_FUNCTION_ARGS)
 {
-	float8		d = PG_GETARG_FLOAT8(0);
-	float8		sd = PG_GETARG_FLOAT8(1);
+	InvDemandArgs a;
 	float8		review = PG_GETARG_FLOAT8(2);
-	float8		lt = PG_GETARG_FLOAT8(3);
-	float8		lt_sd = PG_GETARG_FLOAT8(4);
 	float8		level = PG_GETARG_FLOAT8(5);
 	float8		t;
 
-	InvCheckLeadTimeDemand(d, sd, lt, lt_sd);
+	InvReadDemandArgs(fcinfo, 3, &a);
 	InvCheckPositive(review, "review_period", "The review period is the time between two orders, in the periods of the demand (e.g. 7 for weekly orders on daily demand).");
 	InvCheckServiceLevel(level, "service_level");
-	t = InvResult(review + lt);
-	PG_RETURN_FLOAT8(InvResult(d * t + gsl_cdf_ugaussian_Pinv(level) * InvIntervalSd(d, sd, t, lt_sd)));
+	t = InvResult(review + a.lt);
+	PG_RETURN_FLOAT8(InvResult(a.d * t + gsl_cdf_ugaussian_Pinv(level) * InvIntervalSd(a.d, a.sd, t, a.lt_sd)));
 }
 
 /* ---------------------------------------------------------------------------------------------------------

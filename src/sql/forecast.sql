@@ -291,22 +291,24 @@ plan AS (
       LEFT JOIN on_order AS oo ON oo.product_id = m.product_id
       JOIN recent AS r ON r.product_id = m.product_id
 ),
-policy AS (
+forecast_rate AS (
     SELECT p.*, greatest(p.lead_time_demand / p.lead_days, 0) AS daily_forecast
       FROM plan AS p
+),
+policy AS (
+    SELECT f.*, f.on_hand + f.on_order AS position,
+           @extschema@.safety_stock(f.daily_forecast, f.daily_sd, f.lead_time, f.lead_time_sd, 0.95) AS safety,
+           @extschema@.reorder_point(f.daily_forecast, f.daily_sd, f.lead_time, f.lead_time_sd, 0.95) AS reorder_at,
+           @extschema@.order_up_to_level(f.daily_forecast, f.daily_sd, 7, f.lead_time, f.lead_time_sd, 0.95) AS up_to
+      FROM forecast_rate AS f
 )
 SELECT p.product_id, pn.name, pr.category, p.method, round(p.daily_forecast::numeric, 3) AS daily_forecast,
        round(p.lead_time::numeric, 2) AS lead_time_days, round(p.lead_time_sd::numeric, 2) AS lead_time_sd,
        round(greatest(p.lead_time_demand, 0)::numeric, 2) AS lead_time_demand,
-       round(@extschema@.safety_stock(p.daily_forecast, p.daily_sd, p.lead_time, p.lead_time_sd, 0.95)::numeric, 2) AS safety_stock,
-       round(@extschema@.reorder_point(p.daily_forecast, p.daily_sd, p.lead_time, p.lead_time_sd, 0.95)::numeric, 2) AS reorder_point,
-       p.on_hand, p.on_order, p.on_hand + p.on_order AS inventory_position,
-       p.on_hand + p.on_order <= @extschema@.reorder_point(p.daily_forecast, p.daily_sd, p.lead_time, p.lead_time_sd, 0.95) AS order_now,
-       round(@extschema@.order_up_to_level(p.daily_forecast, p.daily_sd, 7, p.lead_time, p.lead_time_sd, 0.95)::numeric, 2) AS order_up_to,
-       CASE WHEN p.on_hand + p.on_order <= @extschema@.reorder_point(p.daily_forecast, p.daily_sd, p.lead_time, p.lead_time_sd, 0.95)
-            THEN ceil(greatest(@extschema@.order_up_to_level(p.daily_forecast, p.daily_sd, 7, p.lead_time, p.lead_time_sd, 0.95)
-                               - p.on_hand - p.on_order, 0))
-            ELSE 0 END AS suggested_order
+       round(p.safety::numeric, 2) AS safety_stock, round(p.reorder_at::numeric, 2) AS reorder_point,
+       p.on_hand, p.on_order, p.position AS inventory_position, p.position <= p.reorder_at AS order_now,
+       round(p.up_to::numeric, 2) AS order_up_to,
+       CASE WHEN p.position <= p.reorder_at THEN ceil(greatest(p.up_to - p.position, 0)) ELSE 0 END AS suggested_order
   FROM policy AS p
   LEFT JOIN product_name AS pn ON pn.id = p.product_id
   LEFT JOIN %1$I.products AS pr ON pr.product_id = p.product_id
