@@ -681,16 +681,16 @@ AGGREGATES = {c.name + "(" + types + ")": c for c, types in [
                    "raise 22023", where="rid % 100 = 0"),
      "bigint, double precision, double precision, double precision, double precision, double precision, "
      "double precision, double precision"),
-    (AggCase("replenishment_plan", ["rid", "sold", "received / 10", "demanded", "1 + cogs / 1000", "0.5", "2", "0", "0",
+    (AggCase("replenishment_plan", ["rid", "sold", "received / 10", "demanded", "1 + cogs / 1000", "0.5", "2", "6", "0",
                                     "1", f"{SCHEMA}.replenishment_options(budget => 500, capacity => 100000)"],
-             0.0, "sorted by product before the LP; GLPK's simplex in fixed iteration slices is deterministic. No pack "
-                  "sizes here: GLPK's MIP search can end on a different plan of the same quality in another process "
-                  "(test/replenishment_oracle.py and sql/inventory.sql check the MIP)",
+             0.0, "sorted by product before the LP; GLPK's simplex in fixed iteration slices and its MIP search "
+                  "(packs of 6: whole packs, stopped only by a cancel, never by a benign interrupt such as a "
+                  "parallel worker's message) are deterministic, so the same rows give the same plan in any order",
              [("1", "50", "10", "20", "3", "0.5", "2", "6", "0", "1",
                f"{SCHEMA}.replenishment_options(budget => 500, capacity => 100000)"),
               ("2", "30", "5", "0", "1.5", "0.5", "2", "6", "12", "1",
                f"{SCHEMA}.replenishment_options(budget => 500, capacity => 100000)")],
-             notes="returns jsonb (the plan: an LP with a budget and a capacity)", where="rid % 500 = 0"),
+             notes="returns jsonb (the plan: a MIP with a budget and a capacity)", where="rid % 500 = 0"),
      "bigint, double precision, double precision, double precision, double precision, double precision, "
      "double precision, double precision, double precision, double precision, supplymkt.replenishment_options"),
 ]}

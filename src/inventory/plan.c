@@ -192,11 +192,16 @@ RpGlpkErrorHook(void *info)
 	siglongjmp(*(sigjmp_buf *) info, 1);
 }
 
-/* MIP callback: stops the search when a cancel or timeout is pending (checked after the solver returns). */
+/*
+ * MIP callback: stops the search when a cancel, statement_timeout or termination is pending (raised by the
+ * CHECK_FOR_INTERRUPTS after the solver returns).  Not on any pending interrupt: InterruptPending is also set
+ * by benign events (a parallel worker's message to the leader, a cache catch-up), and stopping on those made the
+ * plan depend on them: the same rows gave a different plan in another process.
+ */
 static void
 RpMipCallback(glp_tree *tree, void *info)
 {
-	if (InterruptPending)
+	if (QueryCancelPending || ProcDiePending)
 		glp_ios_terminate(tree);
 }
 
