@@ -35,14 +35,17 @@ Reads the libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE: CREATE EXTENSIO
 prints TAP.  Runs in well under 30 seconds.
 """
 import math
+import os
 import sys
-import traceback
 import warnings
 
 import numpy as np
 import psycopg2
 from scipy import integrate, optimize, special
 from scipy.stats import norm, poisson
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import Tap  # noqa: E402 (test/tap.py, beside this file)
 
 SEED = 20240611
 RTOL = 1e-9
@@ -57,43 +60,8 @@ rng = np.random.default_rng(SEED)
 # ------------------------------------------------------------------------------------------------------------
 # TAP
 # ------------------------------------------------------------------------------------------------------------
-results = []
-
-
-def check(ok, desc, details=()):
-    """Records one TAP result (printed at the end, after the plan)."""
-    details = list(details)
-    if len(details) > LIMIT:
-        details = details[:LIMIT] + ["... %d more" % (len(details) - LIMIT)]
-    results.append((bool(ok), desc, [str(d) for d in details]))
-    return ok
-
-
-def finish():
-    print("1..%d" % len(results))
-    failed = 0
-    for i, (ok, desc, details) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, desc))
-        if not ok:
-            failed += 1
-            for d in details:
-                for line in d.splitlines():
-                    print("# " + line)
-    if failed:
-        print("# %d of %d checks failed" % (failed, len(results)))
-    else:
-        print("# all %d checks passed" % len(results))
-    sys.stdout.flush()
-    sys.exit(1 if failed else 0)
-
-
-def on_crash(etype, value, tb):
-    """An unexpected exception is one more failed check, reported with the checks done so far."""
-    check(False, "the oracle runs to the end", ["".join(traceback.format_exception(etype, value, tb))])
-    finish()
-
-
-sys.excepthook = on_crash
+tap = Tap(limit=LIMIT)
+check, finish = tap.check, tap.finish
 
 
 def close(got, want, rtol=RTOL, atol=ATOL):

@@ -94,7 +94,7 @@ if [[ " $SM_STAGES " == *" programs "* ]]; then
 	for prog in test/*.py test/*.sh; do
 		[ -f "$prog" ] || continue
 		case $(basename "$prog") in
-		citus.sh | citus_check.py | pg_cron.sh | harness.py) continue ;;
+		citus.sh | citus_check.py | pg_cron.sh | harness.py | tap.py) continue ;;
 		esac
 		db=sm_$(basename "${prog%.*}" | tr -c 'a-z0-9_\n' '_')
 		sm_say "$prog (database $db)"
