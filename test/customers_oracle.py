@@ -28,11 +28,14 @@ correctly rounded to ~1 ulp, then a naive sum).
 import datetime
 import io
 import math
+import os
 import sys
-import traceback
 
 import numpy as np
 import psycopg2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import Tap  # noqa: E402 (test/tap.py, beside this file)
 
 SEED = 20240601
 RTOL = 1e-12
@@ -52,37 +55,8 @@ SEGMENTS = [(1, "Champions", (4, 5), (4, 5)), (2, "Can't Lose Them", (1, 1), (4,
 # ------------------------------------------------------------------------------------------------------------
 # TAP
 # ------------------------------------------------------------------------------------------------------------
-results = []
-
-
-def check(ok, desc, *details, skip=None):
-    results.append((bool(ok), desc, [str(d) for d in details], skip))
-    return ok
-
-
-def finish():
-    print("1..%d" % len(results))
-    failed = 0
-    for i, (ok, desc, details, skip) in enumerate(results, 1):
-        print("%s %d - %s%s" % ("ok" if ok else "not ok", i, desc, " # SKIP " + skip if skip else ""))
-        if not ok:
-            failed += 1
-        if not ok or skip:
-            for d in details:
-                for line in d.splitlines():
-                    print("# " + line)
-    if failed:
-        print("# %d of %d checks failed" % (failed, len(results)))
-    sys.stdout.flush()
-    sys.exit(1 if failed else 0)
-
-
-def on_crash(etype, value, tb):
-    check(False, "the oracle runs to the end", "".join(traceback.format_exception(etype, value, tb)))
-    finish()
-
-
-sys.excepthook = on_crash
+tap = Tap(limit=50)
+check, finish = tap.check, tap.finish
 
 
 def close(got, want, rtol=RTOL):

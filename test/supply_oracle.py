@@ -23,11 +23,14 @@ the category counts are integers and the final function sums them in hash-key or
 import datetime
 import io
 import math
+import os
 import sys
-import traceback
 
 import numpy as np
 import psycopg2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import Tap  # noqa: E402 (test/tap.py, beside this file)
 
 RTOL = 1e-12
 SEED = 20240517
@@ -39,38 +42,8 @@ EPOCH = datetime.date(2020, 1, 1)
 # ------------------------------------------------------------------------------------------------------------
 # TAP
 # ------------------------------------------------------------------------------------------------------------
-results = []
-
-
-def check(ok, desc, *details):
-    """Records one TAP result (printed at the end, after the plan)."""
-    results.append((bool(ok), desc, [str(d) for d in details]))
-    return ok
-
-
-def finish():
-    print("1..%d" % len(results))
-    failed = 0
-    for i, (ok, desc, details) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, desc))
-        if not ok:
-            failed += 1
-            for d in details:
-                for line in d.splitlines():
-                    print("# " + line)
-    if failed:
-        print("# %d of %d checks failed" % (failed, len(results)))
-    sys.stdout.flush()
-    sys.exit(1 if failed else 0)
-
-
-def on_crash(etype, value, tb):
-    """An unexpected exception is one more failed check, reported with the checks done so far."""
-    check(False, "the oracle runs to the end", "".join(traceback.format_exception(etype, value, tb)))
-    finish()
-
-
-sys.excepthook = on_crash
+tap = Tap(limit=50)
+check, finish = tap.check, tap.finish
 
 
 def close(got, want, rtol=RTOL):
