@@ -438,6 +438,13 @@ RpSolve(const RpProblem *pb, StringInfo outbuf)
 		sp.msg_lev = GLP_MSG_OFF;
 		sp.presolve = GLP_OFF;
 		/*
+		 * the dual simplex with the long-step ratio test: the LP is one or two rows over many bounded segment
+		 * columns, so the optimum is mostly bound flips, which that test makes many at a time (the primal
+		 * simplex makes one per iteration: 10,000 products did not finish in 60 s)
+		 */
+		sp.meth = GLP_DUALP;
+		sp.r_test = GLP_RT_FLIP;
+		/*
 		 * in slices of 2,000 simplex iterations (not of time: slices of time would make the pivots, and so
 		 * the duals of a degenerate LP, depend on the machine's load); cancel and statement_timeout are
 		 * checked between them
@@ -458,6 +465,22 @@ RpSolve(const RpProblem *pb, StringInfo outbuf)
 					(errcode(ERRCODE_INTERNAL_ERROR),
 					 errmsg("replenishment_plan: GLPK simplex failed (code %d)", ret)));
 		status = glp_get_status(lp) == GLP_OPT ? "optimal" : "time limit";
+		/*
+		 * stopped by the time limit: the dual simplex's point need not be a plan (primal infeasible: over the
+		 * budget), so it is an error unless the point is feasible; a MIP then takes the rounded-LP plan below
+		 */
+		if (glp_get_status(lp) != GLP_OPT && glp_get_prim_stat(lp) != GLP_FEAS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("replenishment_plan: no plan found within time_limit_ms (%d ms, %lld products)",
+							time_limit, (long long) n),
+					 errhint("Raise replenishment_options(time_limit_ms => ...) or lower segments.")));
+		if (mip && glp_get_status(lp) != GLP_OPT)
+		{
+			status = "rounded LP";	/* no time left for the MIP: the LP's feasible point, rounded down */
+			mip = false;
+			rounded = true;
+		}
 		obj = glp_get_obj_val(lp);
 		if (budget_row)
 			budget_dual = -glp_get_row_dual(lp, budget_row);
@@ -512,7 +535,7 @@ RpSolve(const RpProblem *pb, StringInfo outbuf)
 					glp_set_col_bnds(lp, bin_col[i], GLP_FX, v, v);
 				}
 			}
-			sp.it_lim = PG_INT32_MAX;
+			sp.it_lim = 20000;	/* for the shadow prices only: bounded, NaN when not solved */
 			if (glp_simplex(lp, &sp) == 0 && glp_get_status(lp) == GLP_OPT)
 			{
 				budget_dual = budget_row ? -glp_get_row_dual(lp, budget_row) : NAN;
