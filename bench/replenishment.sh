@@ -1,9 +1,52 @@
 #!/usr/bin/env bash
-# bench/replenishment.sh — replenishment_plan on 10,000 products (SM_BENCH_PRODUCTS) with a budget: (a) the LP,
-# (b) the MIP with pack sizes and minimum orders, (c) the MIP with a budget and a capacity; each plan's time,
-# status, objective and expected cost, its gap to the LP bound and to the exact (KKT) optimum, against exporting
-# with psycopg2 and solving the same piecewise-linear model with scipy.optimize.milp (HiGHS).  Throwaway cluster
-# on SM_BENCH_PORT (default 5492).  Written by a helper; see bench/README.md for what it found.
+# bench/replenishment.sh — supplymkt.replenishment_plan on 10,000 products with a budget: time and optimality
+# gap, against the analyst's path: export the products with psycopg2 and solve the same piecewise-linear model
+# with scipy.optimize.milp (HiGHS).
+#
+# Run as root from anywhere: bash bench/replenishment.sh
+# Builds and installs supplymkt (SM_BENCH_NO_INSTALL=1 to use what is installed), starts a throwaway cluster
+# (SM_BENCH_PORT, default 5492; SM_BENCH_DIR, default /tmp/sm-bench-rp; work_mem 256MB, JIT off), draws
+# SM_BENCH_PRODUCTS (default 10,000) products with numpy (seeded): demand over the lead time lognormal (median
+# 50, clipped to 5-500), sd = CV 0.2-1 x mean, on_hand 0-1.5 x mean (whole units), unit_cost log-uniform 1-200,
+# holding 10-30% and shortage 1-5x the unit cost, pack_size 1 for 40% and 6/12/24/48 for the rest, min_order
+# 0 for 70%, one pack for 15%, two packs for 15%, volume log-uniform 0.001-0.05 m3; COPYs them into
+#     products(product_id, demand_mean, demand_sd, on_hand, unit_cost, holding_cost, shortage_cost, pack_size,
+#              min_order, volume)
+# Then, wall clock as the client sees it (execute + fetch of the jsonb), best of SM_BENCH_RUNS (default 3; a
+# run that ends at its time limit is not repeated), default options (segments 24, mip_gap 1e-3, time_limit_ms
+# 60000, statement_timeout 300 s as a safety net):
+#   unconstrained:  replenishment_plan(8 arguments, budget NULL): the newsvendor orders; B = 40% of its
+#                   budget_used
+#   (a) LP:         the 8-argument form with budget B (no packs, no minimums)
+#   (b) MIP:        the 11-argument form, pack_size, min_order, volume, replenishment_options(budget => B)
+#   (b) mip_gap 0:  the same with mip_gap => 0, time_limit_ms => 60000, one run (skipped when (b) itself hit
+#                   its time limit; SM_BENCH_EXACT_MIP=2 runs it anyway, 0 never)
+#   (c) MIP:        (b) plus capacity => the on-hand volume + 70% of the extra volume the exact budget-only
+#                   optimum orders (binds)
+# Each plan is checked (whole packs, 0 or >= the minimum, within budget and capacity, its expected_cost
+# recomputed with scipy.stats; exit status 1 if not) and reported with status, objective, expected_cost,
+# budget_used, budget_shadow_price, capacity_used, binding.  "objective" in the table is the chords' cost of the
+# orders the plan returns (recomputed here; a note says when the plan's own field differs).  Gaps:
+#   gap to LP bound:      against the optimum of the same chords without integrality, computed here from its
+#                         Lagrangian dual (a continuous knapsack in the budget multiplier, bisection on the
+#                         capacity's): a valid lower bound of the LP and of every MIP (see the output for why)
+#                         whatever a solver did; for the MIPs it includes what the packs themselves cost
+#   gap to exact optimum: against the KKT optimum of the exact convex problem without packs (q_i from the
+#                         critical ratio (p - lam c - mu v) / (p + h), brentq on the multipliers, as
+#                         test/replenishment_oracle.py's kkt()): the 24 chords' loss for the LP
+# The analyst: a fresh psycopg2 connection, SELECT ... fetchall into numpy, the same model as plan.c's RpSolve
+# (the chords between 24 breakpoints up to the newsvendor order, 2 more up to max(q* + pack, min_order) for the
+# MIPs, integer pack counts, minimum-order binaries, C(0) as a fixed column) built with scipy.sparse, and
+# scipy.optimize.milp with time_limit SM_BENCH_SCIPY_TIME_LIMIT (default 60 s) and mip_rel_gap 1e-3, in a
+# forked child killed 10 s after that limit (HiGHS in scipy 1.10 overran a 60 s limit to 532 s on the one-row
+# LP at 10,000 products); export + build + solve timed.
+# Prints
+#     | scenario | products | supplymkt s | status | objective | expected cost | gap to LP bound |
+#     gap to exact optimum | scipy milp s | scipy objective | ratio |
+# ratio = scipy s / supplymkt s; then checks (statuses, (a) within 0.5% of the exact optimum, the MIPs' gap,
+# agreement with scipy, HiGHS's dual bound when it has one) and warnings.  SM_BENCH_KEEP=1 leaves the cluster
+# running.  Takes about 2.5 min at SM_BENCH_PRODUCTS=1000; at 10,000 up to about 10 min, most of it the
+# solvers running to their time limits.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -45,6 +88,7 @@ PRODUCTS=$PRODUCTS RUNS=$RUNS SCIPY_TIME_LIMIT=$SCIPY_TIME_LIMIT EXACT_MIP=$EXAC
 import io
 import json
 import math
+import multiprocessing
 import os
 import time
 
@@ -63,6 +107,7 @@ SEGMENTS = 24                   # replenishment_options' defaults: segments 24, 
 MIP_GAP = 1e-3
 BUDGET_SHARE = 0.4              # the budget: 40% of what the unconstrained (newsvendor) orders cost
 CAPACITY_SHARE = 0.7            # (c): room for 70% of the extra volume the budget-only optimum would bring in
+SCIPY_GRACE = 10                # the scipy solve is killed this long after its time limit
 SQL_TIMEOUT = 300               # statement_timeout of every timed call (a safety net: GLPK stops at 60 s)
 COLS = ["product_id", "demand_mean", "demand_sd", "on_hand", "unit_cost", "holding_cost", "shortage_cost",
         "pack_size", "min_order", "volume"]
@@ -323,7 +368,13 @@ def run_sql(label, sql, runs):
         except psycopg2.errors.QueryCanceled:
             print(f"> {SQL_TIMEOUT} s (statement_timeout)")
             cur.execute("RESET statement_timeout")
-            return None, None, False
+            return None, None, f"statement_timeout {SQL_TIMEOUT} s"
+        except psycopg2.Error as e:
+            dt = time.time() - t1
+            msg = f"ERROR {e.pgcode} after {dt:.2f} s: {(e.pgerror or str(e)).strip().splitlines()[0]}"
+            print(msg)
+            cur.execute("RESET statement_timeout")
+            return dt, None, msg
         dt = time.time() - t1
         j = json.loads(text)
         print(f"{dt:.2f} s, {j['status']}, objective {j['objective']:.4f} (load average {loadavg()})")
@@ -388,6 +439,8 @@ for key, label, sql, runs, packs, cap in [
         continue
     t, j, same = run_sql(label, sql, runs)
     scen[key] = {"label": label, "t": t, "j": j, "same": same, "packs": packs, "cap": cap}
+    if j is None:
+        scen[key]["error"] = same
 
 ok = True
 warnings = []
@@ -395,8 +448,8 @@ print("\n== the plans")
 for key, s in scen.items():
     j = s["j"]
     if j is None:
-        print(f"-- {s['label']}: no plan (statement_timeout)")
-        warnings.append(f"{s['label']}: no plan within statement_timeout {SQL_TIMEOUT} s")
+        print(f"-- {s['label']}: no plan ({s['error']})")
+        warnings.append(f"{s['label']}: no plan ({s['error']})")
         continue
     q = orders_of(j)
     bad = plan_check(X, q, B, s["cap"], s["packs"])
@@ -472,6 +525,43 @@ if scen.get("a", {}).get("j") is not None and scen["a"]["j"]["budget_shadow_pric
 
 
 # --- the analyst: psycopg2 export + scipy.optimize.milp (HiGHS) of the same model
+class Solved:
+    """What the bench reads of milp's result (or of a solve killed at the deadline: status -1, nothing else)."""
+    def __init__(self, status, message, fun=None, x=None, mip_gap=None, mip_dual_bound=None, mip_node_count=None):
+        self.status, self.message, self.fun, self.x = status, message, fun, x
+        self.mip_gap, self.mip_dual_bound, self.mip_node_count = mip_gap, mip_dual_bound, mip_node_count
+
+
+def solve_with_deadline(cobj, integ, bounds, cons):
+    """scipy.optimize.milp with time_limit SCIPY_TIME_LIMIT, in a forked child that is killed when it has not
+    answered SCIPY_GRACE s after that limit (HiGHS 1.10's simplex does not always look at its clock: a 60 s
+    limit took 532 s on the one-row LP at 10,000 products)."""
+    ctx = multiprocessing.get_context("fork")
+    rx, tx = ctx.Pipe(duplex=False)
+
+    def child():
+        r = optimize.milp(cobj, integrality=integ, bounds=bounds, constraints=cons,
+                          options={"time_limit": SCIPY_TIME_LIMIT, "mip_rel_gap": MIP_GAP, "disp": False})
+        tx.send(Solved(r.status, r.message, r.fun, r.x, getattr(r, "mip_gap", None),
+                       getattr(r, "mip_dual_bound", None), getattr(r, "mip_node_count", None)))
+        tx.close()
+
+    proc = ctx.Process(target=child, daemon=True)
+    proc.start()
+    tx.close()
+    if rx.poll(SCIPY_TIME_LIMIT + SCIPY_GRACE):
+        try:
+            out = rx.recv()
+        except EOFError:
+            out = Solved(-2, "the solver process died")
+    else:
+        proc.kill()
+        out = Solved(-1, f"no answer {SCIPY_GRACE:g} s after its time limit: killed")
+    proc.join()
+    rx.close()
+    return out
+
+
 print(f"\n== analyst: export with psycopg2, the same piecewise-linear model, scipy.optimize.milp (HiGHS), "
       f"time_limit {SCIPY_TIME_LIMIT:g} s, mip_rel_gap {MIP_GAP:g}")
 t1 = time.time()
@@ -487,18 +577,17 @@ print(f"   export: {len(rows):,} rows in {t_export:.2f} s (SELECT ... ORDER BY p
 del rows
 sp = {}
 for key, s in scen.items():
-    if key == "b0" or s["j"] is None:
+    if key == "b0":
         continue
     t1 = time.time()
     model = build_milp(E, B, s["cap"], packs=s["packs"])
     t_build = time.time() - t1
     cobj, integ, bounds, cons, lay = model
     t1 = time.time()
-    res = optimize.milp(cobj, integrality=integ, bounds=bounds, constraints=cons,
-                        options={"time_limit": SCIPY_TIME_LIMIT, "mip_rel_gap": MIP_GAP, "disp": False})
+    res = solve_with_deadline(cobj, integ, bounds, cons)
     t_solve = time.time() - t1
     entry = {"build": t_build, "solve": t_solve, "total": t_export + t_build + t_solve, "status": res.status,
-             "message": res.message, "fun": res.fun, "dual_bound": getattr(res, "mip_dual_bound", None)}
+             "message": res.message, "fun": res.fun, "dual_bound": res.mip_dual_bound}
     if res.x is not None:
         q = np.bincount(lay["pi"], weights=res.x[:lay["nseg"]], minlength=lay["n"])
         if s["packs"]:
@@ -513,12 +602,13 @@ for key, s in scen.items():
                   f"{100 * (entry['expected_cost'] - exact[key]) / exact[key]:.4f}%")
     if lay["nint"]:
         fmt = lambda v, f: "none" if v is None else format(v, f)
-        extra += (f"; HiGHS gap {fmt(getattr(res, 'mip_gap', None), '.3g')}, dual bound "
-                  f"{fmt(getattr(res, 'mip_dual_bound', None), '.4f')}, {getattr(res, 'mip_node_count', '?')} nodes")
+        extra += (f"; HiGHS gap {fmt(res.mip_gap, '.3g')}, dual bound {fmt(res.mip_dual_bound, '.4f')}, "
+                  f"{fmt(res.mip_node_count, 'd')} nodes")
     print(f"-- {s['label']}: {lay['ncol']:,} columns ({lay['nint']:,} integer), {lay['nrow']:,} rows; build "
           f"{t_build:.2f} s, solve {t_solve:.2f} s, export + build + solve {entry['total']:.2f} s")
     print(f"   status {res.status} ({res.message}), objective "
-          + (f"{res.fun:.4f} (supplymkt {s['pwl']:.4f}, {100 * (res.fun - s['pwl']) / s['pwl']:+.4f}%)"
+          + ((f"{res.fun:.4f}" + (f" (supplymkt {s['pwl']:.4f}, {100 * (res.fun - s['pwl']) / s['pwl']:+.4f}%)"
+                                   if "pwl" in s else ""))
              if res.fun is not None else "none")
           + (f", expected cost {entry['expected_cost']:.4f}, checks: {'; '.join(entry['bad']) or 'ok'}"
              if "expected_cost" in entry else "") + extra)
@@ -535,22 +625,24 @@ print("|---|---|---|---|---|---|---|---|---|---|---|")
 notes = []
 for key, s in scen.items():
     j = s["j"]
+    e = sp.get(key)
+    if e is None:
+        st = sobj = ratio = "-"
+    else:
+        limited = e["status"] in (1, -1)
+        st = f"{'> ' if limited and e['fun'] is None else ''}{e['total']:.2f}" + \
+            {0: "", 1: " (time limit)", -1: " (killed)"}.get(e["status"], f" (status {e['status']})")
+        sobj = f"{e['fun']:.2f}" if e["fun"] is not None else "none"
+        ratio = f"{'> ' if limited and e['fun'] is None else ''}{e['total'] / s['t']:.2f}" if s["t"] else "-"
     if j is None:
-        print(f"| {s['label']} | {N:,} | > {SQL_TIMEOUT} | - | - | - | - | - | - | - | - |")
+        t_txt = f"> {SQL_TIMEOUT}" if s["t"] is None else f"{s['t']:.2f}"
+        err = "statement_timeout" if s["t"] is None else s["error"].split(" after")[0]
+        print(f"| {s['label']} | {N:,} | {t_txt} | {err} | - | - | - | - | {st} | {sobj} | {ratio} |")
         continue
     if s["mismatch"]:
         notes.append(f"{s['label']}: the plan's own `objective` field says {j['objective']:.2f}, not the cost of "
                      f"the orders it returns")
     g_lp, g_ex = gaps[key]
-    e = sp.get(key)
-    if e is None:
-        st = sobj = ratio = "-"
-    else:
-        limited = e["status"] == 1
-        st = f"{'> ' if limited and e['fun'] is None else ''}{e['total']:.2f}" + \
-            (" (time limit)" if limited else "" if e["status"] == 0 else f" (status {e['status']})")
-        sobj = f"{e['fun']:.2f}" if e["fun"] is not None else "none"
-        ratio = f"{'> ' if limited and e['fun'] is None else ''}{e['total'] / s['t']:.2f}"
     print(f"| {s['label']} | {N:,} | {s['t']:.2f} | {j['status']} | {s['pwl']:.2f}{' *' if s['mismatch'] else ''} "
           f"| {j['expected_cost']:.2f} | {100 * g_lp:.3f}% | {100 * g_ex:.3f}% | {st} | {sobj} | {ratio} |")
 for note in notes:
@@ -567,17 +659,20 @@ for key in ("b", "c"):
         print(f"   {scen[key]['label']}: gap to LP bound {100 * gaps[key][0]:.3f}% "
               f"({'under' if gaps[key][0] < 0.01 else 'OVER'} 1%; it includes what the packs and minimums cost: see HiGHS's bound below)")
 for key, e in sp.items():
-    if e["fun"] is not None:
+    if "pwl" not in scen[key]:
+        print(f"   {scen[key]['label']}: supplymkt gave no plan ({scen[key]['error']})")
+    elif e["fun"] is not None:
         d = (scen[key]["pwl"] - e["fun"]) / e["fun"]
         tol = 1e-7 if not scen[key]["packs"] else 2 * MIP_GAP
         print(f"   {scen[key]['label']}: supplymkt's objective {100 * d:+.4f}% against scipy's "
               f"({'agree' if abs(d) <= tol else 'DISAGREE'} within {tol:g})")
         if scen[key]["packs"] and e["dual_bound"] is not None and np.isfinite(e["dual_bound"]):
             g = (scen[key]["pwl"] - e["dual_bound"]) / e["dual_bound"]
-            print(f"      against HiGHS's dual bound {e['dual_bound']:.4f} (a lower bound of this MIP, tighter than the "
-                  f"LP's): supplymkt's plan {100 * g:+.4f}%, scipy's {100 * (e['fun'] - e['dual_bound']) / e['dual_bound']:+.4f}%")
+            print(f"      against HiGHS's dual bound {e['dual_bound']:.4f} (a lower bound of this MIP, "
+                  f"{'tighter' if e['dual_bound'] > bound[key] else 'weaker'} than the LP's {bound[key]:.4f}): "
+                  f"supplymkt's plan {100 * g:+.4f}%, scipy's {100 * (e['fun'] - e['dual_bound']) / e['dual_bound']:+.4f}%")
     else:
-        print(f"   {scen[key]['label']}: scipy found no plan within {SCIPY_TIME_LIMIT:g} s")
+        print(f"   {scen[key]['label']}: scipy found no plan ({e['message']})")
 print(f"   plans feasible and their expected cost as numpy computes it: {'yes' if ok else 'NO'}")
 if warnings:
     print("   warnings:")
